@@ -1,0 +1,157 @@
+//! The facts document: everything ssm-check knows about one target, gathered once and evaluated by the rules.
+//!
+//! It is versioned (`schema_version`) and serialisable, so a run can be saved with `ssm-check gather` and evaluated
+//! offline with `--facts`. Its JSON Schema is `docs/facts.schema.json`.
+
+mod client;
+mod fact;
+mod iam;
+mod instance;
+mod load;
+mod network;
+
+pub use client::*;
+pub use fact::*;
+pub use iam::*;
+pub use instance::*;
+pub use load::{load_file, parse, LoadError};
+pub use network::*;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The version of the facts document this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    pub schema_version: u32,
+    /// RFC 3339 time of gathering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gathered_at: Option<String>,
+    pub target: Target,
+
+    // The target.
+    #[serde(default)]
+    pub instance: Fact<Instance>,
+    #[serde(default)]
+    pub instance_profile: Fact<InstanceProfile>,
+    /// The instance profile's role.
+    #[serde(default)]
+    pub role: Fact<Role>,
+    #[serde(default)]
+    pub dhmc: Fact<DhmcSetting>,
+    /// The role the DHMC setting names.
+    #[serde(default)]
+    pub dhmc_role: Fact<Role>,
+    #[serde(default)]
+    pub registration: Fact<Registration>,
+    #[serde(default)]
+    pub session_preferences: Fact<SessionPreferences>,
+
+    // The network.
+    #[serde(default)]
+    pub vpc: Fact<Vpc>,
+    #[serde(default)]
+    pub vpc_dns: Fact<VpcDns>,
+    /// The instance's subnet and every endpoint subnet.
+    #[serde(default)]
+    pub subnets: Fact<Vec<Subnet>>,
+    /// The VPC's route tables (the main table and those of the subnets involved).
+    #[serde(default)]
+    pub route_tables: Fact<Vec<RouteTable>>,
+    #[serde(default)]
+    pub vpc_endpoints: Fact<Vec<VpcEndpoint>>,
+    /// The instance's and the endpoints' security groups.
+    #[serde(default)]
+    pub security_groups: Fact<Vec<SecurityGroup>>,
+    /// The network ACLs of the subnets involved.
+    #[serde(default)]
+    pub network_acls: Fact<Vec<NetworkAcl>>,
+    /// Prefix lists that security groups or routes refer to.
+    #[serde(default)]
+    pub prefix_lists: Fact<Vec<PrefixList>>,
+    #[serde(default)]
+    pub remote_destination: Fact<RemoteDestination>,
+
+    // The caller.
+    #[serde(default)]
+    pub caller: Fact<CallerIdentity>,
+    #[serde(default)]
+    pub credentials: Fact<Credentials>,
+    #[serde(default)]
+    pub caller_permissions: Fact<CallerPermissions>,
+
+    // The client machine and the account's audit trail.
+    #[serde(default)]
+    pub client: Fact<Client>,
+    #[serde(default)]
+    pub cloudtrail: Fact<Vec<Trail>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// `i-…` (EC2) or `mi-…` (hybrid managed node).
+    pub id: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl Facts {
+    /// An empty document for `target`: every fact `not_gathered` until a gatherer fills it.
+    pub fn new(target: Target) -> Self {
+        Facts {
+            schema_version: SCHEMA_VERSION,
+            gathered_at: None,
+            target,
+            instance: Fact::default(),
+            instance_profile: Fact::default(),
+            role: Fact::default(),
+            dhmc: Fact::default(),
+            dhmc_role: Fact::default(),
+            registration: Fact::default(),
+            session_preferences: Fact::default(),
+            vpc: Fact::default(),
+            vpc_dns: Fact::default(),
+            subnets: Fact::default(),
+            route_tables: Fact::default(),
+            vpc_endpoints: Fact::default(),
+            security_groups: Fact::default(),
+            network_acls: Fact::default(),
+            prefix_lists: Fact::default(),
+            remote_destination: Fact::default(),
+            caller: Fact::default(),
+            credentials: Fact::default(),
+            caller_permissions: Fact::default(),
+            client: Fact::default(),
+            cloudtrail: Fact::default(),
+        }
+    }
+
+    /// The ARN of the target, as `ssm:StartSession` sees it.
+    pub fn target_arn(&self) -> String {
+        let account = self
+            .target
+            .account
+            .clone()
+            .or_else(|| self.caller.value().map(|c| c.account.clone()))
+            .unwrap_or_else(|| "*".into());
+        let kind = if self.target.id.starts_with("mi-") {
+            "managed-instance"
+        } else {
+            "instance"
+        };
+        let service = if kind == "instance" { "ec2" } else { "ssm" };
+        format!(
+            "arn:aws:{service}:{}:{account}:{kind}/{}",
+            self.target.region, self.target.id
+        )
+    }
+
+    pub fn is_hybrid(&self) -> bool {
+        self.target.id.starts_with("mi-")
+    }
+}

@@ -1,0 +1,8 @@
+//! ssm-check: why can't I open a Systems Manager session to this instance, and what do I change?
+//!
+//! Three layers: [`facts`] (one serialisable document of everything gathered), [`rules`] (pure functions of the
+//! facts) and [`render`] (table, JSON).
+
+pub mod facts;
+pub mod policy;
+pub mod version;

@@ -1,0 +1,236 @@
+//! The `Condition` element: operators, `…IfExists`, `ForAnyValue:`/`ForAllValues:` and missing keys,
+//! as AWS documents them. Anything it does not know is `Tri::Unknown`.
+
+use super::evaluate::{substitute, Context, Lookup};
+use super::pattern::wildcard_match;
+use ipnet::IpNet;
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown(String),
+}
+
+impl Tri {
+    pub fn and(self, other: impl FnOnce() -> Tri) -> Tri {
+        match self {
+            Tri::False => Tri::False,
+            Tri::True => other(),
+            Tri::Unknown(why) => match other() {
+                Tri::False => Tri::False,
+                _ => Tri::Unknown(why),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SetOp {
+    Single,
+    AnyValue,
+    AllValues,
+}
+
+/// Evaluates a whole Condition block: every operator and every key must hold.
+pub fn evaluate(block: &Map<String, Value>, ctx: &Context) -> Tri {
+    let mut result = Tri::True;
+    for (operator, keys) in block {
+        let Value::Object(keys) = keys else {
+            return Tri::Unknown(format!("condition {operator} is not an object"));
+        };
+        for (key, expected) in keys {
+            let one = evaluate_key(operator, key, expected, ctx);
+            result = result.and(|| one);
+            if result == Tri::False {
+                return Tri::False;
+            }
+        }
+    }
+    result
+}
+
+fn evaluate_key(operator: &str, key: &str, expected: &Value, ctx: &Context) -> Tri {
+    let (set, op) = if let Some(rest) = operator.strip_prefix("ForAnyValue:") {
+        (SetOp::AnyValue, rest)
+    } else if let Some(rest) = operator.strip_prefix("ForAllValues:") {
+        (SetOp::AllValues, rest)
+    } else {
+        (SetOp::Single, operator)
+    };
+    let (op, if_exists) = match op.strip_suffix("IfExists") {
+        Some(base) => (base, true),
+        None => (op, false),
+    };
+    let expected: Vec<String> = match expected {
+        Value::Array(a) => a.iter().map(scalar).collect(),
+        other => vec![scalar(other)],
+    };
+    let Some((negated, matcher)) = matcher(op) else {
+        return Tri::Unknown(format!("condition operator {operator} is not supported"));
+    };
+    let actual = match ctx.lookup(key) {
+        Lookup::Unknown => return Tri::Unknown(format!("context key {key} is not known")),
+        Lookup::Absent => None,
+        Lookup::Values(v) => Some(v),
+    };
+    if op == "Null" {
+        let wants_absent = expected.iter().any(|e| e.eq_ignore_ascii_case("true"));
+        return bool_tri(actual.is_none() == wants_absent);
+    }
+    let Some(actual) = actual else {
+        // AWS: a missing key fails a positive test, passes a negated one, `IfExists` and `ForAllValues`.
+        return bool_tri(if_exists || negated || set == SetOp::AllValues);
+    };
+    let mut resolved = Vec::with_capacity(expected.len());
+    for e in &expected {
+        match substitute(e, ctx) {
+            Ok(s) => resolved.push(s),
+            Err(why) => return Tri::Unknown(why),
+        }
+    }
+    let mut unknown = None;
+    let mut matches_any = |value: &str| -> bool {
+        resolved.iter().any(|e| match matcher(e, value) {
+            Some(m) => m,
+            None => {
+                unknown = Some(format!("cannot compare {key} value `{value}` with `{e}` by {op}"));
+                false
+            }
+        })
+    };
+    let positive = match set {
+        SetOp::Single | SetOp::AnyValue => {
+            if negated {
+                actual.iter().any(|v| !matches_any(v))
+            } else {
+                actual.iter().any(|v| matches_any(v))
+            }
+        }
+        SetOp::AllValues => {
+            if negated {
+                actual.iter().all(|v| !matches_any(v))
+            } else {
+                actual.iter().all(|v| matches_any(v))
+            }
+        }
+    };
+    match unknown {
+        Some(why) => Tri::Unknown(why),
+        None => bool_tri(positive),
+    }
+}
+
+type Matcher = fn(&str, &str) -> Option<bool>;
+
+/// The base operator: whether it is negated, and how one expected value matches one actual value
+/// (`None` when the values cannot be compared that way).
+fn matcher(op: &str) -> Option<(bool, Matcher)> {
+    Some(match op {
+        "StringEquals" => (false, |e, a| Some(e == a)),
+        "StringNotEquals" => (true, |e, a| Some(e == a)),
+        "StringEqualsIgnoreCase" => (false, |e, a| Some(e.eq_ignore_ascii_case(a))),
+        "StringNotEqualsIgnoreCase" => (true, |e, a| Some(e.eq_ignore_ascii_case(a))),
+        "StringLike" | "ArnLike" | "ArnEquals" => (false, |e, a| Some(wildcard_match(e, a, false))),
+        "StringNotLike" | "ArnNotLike" | "ArnNotEquals" => {
+            (true, |e, a| Some(wildcard_match(e, a, false)))
+        }
+        "Bool" => (false, |e, a| Some(e.eq_ignore_ascii_case(a))),
+        "NumericEquals" => (false, |e, a| numeric(e, a, |x, y| x == y)),
+        "NumericNotEquals" => (true, |e, a| numeric(e, a, |x, y| x == y)),
+        "NumericLessThan" => (false, |e, a| numeric(e, a, |x, y| y < x)),
+        "NumericLessThanEquals" => (false, |e, a| numeric(e, a, |x, y| y <= x)),
+        "NumericGreaterThan" => (false, |e, a| numeric(e, a, |x, y| y > x)),
+        "NumericGreaterThanEquals" => (false, |e, a| numeric(e, a, |x, y| y >= x)),
+        "IpAddress" => (false, ip_in),
+        "NotIpAddress" => (true, ip_in),
+        // Null is decided by presence alone; the matcher is not used.
+        "Null" => (false, |_, _| Some(false)),
+        _ => return None,
+    })
+}
+
+fn numeric(e: &str, a: &str, f: fn(f64, f64) -> bool) -> Option<bool> {
+    Some(f(e.parse().ok()?, a.parse().ok()?))
+}
+
+fn ip_in(e: &str, a: &str) -> Option<bool> {
+    let addr: IpAddr = a.parse().ok()?;
+    let net: IpNet = e
+        .parse()
+        .ok()
+        .or_else(|| e.parse::<IpAddr>().ok().map(IpNet::from))?;
+    Some(net.contains(&addr))
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn bool_tri(b: bool) -> Tri {
+    if b {
+        Tri::True
+    } else {
+        Tri::False
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn eval(block: Value, ctx: &Context) -> Tri {
+        evaluate(block.as_object().unwrap(), ctx)
+    }
+
+    #[test]
+    fn mfa_deny_conditions() {
+        let no_mfa = Context::closed([("aws:MultiFactorAuthPresent", "false")]);
+        let mfa = Context::closed([("aws:MultiFactorAuthPresent", "true")]);
+        let long_term = Context::closed::<&str>([]);
+        let bool_if_exists = json!({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}});
+        assert_eq!(eval(bool_if_exists.clone(), &no_mfa), Tri::True);
+        assert_eq!(eval(bool_if_exists.clone(), &mfa), Tri::False);
+        // Long-term keys carry no MFA key at all: IfExists makes the deny apply.
+        assert_eq!(eval(bool_if_exists, &long_term), Tri::True);
+        let plain_bool = json!({"Bool": {"aws:MultiFactorAuthPresent": false}});
+        assert_eq!(eval(plain_bool, &long_term), Tri::False);
+        let null = json!({"Null": {"aws:MultiFactorAuthPresent": "true"}});
+        assert_eq!(eval(null.clone(), &long_term), Tri::True);
+        assert_eq!(eval(null, &mfa), Tri::False);
+    }
+
+    #[test]
+    fn negated_and_set_operators() {
+        let ctx = Context::closed([("aws:SourceIp", "203.0.113.7"), ("aws:username", "hoge")]);
+        assert_eq!(eval(json!({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}), &ctx), Tri::True);
+        assert_eq!(eval(json!({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), &ctx), Tri::False);
+        assert_eq!(eval(json!({"StringNotEquals": {"aws:RequestedRegion": "x"}}), &ctx), Tri::True);
+        assert_eq!(eval(json!({"StringLike": {"aws:username": "ho*"}}), &ctx), Tri::True);
+        assert_eq!(eval(json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}}), &ctx), Tri::True);
+        assert_eq!(eval(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}), &ctx), Tri::False);
+    }
+
+    #[test]
+    fn unknown_operators_and_keys_are_unknown() {
+        let open = Context::open::<&str>([]);
+        assert!(matches!(eval(json!({"Bool": {"aws:SecureTransport": "true"}}), &open), Tri::Unknown(_)));
+        let closed = Context::closed::<&str>([("aws:CurrentTime", "2026-01-01T00:00:00Z")]);
+        assert!(matches!(
+            eval(json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}), &closed),
+            Tri::Unknown(_)
+        ));
+        // An unknown that another key already refutes is still a refusal.
+        let ctx = Context::closed([("aws:username", "x")]);
+        assert_eq!(
+            eval(json!({"DateLessThan": {"aws:CurrentTime": "1"}, "StringEquals": {"aws:username": "y"}}), &ctx),
+            Tri::False
+        );
+    }
+}

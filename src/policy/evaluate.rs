@@ -1,0 +1,345 @@
+//! Putting statements together: explicit deny > allow > implicit deny, with boundaries and trust policies.
+
+use super::condition::{self, Tri};
+use super::document::{Policy, Principal, Statement};
+use super::pattern::wildcard_match;
+use std::collections::BTreeMap;
+
+/// The request context: condition keys and their values.
+///
+/// A *closed* context knows every key of the request, so a key it lacks is absent (as for long-term keys,
+/// which carry no `aws:MultiFactorAuthPresent`). An *open* context only knows some keys, so a condition on any
+/// other key is Unknown.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    values: BTreeMap<String, Vec<String>>,
+    closed: bool,
+}
+
+pub(super) enum Lookup<'a> {
+    Values(&'a [String]),
+    Absent,
+    Unknown,
+}
+
+impl Context {
+    pub fn closed<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, K)>) -> Self {
+        Self::build(pairs, true)
+    }
+
+    pub fn open<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, K)>) -> Self {
+        Self::build(pairs, false)
+    }
+
+    fn build<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, K)>, closed: bool) -> Self {
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            values
+                .entry(k.as_ref().to_ascii_lowercase())
+                .or_default()
+                .push(v.as_ref().to_string());
+        }
+        Context { values, closed }
+    }
+
+    /// Condition keys are case-insensitive.
+    pub(super) fn lookup(&self, key: &str) -> Lookup<'_> {
+        match self.values.get(&key.to_ascii_lowercase()) {
+            Some(v) => Lookup::Values(v),
+            None if self.closed => Lookup::Absent,
+            None => Lookup::Unknown,
+        }
+    }
+}
+
+/// Replaces `${key}` policy variables from the context (`${*}`, `${?}`, `${$}` are the literal characters).
+pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let key = &rest[start + 2..start + len];
+        match key {
+            "*" | "?" | "$" => out.push_str(key),
+            _ => match ctx.lookup(key) {
+                Lookup::Values([v]) => out.push_str(v),
+                _ => return Err(format!("policy variable ${{{key}}} has no single known value")),
+            },
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub action: &'a str,
+    pub resource: &'a str,
+    pub context: &'a Context,
+}
+
+/// Which statement decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub policy: String,
+    pub sid: String,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} statement {}", self.policy, self.sid)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Allowed { by: Source },
+    ExplicitDeny { by: Source },
+    /// Nothing allows it, or the permissions boundary does not.
+    ImplicitDeny { why: String },
+    Unknown { why: String },
+}
+
+impl Outcome {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Outcome::Allowed { .. })
+    }
+}
+
+/// Evaluates identity policies (named) and an optional permissions boundary for one request.
+pub fn evaluate_identity(
+    policies: &[(&str, &Policy)],
+    boundary: Option<(&str, &Policy)>,
+    req: &Request,
+) -> Outcome {
+    let identity = combine(policies, |s| match_identity(s, req));
+    let Some((name, boundary)) = boundary else {
+        return identity;
+    };
+    match (identity, combine(&[(name, boundary)], |s| match_identity(s, req))) {
+        (deny @ Outcome::ExplicitDeny { .. }, _) => deny,
+        (_, deny @ Outcome::ExplicitDeny { .. }) => deny,
+        (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
+        (Outcome::Allowed { .. }, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
+            why: format!("the permissions boundary {name} does not allow {}", req.action),
+        },
+        (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
+        (Outcome::Unknown { why }, _) | (_, Outcome::Unknown { why }) => Outcome::Unknown { why },
+    }
+}
+
+/// Evaluates a trust policy: may `principal` (`Service`/`AWS` and its value) call `action` (e.g. `sts:AssumeRole`)?
+pub fn evaluate_trust(
+    policy: &Policy,
+    policy_name: &str,
+    action: &str,
+    principal: (&str, &str),
+    ctx: &Context,
+) -> Outcome {
+    combine(&[(policy_name, policy)], |s| {
+        let principal_ok = match &s.principal {
+            None => Tri::False,
+            Some(p) => bool_tri(principal_matches(p, principal) != s.not_principal),
+        };
+        principal_ok
+            .and(|| bool_tri(action_matches(s, action)))
+            .and(|| conditions(s, ctx))
+    })
+}
+
+fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) -> Outcome {
+    let mut allowed = None;
+    let mut unknown_deny = None;
+    let mut unknown_allow = None;
+    for (name, policy) in policies {
+        for s in &policy.statements {
+            let source = || Source {
+                policy: name.to_string(),
+                sid: s.sid.clone(),
+            };
+            match (matches(s), s.allow) {
+                (Tri::True, false) => return Outcome::ExplicitDeny { by: source() },
+                (Tri::True, true) => {
+                    allowed.get_or_insert_with(source);
+                }
+                (Tri::Unknown(why), false) => {
+                    unknown_deny.get_or_insert_with(|| format!("{}: {why}", source()));
+                }
+                (Tri::Unknown(why), true) => {
+                    unknown_allow.get_or_insert_with(|| format!("{}: {why}", source()));
+                }
+                (Tri::False, _) => {}
+            }
+        }
+    }
+    if let Some(why) = unknown_deny {
+        return Outcome::Unknown { why };
+    }
+    match (allowed, unknown_allow) {
+        (Some(by), _) => Outcome::Allowed { by },
+        (None, Some(why)) => Outcome::Unknown { why },
+        (None, None) => Outcome::ImplicitDeny {
+            why: "no statement allows it".into(),
+        },
+    }
+}
+
+fn match_identity(s: &Statement, req: &Request) -> Tri {
+    bool_tri(action_matches(s, req.action))
+        .and(|| resource_matches(s, req))
+        .and(|| conditions(s, req.context))
+}
+
+fn action_matches(s: &Statement, action: &str) -> bool {
+    s.actions.iter().any(|a| wildcard_match(a, action, true)) != s.not_action
+}
+
+fn resource_matches(s: &Statement, req: &Request) -> Tri {
+    let Some(resources) = &s.resources else {
+        return Tri::False;
+    };
+    let mut any = false;
+    for r in resources {
+        match substitute(r, req.context) {
+            Ok(pattern) => any |= wildcard_match(&pattern, req.resource, false),
+            Err(why) => return Tri::Unknown(why),
+        }
+    }
+    bool_tri(any != s.not_resource)
+}
+
+fn conditions(s: &Statement, ctx: &Context) -> Tri {
+    match &s.condition {
+        None => Tri::True,
+        Some(block) => condition::evaluate(block, ctx),
+    }
+}
+
+fn principal_matches(p: &Principal, (kind, value): (&str, &str)) -> bool {
+    let Principal::Named(named) = p else {
+        return true;
+    };
+    named.iter().any(|(k, v)| {
+        if !k.eq_ignore_ascii_case(kind) {
+            return false;
+        }
+        if !kind.eq_ignore_ascii_case("AWS") {
+            return v.eq_ignore_ascii_case(value);
+        }
+        // An account (id or `:root`) trusts every principal of that account.
+        let account = |arn: &str| arn.split(':').nth(4).map(str::to_string);
+        let trusted_account = if v.len() == 12 && v.chars().all(|c| c.is_ascii_digit()) {
+            Some(v.clone())
+        } else if v.ends_with(":root") {
+            account(v)
+        } else {
+            None
+        };
+        v == "*"
+            || v == value
+            || trusted_account.is_some_and(|a| account(value).as_deref() == Some(a.as_str()) || a == value)
+    })
+}
+
+fn bool_tri(b: bool) -> Tri {
+    if b {
+        Tri::True
+    } else {
+        Tri::False
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(v: serde_json::Value) -> Policy {
+        Policy::parse(&v).unwrap()
+    }
+
+    fn req<'a>(action: &'a str, resource: &'a str, ctx: &'a Context) -> Request<'a> {
+        Request { action, resource, context: ctx }
+    }
+
+    #[test]
+    fn explicit_deny_beats_allow() {
+        let ctx = Context::closed::<&str>([]);
+        let allow = policy(json!({"Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}));
+        let deny = policy(json!({"Statement": [{"Sid": "NoData", "Effect": "Deny", "Action": "ssmmessages:OpenDataChannel", "Resource": "*"}]}));
+        let r = req("ssmmessages:OpenDataChannel", "*", &ctx);
+        let out = evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &r);
+        assert_eq!(out, Outcome::ExplicitDeny { by: Source { policy: "guard".into(), sid: "NoData".into() } });
+        let other = req("ssmmessages:CreateControlChannel", "*", &ctx);
+        assert!(evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &other).is_allowed());
+    }
+
+    #[test]
+    fn boundary_must_allow_too() {
+        let ctx = Context::closed::<&str>([]);
+        let allow = policy(json!({"Statement": [{"Effect": "Allow", "Action": ["ssm:*", "ssmmessages:*"], "Resource": "*"}]}));
+        let boundary = policy(json!({"Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}));
+        let r = req("ssmmessages:OpenControlChannel", "*", &ctx);
+        assert!(matches!(
+            evaluate_identity(&[("p", &allow)], Some(("b", &boundary)), &r),
+            Outcome::ImplicitDeny { why } if why.contains("boundary b")
+        ));
+        let r = req("ssm:UpdateInstanceInformation", "*", &ctx);
+        assert!(evaluate_identity(&[("p", &allow)], Some(("b", &boundary)), &r).is_allowed());
+    }
+
+    #[test]
+    fn resources_and_policy_variables() {
+        // Seed 000's policy: StartSession on one instance and the port-forwarding document only.
+        let p = policy(json!({"Statement": [
+            {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
+                "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416",
+                "arn:aws:ssm:ap-northeast-1::document/AWS-StartPortForwardingSession"]},
+            {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"],
+             "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}]}));
+        let ctx = Context::closed([("aws:username", "hoge")]);
+        let yes = req("ssm:StartSession", "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416", &ctx);
+        let other = req("ssm:StartSession", "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0aaaaaaaaaaaaaaaa", &ctx);
+        let own = req("ssm:TerminateSession", "arn:aws:ssm:ap-northeast-1:111122223333:session/hoge-0a1b2c", &ctx);
+        let theirs = req("ssm:TerminateSession", "arn:aws:ssm:ap-northeast-1:111122223333:session/fuga-0a1b2c", &ctx);
+        for (r, allowed) in [(yes, true), (other, false), (own, true), (theirs, false)] {
+            assert_eq!(evaluate_identity(&[("p", &p)], None, &r).is_allowed(), allowed, "{r:?}");
+        }
+        let open = Context::open::<&str>([]);
+        let unknown = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/x-1", &open);
+        assert!(matches!(evaluate_identity(&[("p", &p)], None, &unknown), Outcome::Unknown { .. }));
+    }
+
+    #[test]
+    fn not_action_and_unknown_deny() {
+        let ctx = Context::open::<&str>([]);
+        let p = policy(json!({"Statement": [
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "ssm:*", "Resource": "*", "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}]}));
+        assert!(evaluate_identity(&[("p", &p)], None, &req("ec2messages:GetMessages", "*", &ctx)).is_allowed());
+        assert!(!evaluate_identity(&[("p", &p)], None, &req("iam:PassRole", "*", &ctx)).is_allowed());
+        assert!(matches!(
+            evaluate_identity(&[("p", &p)], None, &req("ssm:UpdateInstanceInformation", "*", &ctx)),
+            Outcome::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn trust_policies() {
+        let ctx = Context::closed::<&str>([]);
+        let ec2 = policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}));
+        assert!(evaluate_trust(&ec2, "trust", "sts:AssumeRole", ("Service", "ec2.amazonaws.com"), &ctx).is_allowed());
+        assert!(!evaluate_trust(&ec2, "trust", "sts:AssumeRole", ("Service", "ssm.amazonaws.com"), &ctx).is_allowed());
+        // Seed 002: the system account trusts the central account's root.
+        let central = policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}));
+        let user = ("AWS", "arn:aws:iam::444455556666:user/sugimura");
+        let stranger = ("AWS", "arn:aws:iam::777788889999:user/sugimura");
+        assert!(evaluate_trust(&central, "trust", "sts:AssumeRole", user, &ctx).is_allowed());
+        assert!(!evaluate_trust(&central, "trust", "sts:AssumeRole", stranger, &ctx).is_allowed());
+    }
+}

@@ -1,0 +1,15 @@
+//! A local IAM policy evaluator for identity, boundary and trust policies.
+//!
+//! It follows AWS's documented evaluation logic for one account: an explicit deny wins, then an allow is
+//! needed in the identity policies, and — when a permissions boundary is set — in the boundary as well.
+//! What it cannot decide (an unknown condition operator, a context key it was not given) makes the
+//! answer `Unknown`, never `Allow`.
+
+mod condition;
+mod document;
+mod evaluate;
+mod pattern;
+
+pub use document::{Policy, PolicyError, Principal, Statement};
+pub use evaluate::{evaluate_identity, evaluate_trust, Context, Outcome, Request, Source};
+pub use pattern::wildcard_match;

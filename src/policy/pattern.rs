@@ -1,0 +1,51 @@
+//! IAM wildcards: `*` matches any run of characters, `?` any one character.
+
+/// Matches `text` against `pattern`, optionally ignoring ASCII case (actions are case-insensitive, ARNs are not).
+pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
+        (
+            pattern.to_ascii_lowercase().chars().collect(),
+            text.to_ascii_lowercase().chars().collect(),
+        )
+    } else {
+        (pattern.chars().collect(), text.chars().collect())
+    };
+    // Iterative glob with single-star backtracking: linear in practice, no recursion blow-up.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard_match as m;
+
+    #[test]
+    fn stars_and_question_marks() {
+        assert!(m("ssmmessages:*", "ssmmessages:OpenDataChannel", true));
+        assert!(m("SSM:updateinstance*", "ssm:UpdateInstanceInformation", true));
+        assert!(!m("ssm:Update*", "ssmmessages:UpdateX", true));
+        assert!(m("ssm:?etDocument", "ssm:GetDocument", true));
+        assert!(m("*", "", false));
+        assert!(m("arn:aws:ssm:*:*:session/${u}-*", "arn:aws:ssm:r:1:session/${u}-abc", false));
+        assert!(!m("arn:aws:ec2:*:*:instance/i-1", "arn:aws:ec2:r:1:instance/i-12", false));
+        assert!(!m("Arn:aws:*", "arn:aws:x", false));
+        assert!(m("a*b*c", "axxbyyc", false));
+        assert!(!m("a*b*c", "axxbyy", false));
+    }
+}
