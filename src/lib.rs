@@ -3,6 +3,11 @@
 //! Three layers: [`facts`] (one serialisable document of everything gathered), [`rules`] (pure functions of the
 //! facts) and [`render`] (table, JSON).
 
+pub mod cli;
 pub mod facts;
+pub mod network;
 pub mod policy;
+pub mod render;
+pub mod report;
+pub mod rules;
 pub mod version;

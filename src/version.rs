@@ -81,7 +81,10 @@ mod tests {
         assert!(a < b);
         assert!("2.3.722.0".parse::<Version4>().unwrap() > "2.3.701.0".parse().unwrap());
         assert!("2.3.634.0".parse::<Version4>().unwrap() < "2.3.672.0".parse().unwrap());
-        assert_eq!("2.3.68".parse::<Version4>().unwrap(), Version4::new(2, 3, 68, 0));
+        assert_eq!(
+            "2.3.68".parse::<Version4>().unwrap(),
+            Version4::new(2, 3, 68, 0)
+        );
     }
 
     #[test]
@@ -99,6 +102,9 @@ mod tests {
         let v1 = parse_aws_cli("aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.44.5").unwrap();
         assert_eq!(v1, semver::Version::new(1, 46, 3));
         assert_eq!(parse_aws_cli("command not found"), None);
-        assert_eq!(parse_plugin("1.2.764.0\n"), Some(Version4::new(1, 2, 764, 0)));
+        assert_eq!(
+            parse_plugin("1.2.764.0\n"),
+            Some(Version4::new(1, 2, 764, 0))
+        );
     }
 }

@@ -11,6 +11,13 @@ pub enum Fact<T> {
     Unavailable { reason: Unavailable },
 }
 
+/// A fact a computation needed and did not have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Missing {
+    pub what: &'static str,
+    pub reason: Unavailable,
+}
+
 /// Why a fact is missing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -66,11 +73,22 @@ impl<T> Fact<T> {
         }
     }
 
-    /// The value, or the reason it is missing: lets rules use `?`-style early returns.
-    pub fn get(&self) -> Result<&T, &Unavailable> {
+    /// The value, or the reason it is missing.
+    pub fn get_ref(&self) -> Result<&T, &Unavailable> {
         match self {
             Fact::Known { value } => Ok(value),
             Fact::Unavailable { reason } => Err(reason),
+        }
+    }
+
+    /// The value, or which fact is missing and why: lets rules return early with `?`.
+    pub fn need(&self, what: &'static str) -> Result<&T, Missing> {
+        match self {
+            Fact::Known { value } => Ok(value),
+            Fact::Unavailable { reason } => Err(Missing {
+                what,
+                reason: reason.clone(),
+            }),
         }
     }
 }

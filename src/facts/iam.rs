@@ -92,6 +92,9 @@ pub struct PermissionCheck {
     pub action: String,
     pub resource: String,
     pub decision: Decision,
+    /// Whether this answers for the caller as it is now, or as if it had signed in with MFA.
+    #[serde(default, skip_serializing_if = "Scenario::is_current")]
+    pub scenario: Scenario,
     /// The principal this check is about, when it is not `principal_arn` (e.g. the source user of an AssumeRole).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_arn: Option<String>,
@@ -109,4 +112,20 @@ pub enum Decision {
     Allowed,
     ExplicitDeny,
     ImplicitDeny,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// The caller's credentials as they are.
+    #[default]
+    Current,
+    /// The same principal with `aws:MultiFactorAuthPresent` true: tells whether MFA would change the answer.
+    WithMfa,
+}
+
+impl Scenario {
+    pub fn is_current(&self) -> bool {
+        *self == Scenario::Current
+    }
 }

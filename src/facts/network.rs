@@ -73,6 +73,7 @@ fn active() -> String {
 #[serde(deny_unknown_fields)]
 pub struct VpcEndpoint {
     pub vpc_endpoint_id: String,
+    pub vpc_id: String,
     /// e.g. `com.amazonaws.ap-northeast-1.ssmmessages`.
     pub service_name: String,
     /// `Interface`, `Gateway` or `GatewayLoadBalancer`.

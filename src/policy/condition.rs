@@ -96,7 +96,9 @@ fn evaluate_key(operator: &str, key: &str, expected: &Value, ctx: &Context) -> T
         resolved.iter().any(|e| match matcher(e, value) {
             Some(m) => m,
             None => {
-                unknown = Some(format!("cannot compare {key} value `{value}` with `{e}` by {op}"));
+                unknown = Some(format!(
+                    "cannot compare {key} value `{value}` with `{e}` by {op}"
+                ));
                 false
             }
         })
@@ -209,27 +211,69 @@ mod tests {
     #[test]
     fn negated_and_set_operators() {
         let ctx = Context::closed([("aws:SourceIp", "203.0.113.7"), ("aws:username", "hoge")]);
-        assert_eq!(eval(json!({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}), &ctx), Tri::True);
-        assert_eq!(eval(json!({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), &ctx), Tri::False);
-        assert_eq!(eval(json!({"StringNotEquals": {"aws:RequestedRegion": "x"}}), &ctx), Tri::True);
-        assert_eq!(eval(json!({"StringLike": {"aws:username": "ho*"}}), &ctx), Tri::True);
-        assert_eq!(eval(json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}}), &ctx), Tri::True);
-        assert_eq!(eval(json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}), &ctx), Tri::False);
+        assert_eq!(
+            eval(
+                json!({"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}),
+                &ctx
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+                &ctx
+            ),
+            Tri::False
+        );
+        assert_eq!(
+            eval(
+                json!({"StringNotEquals": {"aws:RequestedRegion": "x"}}),
+                &ctx
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"StringLike": {"aws:username": "ho*"}}), &ctx),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}}),
+                &ctx
+            ),
+            Tri::True
+        );
+        assert_eq!(
+            eval(
+                json!({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}),
+                &ctx
+            ),
+            Tri::False
+        );
     }
 
     #[test]
     fn unknown_operators_and_keys_are_unknown() {
         let open = Context::open::<&str>([]);
-        assert!(matches!(eval(json!({"Bool": {"aws:SecureTransport": "true"}}), &open), Tri::Unknown(_)));
+        assert!(matches!(
+            eval(json!({"Bool": {"aws:SecureTransport": "true"}}), &open),
+            Tri::Unknown(_)
+        ));
         let closed = Context::closed::<&str>([("aws:CurrentTime", "2026-01-01T00:00:00Z")]);
         assert!(matches!(
-            eval(json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}), &closed),
+            eval(
+                json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
+                &closed
+            ),
             Tri::Unknown(_)
         ));
         // An unknown that another key already refutes is still a refusal.
         let ctx = Context::closed([("aws:username", "x")]);
         assert_eq!(
-            eval(json!({"DateLessThan": {"aws:CurrentTime": "1"}, "StringEquals": {"aws:username": "y"}}), &ctx),
+            eval(
+                json!({"DateLessThan": {"aws:CurrentTime": "1"}, "StringEquals": {"aws:username": "y"}}),
+                &ctx
+            ),
             Tri::False
         );
     }

@@ -50,7 +50,11 @@ impl Policy {
         let list: Vec<&Value> = match stmts {
             Value::Array(a) => a.iter().collect(),
             Value::Object(_) => vec![stmts],
-            _ => return Err(PolicyError("Statement is neither a list nor an object".into())),
+            _ => {
+                return Err(PolicyError(
+                    "Statement is neither a list nor an object".into(),
+                ))
+            }
         };
         let statements = list
             .into_iter()
@@ -128,9 +132,9 @@ fn strings(v: &Value, sid: &str, field: &str) -> Result<Vec<String>, PolicyError
         Value::Array(a) => a
             .iter()
             .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| PolicyError(format!("statement {sid}: {field} has a non-string")))
+                x.as_str().map(str::to_string).ok_or_else(|| {
+                    PolicyError(format!("statement {sid}: {field} has a non-string"))
+                })
             })
             .collect(),
         _ => Err(PolicyError(format!(
@@ -151,7 +155,9 @@ fn principal(v: &Value, sid: &str) -> Result<Principal, PolicyError> {
             }
             Ok(Principal::Named(named))
         }
-        _ => Err(PolicyError(format!("statement {sid}: Principal is malformed"))),
+        _ => Err(PolicyError(format!(
+            "statement {sid}: Principal is malformed"
+        ))),
     }
 }
 
@@ -162,8 +168,10 @@ mod tests {
 
     #[test]
     fn accepts_single_statements_strings_and_encoded_documents() {
-        let p = Policy::parse(&json!({"Statement": {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}}))
-            .unwrap();
+        let p = Policy::parse(
+            &json!({"Statement": {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}}),
+        )
+        .unwrap();
         assert_eq!(p.statements[0].actions, vec!["ssm:*"]);
         assert_eq!(p.statements[0].sid, "#1");
         let encoded = json!("{\"Statement\":[{\"Sid\":\"A\",\"Effect\":\"Deny\",\"NotAction\":[\"iam:*\"],\"Resource\":\"*\"}]}");
@@ -175,7 +183,9 @@ mod tests {
     #[test]
     fn rejects_malformed_statements() {
         assert!(Policy::parse(&json!({})).is_err());
-        assert!(Policy::parse(&json!({"Statement": [{"Effect": "Maybe", "Action": "*"}]})).is_err());
+        assert!(
+            Policy::parse(&json!({"Statement": [{"Effect": "Maybe", "Action": "*"}]})).is_err()
+        );
         assert!(Policy::parse(&json!({"Statement": [{"Effect": "Allow"}]})).is_err());
         assert!(Policy::parse(&json!({"Statement": [{"Effect": "Allow", "Action": 3}]})).is_err());
     }

@@ -67,7 +67,11 @@ pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, String> {
             "*" | "?" | "$" => out.push_str(key),
             _ => match ctx.lookup(key) {
                 Lookup::Values([v]) => out.push_str(v),
-                _ => return Err(format!("policy variable ${{{key}}} has no single known value")),
+                _ => {
+                    return Err(format!(
+                        "policy variable ${{{key}}} has no single known value"
+                    ))
+                }
             },
         }
         rest = &rest[start + len + 1..];
@@ -98,11 +102,19 @@ impl std::fmt::Display for Source {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    Allowed { by: Source },
-    ExplicitDeny { by: Source },
+    Allowed {
+        by: Source,
+    },
+    ExplicitDeny {
+        by: Source,
+    },
     /// Nothing allows it, or the permissions boundary does not.
-    ImplicitDeny { why: String },
-    Unknown { why: String },
+    ImplicitDeny {
+        why: String,
+    },
+    Unknown {
+        why: String,
+    },
 }
 
 impl Outcome {
@@ -121,12 +133,18 @@ pub fn evaluate_identity(
     let Some((name, boundary)) = boundary else {
         return identity;
     };
-    match (identity, combine(&[(name, boundary)], |s| match_identity(s, req))) {
+    match (
+        identity,
+        combine(&[(name, boundary)], |s| match_identity(s, req)),
+    ) {
         (deny @ Outcome::ExplicitDeny { .. }, _) => deny,
         (_, deny @ Outcome::ExplicitDeny { .. }) => deny,
         (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
         (Outcome::Allowed { .. }, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
-            why: format!("the permissions boundary {name} does not allow {}", req.action),
+            why: format!(
+                "the permissions boundary {name} does not allow {}",
+                req.action
+            ),
         },
         (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
         (Outcome::Unknown { why }, _) | (_, Outcome::Unknown { why }) => Outcome::Unknown { why },
@@ -242,7 +260,8 @@ fn principal_matches(p: &Principal, (kind, value): (&str, &str)) -> bool {
         };
         v == "*"
             || v == value
-            || trusted_account.is_some_and(|a| account(value).as_deref() == Some(a.as_str()) || a == value)
+            || trusted_account
+                .is_some_and(|a| account(value).as_deref() == Some(a.as_str()) || a == value)
     })
 }
 
@@ -264,26 +283,47 @@ mod tests {
     }
 
     fn req<'a>(action: &'a str, resource: &'a str, ctx: &'a Context) -> Request<'a> {
-        Request { action, resource, context: ctx }
+        Request {
+            action,
+            resource,
+            context: ctx,
+        }
     }
 
     #[test]
     fn explicit_deny_beats_allow() {
         let ctx = Context::closed::<&str>([]);
-        let allow = policy(json!({"Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}));
-        let deny = policy(json!({"Statement": [{"Sid": "NoData", "Effect": "Deny", "Action": "ssmmessages:OpenDataChannel", "Resource": "*"}]}));
+        let allow = policy(
+            json!({"Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}),
+        );
+        let deny = policy(
+            json!({"Statement": [{"Sid": "NoData", "Effect": "Deny", "Action": "ssmmessages:OpenDataChannel", "Resource": "*"}]}),
+        );
         let r = req("ssmmessages:OpenDataChannel", "*", &ctx);
         let out = evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &r);
-        assert_eq!(out, Outcome::ExplicitDeny { by: Source { policy: "guard".into(), sid: "NoData".into() } });
+        assert_eq!(
+            out,
+            Outcome::ExplicitDeny {
+                by: Source {
+                    policy: "guard".into(),
+                    sid: "NoData".into()
+                }
+            }
+        );
         let other = req("ssmmessages:CreateControlChannel", "*", &ctx);
-        assert!(evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &other).is_allowed());
+        assert!(
+            evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &other).is_allowed()
+        );
     }
 
     #[test]
     fn boundary_must_allow_too() {
         let ctx = Context::closed::<&str>([]);
-        let allow = policy(json!({"Statement": [{"Effect": "Allow", "Action": ["ssm:*", "ssmmessages:*"], "Resource": "*"}]}));
-        let boundary = policy(json!({"Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}));
+        let allow = policy(
+            json!({"Statement": [{"Effect": "Allow", "Action": ["ssm:*", "ssmmessages:*"], "Resource": "*"}]}),
+        );
+        let boundary =
+            policy(json!({"Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}));
         let r = req("ssmmessages:OpenControlChannel", "*", &ctx);
         assert!(matches!(
             evaluate_identity(&[("p", &allow)], Some(("b", &boundary)), &r),
@@ -303,16 +343,39 @@ mod tests {
             {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"],
              "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}]}));
         let ctx = Context::closed([("aws:username", "hoge")]);
-        let yes = req("ssm:StartSession", "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416", &ctx);
-        let other = req("ssm:StartSession", "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0aaaaaaaaaaaaaaaa", &ctx);
-        let own = req("ssm:TerminateSession", "arn:aws:ssm:ap-northeast-1:111122223333:session/hoge-0a1b2c", &ctx);
-        let theirs = req("ssm:TerminateSession", "arn:aws:ssm:ap-northeast-1:111122223333:session/fuga-0a1b2c", &ctx);
+        let yes = req(
+            "ssm:StartSession",
+            "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416",
+            &ctx,
+        );
+        let other = req(
+            "ssm:StartSession",
+            "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0aaaaaaaaaaaaaaaa",
+            &ctx,
+        );
+        let own = req(
+            "ssm:TerminateSession",
+            "arn:aws:ssm:ap-northeast-1:111122223333:session/hoge-0a1b2c",
+            &ctx,
+        );
+        let theirs = req(
+            "ssm:TerminateSession",
+            "arn:aws:ssm:ap-northeast-1:111122223333:session/fuga-0a1b2c",
+            &ctx,
+        );
         for (r, allowed) in [(yes, true), (other, false), (own, true), (theirs, false)] {
-            assert_eq!(evaluate_identity(&[("p", &p)], None, &r).is_allowed(), allowed, "{r:?}");
+            assert_eq!(
+                evaluate_identity(&[("p", &p)], None, &r).is_allowed(),
+                allowed,
+                "{r:?}"
+            );
         }
         let open = Context::open::<&str>([]);
         let unknown = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/x-1", &open);
-        assert!(matches!(evaluate_identity(&[("p", &p)], None, &unknown), Outcome::Unknown { .. }));
+        assert!(matches!(
+            evaluate_identity(&[("p", &p)], None, &unknown),
+            Outcome::Unknown { .. }
+        ));
     }
 
     #[test]
@@ -321,10 +384,21 @@ mod tests {
         let p = policy(json!({"Statement": [
             {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
             {"Effect": "Deny", "Action": "ssm:*", "Resource": "*", "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}]}));
-        assert!(evaluate_identity(&[("p", &p)], None, &req("ec2messages:GetMessages", "*", &ctx)).is_allowed());
-        assert!(!evaluate_identity(&[("p", &p)], None, &req("iam:PassRole", "*", &ctx)).is_allowed());
+        assert!(evaluate_identity(
+            &[("p", &p)],
+            None,
+            &req("ec2messages:GetMessages", "*", &ctx)
+        )
+        .is_allowed());
+        assert!(
+            !evaluate_identity(&[("p", &p)], None, &req("iam:PassRole", "*", &ctx)).is_allowed()
+        );
         assert!(matches!(
-            evaluate_identity(&[("p", &p)], None, &req("ssm:UpdateInstanceInformation", "*", &ctx)),
+            evaluate_identity(
+                &[("p", &p)],
+                None,
+                &req("ssm:UpdateInstanceInformation", "*", &ctx)
+            ),
             Outcome::Unknown { .. }
         ));
     }
@@ -332,11 +406,29 @@ mod tests {
     #[test]
     fn trust_policies() {
         let ctx = Context::closed::<&str>([]);
-        let ec2 = policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}));
-        assert!(evaluate_trust(&ec2, "trust", "sts:AssumeRole", ("Service", "ec2.amazonaws.com"), &ctx).is_allowed());
-        assert!(!evaluate_trust(&ec2, "trust", "sts:AssumeRole", ("Service", "ssm.amazonaws.com"), &ctx).is_allowed());
+        let ec2 = policy(
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        );
+        assert!(evaluate_trust(
+            &ec2,
+            "trust",
+            "sts:AssumeRole",
+            ("Service", "ec2.amazonaws.com"),
+            &ctx
+        )
+        .is_allowed());
+        assert!(!evaluate_trust(
+            &ec2,
+            "trust",
+            "sts:AssumeRole",
+            ("Service", "ssm.amazonaws.com"),
+            &ctx
+        )
+        .is_allowed());
         // Seed 002: the system account trusts the central account's root.
-        let central = policy(json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}));
+        let central = policy(
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}),
+        );
         let user = ("AWS", "arn:aws:iam::444455556666:user/sugimura");
         let stranger = ("AWS", "arn:aws:iam::777788889999:user/sugimura");
         assert!(evaluate_trust(&central, "trust", "sts:AssumeRole", user, &ctx).is_allowed());

@@ -38,12 +38,24 @@ mod tests {
     #[test]
     fn stars_and_question_marks() {
         assert!(m("ssmmessages:*", "ssmmessages:OpenDataChannel", true));
-        assert!(m("SSM:updateinstance*", "ssm:UpdateInstanceInformation", true));
+        assert!(m(
+            "SSM:updateinstance*",
+            "ssm:UpdateInstanceInformation",
+            true
+        ));
         assert!(!m("ssm:Update*", "ssmmessages:UpdateX", true));
         assert!(m("ssm:?etDocument", "ssm:GetDocument", true));
         assert!(m("*", "", false));
-        assert!(m("arn:aws:ssm:*:*:session/${u}-*", "arn:aws:ssm:r:1:session/${u}-abc", false));
-        assert!(!m("arn:aws:ec2:*:*:instance/i-1", "arn:aws:ec2:r:1:instance/i-12", false));
+        assert!(m(
+            "arn:aws:ssm:*:*:session/${u}-*",
+            "arn:aws:ssm:r:1:session/${u}-abc",
+            false
+        ));
+        assert!(!m(
+            "arn:aws:ec2:*:*:instance/i-1",
+            "arn:aws:ec2:r:1:instance/i-12",
+            false
+        ));
         assert!(!m("Arn:aws:*", "arn:aws:x", false));
         assert!(m("a*b*c", "axxbyyc", false));
         assert!(!m("a*b*c", "axxbyy", false));

@@ -1,0 +1,21 @@
+//! Whether sessions leave a trail: port forwarding can bypass a network design, so StartSession should be recorded.
+
+use super::{Check, Outcome, Verdict};
+
+pub fn trail(c: &Check) -> Verdict {
+    let trails = c.facts.cloudtrail.need("the CloudTrail trails")?;
+    let region = &c.facts.target.region;
+    let active: Vec<String> = trails
+        .iter()
+        .filter(|t| t.is_logging && (t.is_multi_region || &t.home_region == region))
+        .map(|t| t.name.clone())
+        .collect();
+    if active.is_empty() {
+        return Ok(Outcome::warn(format!("no active CloudTrail trail records StartSession calls in {region}"))
+            .remedy("Create a multi-region trail: `aws cloudtrail create-trail --name sessions --s3-bucket-name <bucket> --is-multi-region-trail` then `aws cloudtrail start-logging --name sessions`; watch ssm.amazonaws.com StartSession events with EventBridge."));
+    }
+    Ok(Outcome::pass(format!(
+        "StartSession calls in {region} are recorded by {}",
+        active.join(", ")
+    )))
+}

@@ -1,0 +1,543 @@
+//! The path from the instance to Systems Manager: routes and interface endpoints.
+
+use super::{Check, Outcome, Verdict};
+use crate::facts::VpcEndpoint;
+use crate::network::path::{analyse, Analysis, Via, CORE_SERVICES};
+use crate::policy::{evaluate_identity, Context, Outcome as Decision, Policy, Request};
+
+/// The path analysis, or why the rule cannot look (hybrid nodes have no VPC).
+pub(super) fn analysis<'a>(c: &Check<'a>) -> Result<Analysis<'a>, Outcome> {
+    if c.facts.is_hybrid() {
+        return Err(Outcome::skip(
+            "hybrid managed node: its network is not in AWS",
+        ));
+    }
+    Ok(analyse(c.facts)?)
+}
+
+/// The interface endpoints the agent's traffic actually goes to, by service.
+pub(super) fn endpoints_in_use<'a>(a: &Analysis<'a>) -> Vec<(&'static str, &'a VpcEndpoint)> {
+    a.core_paths()
+        .into_iter()
+        .filter_map(|p| match p.via {
+            Via::Endpoint(e) => Some((p.service, e)),
+            Via::Internet => None,
+        })
+        .collect()
+}
+
+fn create_endpoint(a: &Analysis, service: &str) -> String {
+    format!(
+        "aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id {} --service-name com.amazonaws.{}.{service} \
+         --subnet-ids {} --security-group-ids <sg-admitting-443-from-the-instance> --private-dns-enabled --region {}",
+        a.instance.vpc_id.as_deref().unwrap_or("<vpc>"),
+        a.region(),
+        a.subnet_id,
+        a.region()
+    )
+}
+
+pub fn path(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    if a.instance.private_ip.is_none() {
+        return Ok(Outcome::unknown(
+            "the instance has no private IPv4 address: IPv6-only paths are not evaluated by this version",
+        ));
+    }
+    let mut evidence = vec![format!(
+        "{} uses route table {}",
+        a.subnet_id, a.table.route_table_id
+    )];
+    let mut broken = Vec::new();
+    for p in a.core_paths() {
+        match p.via {
+            Via::Endpoint(e) => evidence.push(format!(
+                "{} → {} (interface endpoint, private DNS)",
+                p.service, e.vpc_endpoint_id
+            )),
+            Via::Internet if a.internet.works() => evidence.push(format!(
+                "{} → public endpoint over {}",
+                p.service,
+                a.internet.describe()
+            )),
+            Via::Internet => broken.push(p),
+        }
+    }
+    if broken.is_empty() {
+        let mut out = Outcome::pass("the instance has a way to ssm, ec2messages and ssmmessages")
+            .evidence_all(evidence);
+        if let crate::network::path::Internet::Egress { route, kind } = &a.internet {
+            if a.uses_internet() {
+                out = out.note(format!(
+                    "Beyond {} ({}) the path is not in the facts: a NAT gateway must sit in a subnet that routes to an internet gateway.",
+                    route.target,
+                    kind.noun()
+                ));
+            }
+        }
+        return Ok(out);
+    }
+    let names: Vec<&str> = broken.iter().map(|p| p.service).collect();
+    let mut reasons = Vec::new();
+    let mut remedy = vec![
+        "Either create the interface endpoints (the layout for a private subnet):".to_string(),
+    ];
+    for p in &broken {
+        match p.endpoint {
+            Some(e) => reasons.push(format!(
+                "{} exists for {} but its private DNS name does not answer in this VPC (see endpoint-private-dns)",
+                e.vpc_endpoint_id, p.service
+            )),
+            None => remedy.push(create_endpoint(&a, p.service)),
+        }
+    }
+    if broken.iter().any(|p| p.endpoint.is_none()) {
+        reasons.push(format!(
+            "no interface endpoint for {}",
+            broken
+                .iter()
+                .filter(|p| p.endpoint.is_none())
+                .map(|p| p.service)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    remedy.push(format!(
+        "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
+        a.table.route_table_id
+    ));
+    Ok(Outcome::fail(format!(
+        "the agent cannot reach {} from {}: {}, and {}",
+        names.join(", "),
+        a.subnet_id,
+        reasons.join("; "),
+        a.internet.describe()
+    ))
+    .evidence_all(evidence)
+    .remedy(remedy.join("\n")))
+}
+
+/// Interface endpoints for the core services present in the VPC, used or not.
+fn core_endpoints<'a>(a: &Analysis<'a>) -> Vec<(&'static str, &'a VpcEndpoint)> {
+    CORE_SERVICES
+        .iter()
+        .filter_map(|s| a.interface_endpoint(s).map(|e| (*s, e)))
+        .collect()
+}
+
+fn no_endpoints(a: &Analysis) -> Outcome {
+    Outcome::skip(format!(
+        "no Systems Manager interface endpoints in this VPC: the instance goes out over {}",
+        a.internet.describe()
+    ))
+}
+
+pub fn endpoint_available(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    let eps = core_endpoints(&a);
+    if eps.is_empty() {
+        return Ok(no_endpoints(&a));
+    }
+    let (ok, bad): (Vec<_>, Vec<_>) = eps
+        .iter()
+        .partition(|(_, e)| e.state.eq_ignore_ascii_case("available"));
+    let evidence = eps
+        .iter()
+        .map(|(s, e)| format!("{} ({s}): {}", e.vpc_endpoint_id, e.state))
+        .collect::<Vec<_>>();
+    if bad.is_empty() {
+        return Ok(
+            Outcome::pass(format!("{} endpoint(s) available", ok.len())).evidence_all(evidence)
+        );
+    }
+    let names = bad
+        .iter()
+        .map(|(s, e)| format!("{} ({s}) is {}", e.vpc_endpoint_id, e.state))
+        .collect::<Vec<_>>();
+    Ok(Outcome::fail(format!("not every endpoint is available: {}", names.join(", ")))
+        .evidence_all(evidence)
+        .remedy("A pending endpoint needs a few minutes; a failed or rejected one must be deleted and created again (`aws ec2 delete-vpc-endpoints`, then create-vpc-endpoint)."))
+}
+
+pub fn endpoint_private_dns(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    let eps = core_endpoints(&a);
+    if eps.is_empty() {
+        return Ok(no_endpoints(&a));
+    }
+    let mut problems = Vec::new();
+    let mut remedy = Vec::new();
+    let mut evidence = Vec::new();
+    for (service, e) in &eps {
+        evidence.push(format!(
+            "{} ({service}): private DNS {}",
+            e.vpc_endpoint_id,
+            if e.private_dns_enabled { "on" } else { "off" }
+        ));
+        if !e.private_dns_enabled {
+            problems.push(format!(
+                "{} ({service}) has private DNS off, so {service}.{}.amazonaws.com resolves to the public service",
+                e.vpc_endpoint_id,
+                a.region()
+            ));
+            remedy.push(format!(
+                "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled",
+                e.vpc_endpoint_id
+            ));
+        }
+    }
+    match c.facts.vpc_dns.get_ref() {
+        Ok(dns) => {
+            let vpc = a.instance.vpc_id.as_deref().unwrap_or("the VPC");
+            evidence.push(format!(
+                "{vpc}: enableDnsSupport {}, enableDnsHostnames {}",
+                dns.enable_dns_support, dns.enable_dns_hostnames
+            ));
+            for (on, attr) in [
+                (dns.enable_dns_support, "enableDnsSupport"),
+                (dns.enable_dns_hostnames, "enableDnsHostnames"),
+            ] {
+                if !on {
+                    problems.push(format!("{vpc} has {attr} off, which private DNS needs"));
+                    let flag = if attr == "enableDnsSupport" {
+                        "--enable-dns-support"
+                    } else {
+                        "--enable-dns-hostnames"
+                    };
+                    remedy.push(format!(
+                        "aws ec2 modify-vpc-attribute --vpc-id {vpc} {flag} '{{\"Value\":true}}'"
+                    ));
+                }
+            }
+        }
+        Err(reason) => {
+            if problems.is_empty() {
+                return Ok(
+                    Outcome::missing("the VPC's DNS attributes", reason).evidence_all(evidence)
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Outcome::pass("private DNS answers for every endpoint").evidence_all(evidence));
+    }
+    let out = if a.internet.works() {
+        Outcome::warn(format!(
+            "{}: the endpoints are bypassed and traffic leaves over {}",
+            problems.join("; "),
+            a.internet.describe()
+        ))
+    } else {
+        Outcome::fail(format!(
+            "{}: with no route to the internet the agent cannot reach the service",
+            problems.join("; ")
+        ))
+    };
+    Ok(out.evidence_all(evidence).remedy(remedy.join("\n")))
+}
+
+pub fn endpoint_subnet_az(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    let in_use = endpoints_in_use(&a);
+    if in_use.is_empty() {
+        return Ok(no_endpoints(&a));
+    }
+    let subnets = c.facts.subnets.need("the subnets")?;
+    let Some(az) = a.instance.availability_zone.as_deref() else {
+        return Ok(Outcome::unknown(
+            "the instance's availability zone is not in the facts",
+        ));
+    };
+    let mut evidence = Vec::new();
+    let mut elsewhere = Vec::new();
+    let mut none = Vec::new();
+    for (service, e) in &in_use {
+        let mut azs = Vec::new();
+        for id in &e.subnet_ids {
+            match subnets.iter().find(|s| &s.subnet_id == id) {
+                Some(s) => azs.push(s.availability_zone.as_str()),
+                None => {
+                    return Ok(Outcome::unknown(format!(
+                        "subnet {id} of {} is not in the facts",
+                        e.vpc_endpoint_id
+                    )))
+                }
+            }
+        }
+        evidence.push(format!(
+            "{} ({service}): {}",
+            e.vpc_endpoint_id,
+            if azs.is_empty() {
+                "no subnets".to_string()
+            } else {
+                azs.join(", ")
+            }
+        ));
+        if azs.is_empty() {
+            none.push(e.vpc_endpoint_id.clone());
+        } else if !azs.contains(&az) {
+            elsewhere.push(format!("{} ({service})", e.vpc_endpoint_id));
+        }
+    }
+    if !none.is_empty() {
+        return Ok(Outcome::fail(format!(
+            "{} has no subnet, so it has no address to connect to",
+            none.join(", ")
+        ))
+        .evidence_all(evidence)
+        .remedy(format!(
+            "aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --add-subnet-ids {}",
+            a.subnet_id
+        )));
+    }
+    if !elsewhere.is_empty() {
+        return Ok(Outcome::warn(format!(
+            "{} has no subnet in the instance's zone {az}: traffic crosses zones (it works, but costs more and fails with the other zone)",
+            elsewhere.join(", ")
+        ))
+        .evidence_all(evidence)
+        .remedy(format!("Add a subnet in {az}: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --add-subnet-ids {}`", a.subnet_id)));
+    }
+    Ok(Outcome::pass(format!("every endpoint in use has a subnet in {az}")).evidence_all(evidence))
+}
+
+/// The actions the agent sends through each service's endpoint.
+fn service_actions(service: &str) -> &'static [&'static str] {
+    match service {
+        "ssm" => &["ssm:UpdateInstanceInformation"],
+        "ssmmessages" => &[
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ],
+        _ => &[
+            "ec2messages:GetMessages",
+            "ec2messages:SendReply",
+            "ec2messages:AcknowledgeMessage",
+        ],
+    }
+}
+
+fn is_default_policy(p: &Policy) -> bool {
+    p.statements.len() == 1 && {
+        let s = &p.statements[0];
+        s.allow
+            && !s.not_action
+            && s.actions == ["*"]
+            && s.resources.as_deref() == Some(&["*".to_string()][..])
+            && s.condition.is_none()
+            && matches!(s.principal, Some(crate::policy::Principal::Any))
+    }
+}
+
+pub fn endpoint_policy(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    let in_use = endpoints_in_use(&a);
+    if in_use.is_empty() {
+        return Ok(no_endpoints(&a));
+    }
+    let ctx = Context::open::<&str>([]);
+    let instance_arn = c.facts.target_arn();
+    let mut custom = Vec::new();
+    let mut blocked = Vec::new();
+    let mut unknown = Vec::new();
+    for (service, e) in &in_use {
+        let Some(doc) = &e.policy else { continue };
+        let policy = match Policy::parse(doc) {
+            Ok(p) if is_default_policy(&p) => continue,
+            Ok(p) => p,
+            Err(err) => {
+                unknown.push(format!("{}: {err}", e.vpc_endpoint_id));
+                continue;
+            }
+        };
+        custom.push(format!("{} ({service}): {doc}", e.vpc_endpoint_id));
+        for action in service_actions(service) {
+            let resource = if action.starts_with("ssm:") {
+                instance_arn.as_str()
+            } else {
+                "*"
+            };
+            match evaluate_identity(
+                &[("endpoint policy", &policy)],
+                None,
+                &Request {
+                    action,
+                    resource,
+                    context: &ctx,
+                },
+            ) {
+                Decision::Allowed { .. } => {}
+                Decision::Unknown { why } => {
+                    unknown.push(format!("{} {action}: {why}", e.vpc_endpoint_id))
+                }
+                Decision::ExplicitDeny { by } => {
+                    blocked.push(format!("{} denies {action} ({by})", e.vpc_endpoint_id))
+                }
+                Decision::ImplicitDeny { .. } => {
+                    blocked.push(format!("{} does not allow {action}", e.vpc_endpoint_id))
+                }
+            }
+        }
+    }
+    let note = "Principals in endpoint policies are not matched: a statement for another principal is read as applying to the agent.";
+    if !blocked.is_empty() {
+        return Ok(Outcome::fail(format!("an endpoint policy blocks the agent: {}", blocked.join("; ")))
+            .evidence_all(custom)
+            .note(note)
+            .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`"));
+    }
+    if !unknown.is_empty() {
+        return Ok(Outcome::unknown(format!(
+            "cannot evaluate the endpoint policy: {}",
+            unknown.join("; ")
+        ))
+        .evidence_all(custom));
+    }
+    if !custom.is_empty() {
+        return Ok(Outcome::warn("an endpoint in use has a non-default policy; it allows the agent's calls, but review it")
+            .evidence_all(custom)
+            .note(note));
+    }
+    Ok(Outcome::pass(
+        "the endpoints in use have the default policy",
+    ))
+}
+
+pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    if a.internet.works() {
+        return Ok(Outcome::pass(format!(
+            "S3 is reached over {}",
+            a.internet.describe()
+        )));
+    }
+    let logging_to_s3 = c
+        .facts
+        .session_preferences
+        .value()
+        .and_then(|p| p.s3_bucket.clone());
+    let problem = |msg: String| match &logging_to_s3 {
+        Some(bucket) => Outcome::fail(format!(
+            "{msg}; session logs to s3://{bucket} cannot be written"
+        )),
+        None => Outcome::warn(format!(
+            "{msg}: agent updates (AWS-UpdateSSMAgent), patching and S3 output cannot reach S3"
+        )),
+    };
+    let table = &a.table.route_table_id;
+    let Some(gw) = a.s3_gateway() else {
+        return Ok(problem("no S3 gateway endpoint and no route to the internet".into()).remedy(format!(
+            "aws ec2 create-vpc-endpoint --vpc-endpoint-type Gateway --vpc-id {} --service-name com.amazonaws.{}.s3 --route-table-ids {table}",
+            a.instance.vpc_id.as_deref().unwrap_or("<vpc>"),
+            a.region()
+        )));
+    };
+    if !gw.route_table_ids.iter().any(|t| t == table) {
+        return Ok(problem(format!(
+            "S3 gateway endpoint {} is not associated with the instance's route table {table}",
+            gw.vpc_endpoint_id
+        ))
+        .remedy(format!(
+            "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --add-route-table-ids {table}",
+            gw.vpc_endpoint_id
+        )));
+    }
+    // A strict instance SG must let 443 out to the S3 prefix list (seed 000, pl-61a54008 in Tokyo).
+    let prefix_list = a
+        .table
+        .routes
+        .iter()
+        .find(|r| r.target == gw.vpc_endpoint_id)
+        .and_then(|r| r.destination_prefix_list_id.clone());
+    let Some(pl) = prefix_list else {
+        return Ok(Outcome::unknown(format!(
+            "route table {table} shows no prefix-list route to {}",
+            gw.vpc_endpoint_id
+        )));
+    };
+    let groups = super::firewall::groups(c.facts, &a.instance.security_group_ids)?;
+    let peer = crate::network::Peer {
+        prefix_list: Some(&pl),
+        ..Default::default()
+    };
+    let evidence = format!(
+        "{} → {table} route {pl} → {}",
+        gw.vpc_endpoint_id, gw.vpc_endpoint_id
+    );
+    Ok(match crate::network::sg::permits(&groups, true, 443, &peer, c.facts.prefix_lists.value().map(Vec::as_slice)) {
+        crate::network::sg::SgVerdict::Allowed { group, rule } => Outcome::pass(format!("S3 gateway endpoint {} serves the subnet", gw.vpc_endpoint_id))
+            .evidence(evidence)
+            .evidence(crate::network::sg::describe(group, rule, true)),
+        crate::network::sg::SgVerdict::Denied => problem(format!("the instance's security groups do not allow 443 out to the S3 prefix list {pl}"))
+            .evidence(evidence)
+            .remedy(format!(
+                "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{{PrefixListId={pl}}}]'",
+                a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<sg>")
+            )),
+        crate::network::sg::SgVerdict::Unknown(why) => Outcome::unknown(why).evidence(evidence),
+    })
+}
+
+pub fn logging_kms_endpoints(c: &Check) -> Verdict {
+    let prefs = c
+        .facts
+        .session_preferences
+        .need("the Session Manager preferences")?;
+    let mut needed = Vec::new();
+    if prefs.kms_key_id.is_some() {
+        needed.push(("kms", "KMS session encryption: the session cannot start"));
+    }
+    if prefs.cloudwatch_log_group.is_some() {
+        needed.push(("logs", "CloudWatch logging: the session shows a blank screen or waits about 2 minutes before the prompt"));
+    }
+    if needed.is_empty() {
+        return Ok(Outcome::skip(
+            "no KMS encryption or CloudWatch logging in the session preferences",
+        ));
+    }
+    let a = analysis(c)?;
+    let mut evidence = Vec::new();
+    let mut missing = Vec::new();
+    let mut remedy = Vec::new();
+    for (service, consequence) in needed {
+        let p = a.service_path(service);
+        match p.via {
+            Via::Endpoint(e) => evidence.push(format!("{service} → {}", e.vpc_endpoint_id)),
+            Via::Internet if a.internet.works() => evidence.push(format!(
+                "{service} → public endpoint over {}",
+                a.internet.describe()
+            )),
+            Via::Internet => {
+                missing.push(format!("{service} ({consequence})"));
+                remedy.push(create_endpoint(&a, service));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(Outcome::pass(
+            "the instance can reach the services the session preferences use",
+        )
+        .evidence_all(evidence));
+    }
+    Ok(
+        Outcome::fail(format!("the instance cannot reach {}", missing.join("; ")))
+            .evidence_all(evidence)
+            .remedy(remedy.join("\n")),
+    )
+}
+
+pub fn endpoint_cost(c: &Check) -> Verdict {
+    let a = analysis(c)?;
+    let in_use = endpoints_in_use(&a);
+    if in_use.is_empty() {
+        return Ok(no_endpoints(&a));
+    }
+    let endpoint_azs: usize = in_use.iter().map(|(_, e)| e.subnet_ids.len().max(1)).sum();
+    Ok(Outcome::pass(format!(
+        "{} interface endpoint(s) over {endpoint_azs} endpoint-zone(s): each is billed per hour per zone",
+        in_use.len()
+    ))
+    .note("EC2 Instance Connect Endpoint costs nothing, but has no session logging."))
+}
