@@ -117,10 +117,10 @@ impl Report {
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut tail = Vec::new();
         if counts.unknown > 0 {
-            tail.push(format!(
-                "{} could not see their facts",
-                plural(counts.unknown, "check", "checks")
-            ));
+            tail.push(match counts.unknown {
+                1 => "1 check could not see its facts".to_string(),
+                n => format!("{n} checks could not see their facts"),
+            });
         }
         if counts.warn > 0 {
             tail.push(plural(counts.warn, "warning", "warnings"));

@@ -141,10 +141,7 @@ pub fn evaluate_identity(
         (_, deny @ Outcome::ExplicitDeny { .. }) => deny,
         (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
         (Outcome::Allowed { .. }, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
-            why: format!(
-                "the permissions boundary {name} does not allow {}",
-                req.action
-            ),
+            why: format!("the permissions boundary {name} does not allow it"),
         },
         (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
         (Outcome::Unknown { why }, _) | (_, Outcome::Unknown { why }) => Outcome::Unknown { why },

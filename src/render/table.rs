@@ -27,8 +27,13 @@ pub fn render(report: &Report, style: &Style) -> String {
         true,
     ));
     out.push('\n');
-    let mut areas: Vec<Area> = report.findings.iter().map(|f| f.area).collect();
-    areas.dedup();
+    // Areas in order of first appearance; each area's findings together, in registry order.
+    let mut areas: Vec<Area> = Vec::new();
+    for f in &report.findings {
+        if !areas.contains(&f.area) {
+            areas.push(f.area);
+        }
+    }
     for area in areas {
         let rows: Vec<&Finding> = report
             .findings
@@ -60,8 +65,11 @@ pub fn render(report: &Report, style: &Style) -> String {
                 Cell::new(details(f, style.verbose)),
             ]);
         }
-        out.push_str(&table.to_string());
-        out.push('\n');
+        // comfy-table pads every cell to its column's width; trailing blanks only make diffs noisy.
+        for line in table.to_string().lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     let c = &report.counts;
     out.push_str(&format!(

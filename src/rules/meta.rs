@@ -23,6 +23,8 @@ pub enum Severity {
 #[serde(rename_all = "snake_case")]
 pub enum Area {
     Instance,
+    /// What the chosen mode itself needs (where port forwarding can reach).
+    Session,
     Agent,
     Network,
     Caller,
@@ -34,6 +36,7 @@ impl Area {
     pub fn title(self) -> &'static str {
         match self {
             Area::Instance => "Instance and role",
+            Area::Session => "The session's mode",
             Area::Agent => "SSM Agent",
             Area::Network => "Network path",
             Area::Caller => "Your permissions",

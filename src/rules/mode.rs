@@ -125,6 +125,11 @@ pub fn remote_host_allowed(c: &Check) -> Verdict {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    if addresses.iter().any(IpAddr::is_loopback) {
+        out = out.note(
+            "Agents from 3.3.4851.0 refuse loopback: updating the agent will break this; use --mode port for the instance's own ports.",
+        );
+    }
     if vpc.is_empty() {
         out = out
             .note("the VPC's ranges are not in the facts: reserved VPC addresses were not checked");
@@ -152,6 +157,12 @@ pub fn remote_host_reachable(c: &Check) -> Verdict {
     let mut problems = Vec::new();
     let mut remedy = Vec::new();
     for ip in &addresses {
+        if ip.is_loopback() {
+            evidence.push(format!(
+                "{ip} is the instance itself: no network is crossed"
+            ));
+            continue;
+        }
         let peer = Peer {
             ip: Some(*ip),
             groups: &dest_groups,

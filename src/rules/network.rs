@@ -78,29 +78,40 @@ pub fn path(c: &Check) -> Verdict {
         return Ok(out);
     }
     let names: Vec<&str> = broken.iter().map(|p| p.service).collect();
+    let (silent, absent): (Vec<_>, Vec<_>) = broken.iter().partition(|p| p.endpoint.is_some());
     let mut reasons = Vec::new();
-    let mut remedy = vec![
-        "Either create the interface endpoints (the layout for a private subnet):".to_string(),
-    ];
-    for p in &broken {
-        match p.endpoint {
-            Some(e) => reasons.push(format!(
-                "{} exists for {} but its private DNS name does not answer in this VPC (see endpoint-private-dns)",
-                e.vpc_endpoint_id, p.service
-            )),
-            None => remedy.push(create_endpoint(&a, p.service)),
-        }
+    if !silent.is_empty() {
+        let list: Vec<String> = silent
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} ({})",
+                    p.endpoint.map_or("", |e| e.vpc_endpoint_id.as_str()),
+                    p.service
+                )
+            })
+            .collect();
+        reasons.push(format!(
+            "the endpoints {} exist but their private DNS names do not answer in this VPC (see endpoint-private-dns)",
+            list.join(", ")
+        ));
     }
-    if broken.iter().any(|p| p.endpoint.is_none()) {
+    if !absent.is_empty() {
         reasons.push(format!(
             "no interface endpoint for {}",
-            broken
+            absent
                 .iter()
-                .filter(|p| p.endpoint.is_none())
                 .map(|p| p.service)
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
+    }
+    let mut remedy = vec![
+        "Either create the interface endpoints (the layout for a private subnet):".to_string(),
+    ];
+    remedy.extend(absent.iter().map(|p| create_endpoint(&a, p.service)));
+    if !silent.is_empty() {
+        remedy[0] = "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:".to_string();
     }
     remedy.push(format!(
         "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
@@ -168,6 +179,7 @@ pub fn endpoint_private_dns(c: &Check) -> Verdict {
     let mut problems = Vec::new();
     let mut remedy = Vec::new();
     let mut evidence = Vec::new();
+    let mut off = Vec::new();
     for (service, e) in &eps {
         evidence.push(format!(
             "{} ({service}): private DNS {}",
@@ -175,16 +187,19 @@ pub fn endpoint_private_dns(c: &Check) -> Verdict {
             if e.private_dns_enabled { "on" } else { "off" }
         ));
         if !e.private_dns_enabled {
-            problems.push(format!(
-                "{} ({service}) has private DNS off, so {service}.{}.amazonaws.com resolves to the public service",
-                e.vpc_endpoint_id,
-                a.region()
-            ));
+            off.push(format!("{} ({service})", e.vpc_endpoint_id));
             remedy.push(format!(
                 "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled",
                 e.vpc_endpoint_id
             ));
         }
+    }
+    if !off.is_empty() {
+        problems.push(format!(
+            "private DNS is off on {}, so the services' names (e.g. ssm.{}.amazonaws.com) resolve to the public endpoints",
+            off.join(", "),
+            a.region()
+        ));
     }
     match c.facts.vpc_dns.get_ref() {
         Ok(dns) => {

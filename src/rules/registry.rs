@@ -47,6 +47,9 @@ static RULES: &[Rule] = &[
     rule!("role-agent-permissions", role::agent_permissions),
     rule!("role-deprecated-policy", role::deprecated_policy),
     rule!("role-logging-permissions", role::logging_permissions),
+    // What the mode needs.
+    rule!("port-forward-scope", mode::port_forward_scope),
+    rule!("remote-host-allowed", mode::remote_host_allowed),
     // The agent.
     rule!("agent-online", agent::online),
     rule!("agent-version", agent::version),
@@ -64,9 +67,6 @@ static RULES: &[Rule] = &[
     rule!("logging-kms-endpoints", network::logging_kms_endpoints),
     rule!("instance-sg-inbound", firewall::instance_sg_inbound),
     rule!("endpoint-cost", network::endpoint_cost),
-    // What the mode needs.
-    rule!("port-forward-scope", mode::port_forward_scope),
-    rule!("remote-host-allowed", mode::remote_host_allowed),
     rule!("remote-host-reachable", mode::remote_host_reachable),
     // The caller.
     rule!("caller-credentials", caller::credentials),

@@ -98,7 +98,7 @@ impl Documents {
             identity.push((name.clone(), parse(&name, &p.document)?));
         }
         let boundary = match &role.permissions_boundary {
-            Some(b) => Some((format!("boundary {}", b.name), parse(&b.name, &b.document)?)),
+            Some(b) => Some((b.name.clone(), parse(&b.name, &b.document)?)),
             None => None,
         };
         Ok(Documents { identity, boundary })
@@ -204,9 +204,9 @@ pub fn agent_permissions(c: &Check) -> Verdict {
         match docs.decide(action, &resource_for(action), &ctx) {
             Decision::Allowed { by } => evidence.push(format!("{action}: allowed by {by}")),
             Decision::ExplicitDeny { by } => {
-                denied.push(format!("{action} (explicitly denied by {by})"))
+                denied.push((action, format!("explicitly denied by {by}")))
             }
-            Decision::ImplicitDeny { why } => denied.push(format!("{action} ({why})")),
+            Decision::ImplicitDeny { why } => denied.push((action, why)),
             Decision::Unknown { why } => unknown.push(format!("{action} ({why})")),
         }
     }
@@ -220,7 +220,7 @@ pub fn agent_permissions(c: &Check) -> Verdict {
         role.name
     );
     if !denied.is_empty() {
-        return Ok(Outcome::fail(format!("role {} does not allow what the agent needs: {}", role.name, denied.join(", ")))
+        return Ok(Outcome::fail(format!("role {} does not allow what the agent needs: {}", role.name, by_reason(&denied)))
             .evidence_all(evidence)
             .remedy(format!(
                 "Attach AmazonSSMManagedInstanceCore (or a policy that allows ssm:UpdateInstanceInformation and the four \
@@ -384,4 +384,20 @@ fn logging_needs(facts: &Facts) -> Vec<(String, String, &'static str)> {
         needs.push(("kms:Decrypt".into(), arn, "KMS session encryption"));
     }
     needs
+}
+
+/// `a, b (reason one); c (reason two)`: actions that share a reason are named together.
+fn by_reason(denied: &[(&str, String)]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (action, why) in denied {
+        match groups.iter_mut().find(|(w, _)| w == why) {
+            Some((_, actions)) => actions.push(action),
+            None => groups.push((why, vec![action])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(why, actions)| format!("{} ({why})", actions.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

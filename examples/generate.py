@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+"""Writes the example facts documents and examples/index.json.
+
+Each layout is built once, working; each broken variant is the working document with one realistic mistake, so a
+variant's findings differ from its base only where the mistake is. Run from the repository root:
+    python3 examples/generate.py
+The tests read index.json and assert every listed expectation, so a change here shows up there.
+"""
+import copy, json, os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
+        "ssm:DescribeDocument", "ssm:GetManifest", "ssm:GetParameter", "ssm:GetParameters", "ssm:ListAssociations",
+        "ssm:ListInstanceAssociations", "ssm:PutInventory", "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult",
+        "ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"], "Resource": "*"}]}
+ROLEFORSSM = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ssm:DescribeAssociation", "ssm:GetDocument", "ssm:ListAssociations", "ssm:UpdateAssociationStatus",
+        "ssm:UpdateInstanceInformation", "ssm:PutInventory", "ssm:GetParameters"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["cloudwatch:PutMetricData", "ec2:DescribeInstanceStatus", "ds:CreateComputer",
+        "ds:DescribeDirectories", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams", "logs:PutLogEvents"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:PutObject", "s3:GetObject", "s3:GetEncryptionConfiguration",
+        "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:ListBucket", "s3:ListBucketMultipartUploads"], "Resource": "*"}]}
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+OPEN_NACL_ENTRIES = [
+    {"rule_number": 100, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "allow"},
+    {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
+    {"rule_number": 100, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "allow"},
+    {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]
+
+
+def known(v):
+    return {"status": "known", "value": v}
+
+
+def denied(action):
+    return {"status": "unavailable", "reason": {"kind": "access_denied", "action": action}}
+
+
+def unavailable(kind, **kw):
+    return {"status": "unavailable", "reason": {"kind": kind, **kw}}
+
+
+def tcp(port_from, port_to, peer, description=None):
+    r = {"protocol": "tcp", "from_port": port_from, "to_port": port_to, "peer": peer}
+    if description:
+        r["description"] = description
+    return r
+
+
+ALL_OUT = {"protocol": "-1", "peer": {"cidr": "0.0.0.0/0"}}
+
+
+def role(name, account, policies, trust=EC2_TRUST, boundary=None, inline=None):
+    r = {"arn": f"arn:aws:iam::{account}:role/{name}", "name": name, "trust_policy": trust,
+         "attached_policies": policies, "inline_policies": inline or []}
+    if boundary:
+        r["permissions_boundary"] = boundary
+    return r
+
+
+def core_policy():
+    return {"arn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", "name": "AmazonSSMManagedInstanceCore", "document": CORE}
+
+
+def endpoints(region, vpc, subnet, sg, ips, private_dns=True, services=("ssm", "ec2messages", "ssmmessages")):
+    out = []
+    for i, svc in enumerate(services):
+        out.append({"vpc_endpoint_id": f"vpce-0{svc[:6]}{i}{vpc[-5:]}", "vpc_id": vpc,
+                    "service_name": f"com.amazonaws.{region}.{svc}", "endpoint_type": "Interface", "state": "available",
+                    "private_dns_enabled": private_dns, "subnet_ids": [subnet], "security_group_ids": [sg],
+                    "interface_ips": [ips[i]]})
+    return out
+
+
+DOCUMENTS = ["SSM-SessionManagerRunShell", "AWS-StartSSHSession", "AWS-StartPortForwardingSession",
+             "AWS-StartPortForwardingSessionToRemoteHost"]
+
+
+def checks(principal, region, account, instance, documents, decisions, mfa=None, username="user"):
+    """StartSession on the instance and every mode's document (so the facts serve any mode offline).
+    documents: the documents the principal may start (others are implicitly denied);
+    decisions: overrides for the current credentials."""
+    if documents == "all":
+        documents = DOCUMENTS
+    doc_arn = lambda d: (f"arn:aws:ssm:{region}:{account}:document/{d}" if d == "SSM-SessionManagerRunShell"
+                         else f"arn:aws:ssm:{region}::document/{d}")
+    inst_arn = f"arn:aws:ec2:{region}:{account}:instance/{instance}"
+    session = f"arn:aws:ssm:{region}:{account}:session/{username}-*"
+    out = []
+    def add(action, resource, decision, scenario=None, by=None):
+        k = {"action": action, "resource": resource, "decision": decision}
+        if scenario:
+            k["scenario"] = scenario
+        if by:
+            k["matched_statements"] = by
+        out.append(k)
+    add("ssm:StartSession", inst_arn, decisions.get("start_instance", "allowed"), by=decisions.get("by"))
+    for d in DOCUMENTS:
+        allowed = decisions.get("start_document", "allowed") if d in documents else "implicit_deny"
+        add("ssm:StartSession", doc_arn(d), allowed, by=decisions.get("by") if d in documents else None)
+    add("ssm:TerminateSession", session, decisions.get("terminate", "allowed"))
+    add("ssm:ResumeSession", session, decisions.get("resume", "allowed"))
+    if mfa:
+        add("ssm:StartSession", inst_arn, mfa, scenario="with_mfa")
+        for d in documents:
+            add("ssm:StartSession", doc_arn(d), mfa, scenario="with_mfa")
+    return {"method": "simulate_principal_policy", "principal_arn": principal, "checks": out,
+            "limitations": ["Service control policies, resource control policies and session policies are not simulated."]}
+
+
+def client(os_name, cli="aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64", plugin="1.2.764.0", ssh=None, entries=None, proxies=None):
+    paths = {"windows": ("C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe", "C:\\Program Files\\Amazon\\SessionManagerPlugin\\bin\\session-manager-plugin.exe"),
+             "linux": ("/usr/local/bin/aws", "/usr/local/bin/session-manager-plugin"),
+             "macos": ("/usr/local/bin/aws", "/usr/local/bin/session-manager-plugin")}[os_name]
+    c = {"os": os_name}
+    if cli:
+        c["aws_cli"] = {"path": paths[0], "version_output": cli}
+    if plugin:
+        c["session_manager_plugin"] = {"path": paths[1], "version_output": plugin}
+    if ssh:
+        c["ssh"] = {"path": ssh, "version_output": "OpenSSH_9.5p1"}
+    if entries:
+        c["ssh_proxy_entries"] = entries
+    if proxies:
+        c["proxy_variables"] = proxies
+    return known(c)
+
+
+def trail(region):
+    return known([{"name": "org-trail", "home_region": region, "is_multi_region": True, "is_logging": True}])
+
+
+def base(target, region, account, gathered="2026-11-20T09:00:00Z"):
+    return {"schema_version": 1, "gathered_at": gathered, "target": {"id": target, "region": region, "account": account}}
+
+
+# ---------------------------------------------------------------- seed 000: RDP to a private Windows server
+def seed000():
+    region, account, iid = "ap-northeast-1", "111122223333", "i-0c678d2c038786416"
+    vpc, subnet = "vpc-0d3f2a1b4c5e60000", "subnet-0a1b2c3d4e5f60640"
+    sg_ec2, sg_vpce = "sg-0e2c000000000ec20", "sg-0e2c0000000vpce00"
+    f = base(iid, region, account)
+    f["instance"] = known({"instance_id": iid, "state": "running", "platform": "windows", "name": "SSM Port Forwarding Windows 2019",
+        "vpc_id": vpc, "subnet_id": subnet, "availability_zone": "ap-northeast-1a", "private_ip": "192.168.64.10",
+        "security_group_ids": [sg_ec2], "instance_profile_arn": f"arn:aws:iam::{account}:instance-profile/AmazonEC2RoleforSSMPF",
+        "metadata_options": {"http_endpoint": "enabled", "http_tokens": "optional"}})
+    f["instance_profile"] = known({"arn": f"arn:aws:iam::{account}:instance-profile/AmazonEC2RoleforSSMPF", "name": "AmazonEC2RoleforSSMPF", "role_names": ["AmazonEC2RoleforSSMPF"]})
+    f["role"] = known(role("AmazonEC2RoleforSSMPF", account, [core_policy()]))
+    f["dhmc"] = known({})
+    f["dhmc_role"] = unavailable("not_applicable", why="DHMC is off")
+    f["registration"] = known({"registered": True, "ping_status": "Online", "agent_version": "2.3.722.0", "is_latest_version": False,
+        "last_ping": "2026-11-20T08:59:12Z", "platform_type": "Windows", "platform_name": "Microsoft Windows Server 2019 Datacenter"})
+    f["session_preferences"] = known({"document_exists": False})
+    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["192.168.0.0/16"]})
+    f["vpc_dns"] = known({"enable_dns_support": True, "enable_dns_hostnames": True})
+    f["subnets"] = known([{"subnet_id": subnet, "vpc_id": vpc, "availability_zone": "ap-northeast-1a", "cidr_block": "192.168.64.0/24"}])
+    f["route_tables"] = known([{"route_table_id": "rtb-0private000000000", "subnet_ids": [subnet], "routes": [
+        {"destination": "192.168.0.0/16", "target": "local"},
+        {"destination_prefix_list_id": "pl-61a54008", "target": "vpce-0s3gateway0000000"}]},
+        {"route_table_id": "rtb-0main00000000000", "main": True, "routes": [{"destination": "192.168.0.0/16", "target": "local"}]}])
+    eps = endpoints(region, vpc, subnet, sg_vpce, ["192.168.64.20", "192.168.64.21", "192.168.64.22"])
+    eps.append({"vpc_endpoint_id": "vpce-0s3gateway0000000", "vpc_id": vpc, "service_name": f"com.amazonaws.{region}.s3",
+                "endpoint_type": "Gateway", "state": "available", "route_table_ids": ["rtb-0private000000000"]})
+    f["vpc_endpoints"] = known(eps)
+    f["security_groups"] = known([
+        {"group_id": sg_ec2, "group_name": "ssmvpcendpointforEC2", "ingress": [], "egress": [
+            tcp(443, 443, {"security_group": sg_vpce}, "to the SSM endpoints only"),
+            tcp(443, 443, {"prefix_list": "pl-61a54008"}, "to S3 through the gateway endpoint")]},
+        {"group_id": sg_vpce, "group_name": "ssmvpcendpoint", "ingress": [tcp(443, 443, {"cidr": "192.168.64.0/24"}, "from the EC2 subnet")], "egress": []}])
+    f["network_acls"] = known([{"network_acl_id": "acl-0default000000000", "is_default": True, "subnet_ids": [subnet], "entries": OPEN_NACL_ENTRIES}])
+    f["prefix_lists"] = known([{"prefix_list_id": "pl-61a54008", "name": f"com.amazonaws.{region}.s3", "cidrs": ["52.219.0.0/20", "3.5.152.0/21"]}])
+    f["remote_destination"] = unavailable("not_applicable", why="not remote-host port forwarding")
+    user = f"arn:aws:iam::{account}:user/ssm-pf-user"
+    f["caller"] = known({"arn": user, "account": account, "user_id": "AIDA0000000000EXAMPLE"})
+    f["credentials"] = known({"source": "profile", "profile": "default", "temporary": False})
+    # Seed 000's user policy: StartSession on this instance and the port-forwarding document; TerminateSession only.
+    f["caller_permissions"] = known(checks(user, region, account, iid, ["AWS-StartPortForwardingSession"],
+        {"resume": "implicit_deny", "by": ["ssm-pf-user-policy statement #1"]}, username="ssm-pf-user"))
+    f["client"] = client("windows", cli="aws-cli/2.17.20 Python/3.11.9 Windows/10 exe/AMD64")
+    f["cloudtrail"] = trail(region)
+    return f
+
+
+# ---------------------------------------------------------------- seed 001: Terraform private subnet, shell
+def seed001():
+    region, account, iid = "us-east-1", "222233334444", "i-0a1b2c3d4e5f60001"
+    vpc, subnet = "vpc-0f1e2d3c4b5a60001", "subnet-0private0000000001"
+    sg_ec2, sg_ep = "sg-0001ec2000000000a", "sg-0001endpoint0000a"
+    f = base(iid, region, account)
+    f["instance"] = known({"instance_id": iid, "state": "running", "name": "ssm-private", "vpc_id": vpc, "subnet_id": subnet,
+        "availability_zone": "us-east-1a", "private_ip": "10.0.1.15", "security_group_ids": [sg_ec2],
+        "instance_profile_arn": f"arn:aws:iam::{account}:instance-profile/ssm-profile",
+        "metadata_options": {"http_endpoint": "enabled", "http_tokens": "required"}})
+    f["instance_profile"] = known({"arn": f"arn:aws:iam::{account}:instance-profile/ssm-profile", "name": "ssm-profile", "role_names": ["ssm-role"]})
+    f["role"] = known(role("ssm-role", account, [core_policy()]))
+    f["dhmc"] = known({})
+    f["dhmc_role"] = unavailable("not_applicable", why="DHMC is off")
+    f["registration"] = known({"registered": True, "ping_status": "Online", "agent_version": "3.3.1142.0", "is_latest_version": False,
+        "last_ping": "2026-11-20T08:58:40Z", "platform_type": "Linux", "platform_name": "Amazon Linux"})
+    f["session_preferences"] = known({"document_exists": False})
+    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["10.0.0.0/16"]})
+    f["vpc_dns"] = known({"enable_dns_support": True, "enable_dns_hostnames": True})
+    f["subnets"] = known([{"subnet_id": subnet, "vpc_id": vpc, "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}])
+    f["route_tables"] = known([{"route_table_id": "rtb-0001main000000000", "main": True, "routes": [{"destination": "10.0.0.0/16", "target": "local"}]}])
+    f["vpc_endpoints"] = known(endpoints(region, vpc, subnet, sg_ep, ["10.0.1.100", "10.0.1.101", "10.0.1.102"]))
+    f["security_groups"] = known([
+        {"group_id": sg_ec2, "group_name": "for connect to ssm", "ingress": [], "egress": [tcp(443, 443, {"cidr": "10.0.0.0/16"})]},
+        {"group_id": sg_ep, "group_name": "for endpoint", "ingress": [tcp(443, 443, {"cidr": "10.0.0.0/16"})], "egress": []}])
+    f["network_acls"] = known([{"network_acl_id": "acl-0001default000000", "is_default": True, "subnet_ids": [subnet], "entries": OPEN_NACL_ENTRIES}])
+    f["prefix_lists"] = known([])
+    f["remote_destination"] = unavailable("not_applicable", why="not remote-host port forwarding")
+    arn = f"arn:aws:sts::{account}:assumed-role/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b/taro"
+    f["caller"] = known({"arn": arn, "account": account, "user_id": "AROA0000000000EXAMPLE:taro"})
+    f["credentials"] = known({"source": "sso", "profile": "dev", "temporary": True, "expires_at": "2026-11-20T17:00:00Z"})
+    role_arn = f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b"
+    f["caller_permissions"] = known(checks(role_arn, region, account, iid, "all", {}, username="taro"))
+    f["client"] = client("linux")
+    f["cloudtrail"] = trail(region)
+    return f
+
+
+# ---------------------------------------------------------------- a private subnet behind a NAT gateway
+def nat():
+    f = seed001()
+    f["target"]["id"] = f["instance"]["value"]["instance_id"] = "i-0a1b2c3d4e5f60002"
+    f["route_tables"] = known([{"route_table_id": "rtb-0002private000000", "subnet_ids": ["subnet-0private0000000001"], "routes": [
+        {"destination": "10.0.0.0/16", "target": "local"}, {"destination": "0.0.0.0/0", "target": "nat-0002a1b2c3d4e5f60"}]},
+        {"route_table_id": "rtb-0001main000000000", "main": True, "routes": [{"destination": "10.0.0.0/16", "target": "local"}]}])
+    f["vpc_endpoints"] = known([])
+    f["security_groups"]["value"][0]["egress"] = [ALL_OUT]
+    fix_arns(f)
+    return f
+
+
+# ---------------------------------------------------------------- a public subnet with an internet gateway
+def public():
+    f = nat()
+    f["target"]["id"] = f["instance"]["value"]["instance_id"] = "i-0a1b2c3d4e5f60003"
+    f["instance"]["value"]["public_ip"] = "203.0.113.25"
+    f["route_tables"]["value"][0]["routes"][1]["target"] = "igw-0003a1b2c3d4e5f60"
+    f["security_groups"]["value"][0]["ingress"] = [tcp(22, 22, {"cidr": "198.51.100.0/24"}, "office SSH")]
+    fix_arns(f)
+    return f
+
+
+def fix_arns(f):
+    """Keeps the permission checks' instance ARN in step with the target id."""
+    iid, region, account = f["target"]["id"], f["target"]["region"], f["target"]["account"]
+    perms = f.get("caller_permissions", {}).get("value")
+    if perms:
+        for k in perms["checks"]:
+            if ":instance/" in k["resource"]:
+                k["resource"] = f"arn:aws:ec2:{region}:{account}:instance/{iid}"
+
+
+# ---------------------------------------------------------------- seed 002: SSH through a cross-account role
+def seed002():
+    f = nat()
+    system, central = "333344445555", "444455556666"
+    iid = "i-0b2c3d4e5f6a70002"
+    f["target"] = {"id": iid, "region": "ap-northeast-1", "account": system}
+    region = "ap-northeast-1"
+    text = json.dumps(f).replace("us-east-1", region).replace("222233334444", system).replace("i-0a1b2c3d4e5f60002", iid)
+    f = json.loads(text)
+    f["caller"] = known({"arn": f"arn:aws:sts::{system}:assumed-role/SSMSSHRole/botocore-session-1763629200", "account": system,
+                         "user_id": "AROA0000000000SSHROLE:botocore-session-1763629200"})
+    f["credentials"] = known({"source": "assume_role", "profile": "system", "temporary": True, "expires_at": "2026-11-20T10:00:00Z",
+                              "role_arn": f"arn:aws:iam::{system}:role/SSMSSHRole", "source_profile": "central"})
+    role_arn = f"arn:aws:iam::{system}:role/SSMSSHRole"
+    perms = checks(role_arn, region, system, iid, ["AWS-StartSSHSession"], {"resume": "implicit_deny"}, username="sugimura")
+    perms["checks"].append({"action": "sts:AssumeRole", "resource": role_arn, "decision": "allowed",
+                            "principal_arn": f"arn:aws:iam::{central}:user/sugimura"})
+    f["caller_permissions"] = known(perms)
+    f["client"] = client("windows", cli="aws-cli/2.17.20 Python/3.11.9 Windows/10 exe/AMD64", ssh="C:\\Windows\\System32\\OpenSSH\\ssh.exe",
+        entries=[{"host_patterns": "i-* mi-*", "proxy_command": "C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p"}])
+    return f
+
+
+# ---------------------------------------------------------------- seed 003: nginx on port 80, public subnet
+def seed003():
+    f = public()
+    iid, account, region = "i-0c3d4e5f6a7b80003", "555566667777", "ap-northeast-1"
+    text = json.dumps(f).replace("us-east-1", region).replace("222233334444", account).replace("i-0a1b2c3d4e5f60003", iid)
+    f = json.loads(text)
+    f["target"]["id"] = iid
+    f["instance"]["value"]["name"] = "nginx"
+    f["registration"]["value"]["agent_version"] = "3.2.2303.0"
+    return f
+
+
+# ---------------------------------------------------------------- seed 004: RDP with MFA enforced
+MFA_DENY = ["DenyAllExceptListedIfNoMFA (ForceMFA policy)"]
+
+
+def seed004():
+    f = seed000()
+    iid, account = "i-0d4e5f6a7b8c90004", "666677778888"
+    text = json.dumps(f).replace("111122223333", account).replace("i-0c678d2c038786416", iid)
+    f = json.loads(text)
+    f["target"]["id"] = iid
+    f["registration"]["value"]["agent_version"] = "3.3.987.0"
+    user = f"arn:aws:iam::{account}:user/hoge"
+    f["caller"] = known({"arn": user, "account": account, "user_id": "AIDA00000000000HOGE0"})
+    f["credentials"] = known({"source": "environment", "temporary": True, "expires_at": "2026-11-20T21:00:00Z", "mfa_authenticated": True,
+                              "mfa_serial": f"arn:aws:iam::{account}:mfa/hoge"})
+    f["caller_permissions"] = known(checks(user, "ap-northeast-1", account, iid, ["AWS-StartPortForwardingSession"], {}, mfa="allowed", username="hoge"))
+    return f
+
+
+def seed004_no_mfa():
+    f = seed004()
+    account = f["target"]["account"]
+    f["credentials"] = known({"source": "profile", "profile": "default", "temporary": False})
+    user = f["caller"]["value"]["arn"]
+    f["caller_permissions"] = known(checks(user, "ap-northeast-1", account, f["target"]["id"], ["AWS-StartPortForwardingSession"],
+        {"start_instance": "explicit_deny", "start_document": "explicit_deny", "by": MFA_DENY}, mfa="allowed", username="hoge"))
+    return f
+
+
+# ---------------------------------------------------------------- a hybrid node and a caller with partial read rights
+def hybrid():
+    f = base("mi-0123456789abcdef0", "eu-west-1", "888899990000")
+    na = unavailable("not_applicable", why="hybrid managed node: not an EC2 instance")
+    for k in ["instance", "instance_profile", "role", "dhmc_role", "vpc", "vpc_dns", "subnets", "route_tables", "vpc_endpoints",
+              "security_groups", "network_acls", "prefix_lists", "remote_destination"]:
+        f[k] = na
+    f["dhmc"] = known({})
+    f["registration"] = known({"registered": True, "ping_status": "Online", "agent_version": "3.3.1345.0", "last_ping": "2026-11-20T08:59:59Z",
+                               "platform_type": "Linux", "platform_name": "Ubuntu"})
+    f["session_preferences"] = known({"document_exists": True, "cloudwatch_log_group": "/ssm/sessions", "cloudwatch_streaming_enabled": True})
+    user = "arn:aws:iam::888899990000:user/ops"
+    f["caller"] = known({"arn": user, "account": "888899990000", "user_id": "AIDA000000000000OPS0"})
+    f["credentials"] = known({"source": "environment", "temporary": False})
+    perms = checks(user, "eu-west-1", "888899990000", "mi-0123456789abcdef0", "all", {}, username="ops")
+    perms["checks"][0]["resource"] = "arn:aws:ssm:eu-west-1:888899990000:managed-instance/mi-0123456789abcdef0"
+    f["caller_permissions"] = known(perms)
+    f["client"] = client("macos", cli="aws-cli/2.17.20 Python/3.11.9 Darwin/23.6.0 exe/x86_64")
+    f["cloudtrail"] = known([])
+    return f
+
+
+def partial():
+    f = seed000()
+    f["vpc_endpoints"] = denied("ec2:DescribeVpcEndpoints")
+    f["network_acls"] = denied("ec2:DescribeNetworkAcls")
+    f["caller_permissions"] = denied("iam:SimulatePrincipalPolicy")
+    f["cloudtrail"] = denied("cloudtrail:DescribeTrails")
+    return f
+
+
+def mutate(f, fn):
+    g = copy.deepcopy(f)
+    fn(g)
+    return g
+
+
+def sg(f, gid):
+    return next(g for g in f["security_groups"]["value"] if g["group_id"] == gid)
+
+
+def endpoint(f, service):
+    return next(e for e in f["vpc_endpoints"]["value"] if e["service_name"].endswith("." + service))
+
+
+CASES = []  # (name, description, document, options, expectations)
+
+
+def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None):
+    CASES.append({"name": name, "description": description, "file": f"{file or name}.json", "mode": mode, "port": port,
+                  "remote_host": remote_host, "expect": expect, "_doc": doc if file is None else None})
+
+
+def set_private_dns_off(f):
+    for e in f["vpc_endpoints"]["value"]:
+        e["private_dns_enabled"] = False
+
+
+s000 = seed000()
+case("seed000-rdp-private", "Seed 000 as built: Windows in a private subnet, strict security groups, three endpoints and S3 gateway, RDP on 3389.",
+     s000, {"network-path": "pass", "endpoint-sg-ingress": "pass", "instance-sg-egress": "pass", "s3-gateway-endpoint": "pass",
+            "agent-version": "warn", "caller-start-session": "pass", "caller-session-control": "warn", "role-agent-permissions": "pass"},
+     mode="port", port=3389)
+case("seed000-broken-agent-2.3.634", "Seed 000 before the agent update: 2.3.634.0 predates port forwarding.",
+     mutate(s000, lambda f: f["registration"]["value"].update(agent_version="2.3.634.0")), {"agent-version": "fail"}, mode="port", port=3389)
+case("seed000-broken-endpoint-sg-self", "The endpoints' security group admits only its own members.",
+     mutate(s000, lambda f: sg(f, "sg-0e2c0000000vpce00").update(ingress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
+     {"endpoint-sg-ingress": "fail", "instance-sg-egress": "pass"}, mode="port", port=3389)
+case("seed000-broken-egress-missing", "The strict instance security group lost its egress rule to the endpoints.",
+     mutate(s000, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"prefix_list": "pl-61a54008"})])),
+     {"instance-sg-egress": "fail", "endpoint-sg-ingress": "pass"}, mode="port", port=3389)
+case("seed000-broken-no-s3-prefix-list", "The strict instance security group does not allow 443 to the S3 prefix list.",
+     mutate(s000, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
+     {"s3-gateway-endpoint": "warn", "instance-sg-egress": "pass"}, mode="port", port=3389)
+case("seed000-broken-stopped", "The instance was never started.",
+     mutate(s000, lambda f: (f["instance"]["value"].update(state="stopped"), f.update(registration=known({"registered": False})))),
+     {"instance-running": "fail", "agent-online": "fail", "agent-version": "unknown"}, mode="port", port=3389)
+case("seed000-broken-deprecated-role", "The role still uses the deprecated AmazonEC2RoleforSSM (and nothing else).",
+     mutate(s000, lambda f: f["role"]["value"].update(attached_policies=[{"arn": "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM",
+                                                                        "name": "AmazonEC2RoleforSSM", "document": ROLEFORSSM}])),
+     {"role-deprecated-policy": "warn", "role-agent-permissions": "fail"}, mode="port", port=3389)
+
+
+def s3_logging(f):
+    f["session_preferences"] = known({"document_exists": True, "s3_bucket": "ssm-session-logs-111122223333", "s3_key_prefix": "rdp",
+                                      "kms_key_id": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"})
+    f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey",
+        "resource": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "decision": "allowed"})
+
+
+case("seed000-broken-logging-core-only", "Session logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
+     mutate(s000, s3_logging), {"role-logging-permissions": "fail", "logging-kms-endpoints": "fail", "caller-kms": "pass", "s3-gateway-endpoint": "pass"},
+     mode="port", port=3389)
+case("partial-permissions", "Seed 000 seen by a caller who may not describe endpoints, network ACLs, trails or simulate policies.",
+     partial(), {"network-path": "unknown", "nacl-instance-subnet": "unknown", "caller-start-session": "unknown", "audit-trail": "unknown",
+                 "role-agent-permissions": "pass"}, mode="port", port=3389)
+
+s001 = seed001()
+case("seed001-private-shell", "Seed 001's Terraform layout: endpoints in the private subnet, security groups by VPC CIDR.",
+     s001, {"network-path": "pass", "endpoint-private-dns": "pass", "endpoint-sg-ingress": "pass", "nacl-instance-subnet": "pass",
+            "caller-start-session": "pass", "s3-gateway-endpoint": "warn"})
+case("seed001-broken-private-dns-off", "Endpoints created without private DNS.", mutate(s001, set_private_dns_off),
+     {"endpoint-private-dns": "fail", "network-path": "fail"})
+case("seed001-broken-vpc-dns-hostnames", "The VPC has enableDnsHostnames off.",
+     mutate(s001, lambda f: f["vpc_dns"]["value"].update(enable_dns_hostnames=False)), {"endpoint-private-dns": "fail", "network-path": "fail"})
+case("seed001-broken-no-ssmmessages", "Only the ssm and ec2messages endpoints were created.",
+     mutate(s001, lambda f: f["vpc_endpoints"].update(value=[e for e in f["vpc_endpoints"]["value"] if not e["service_name"].endswith("ssmmessages")])),
+     {"network-path": "fail", "endpoint-available": "pass"})
+case("seed001-broken-endpoint-pending", "The ssmmessages endpoint is still pending.",
+     mutate(s001, lambda f: endpoint(f, "ssmmessages").update(state="pending")), {"endpoint-available": "fail"})
+case("seed001-broken-boundary", "A permissions boundary allows only ssm:*, removing the ssmmessages channel actions.",
+     mutate(s001, lambda f: f["role"]["value"].update(permissions_boundary={"arn": "arn:aws:iam::222233334444:policy/ssm-only",
+         "name": "ssm-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}})),
+     {"role-agent-permissions": "fail"})
+case("seed001-broken-explicit-deny", "An inline policy denies ssmmessages:OpenDataChannel.",
+     mutate(s001, lambda f: f["role"]["value"].update(inline_policies=[{"name": "no-data", "document": {"Version": "2012-10-17",
+         "Statement": [{"Sid": "NoData", "Effect": "Deny", "Action": "ssmmessages:OpenDataChannel", "Resource": "*"}]}}])),
+     {"role-agent-permissions": "fail"})
+case("seed001-broken-trust", "The role trusts lambda.amazonaws.com instead of EC2.",
+     mutate(s001, lambda f: f["role"]["value"].update(trust_policy={"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})), {"role-trust": "fail"})
+case("seed001-broken-no-profile", "No instance profile, and DHMC is off.",
+     mutate(s001, lambda f: (f["instance"]["value"].pop("instance_profile_arn"), f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
+         role=unavailable("not_applicable", why="no instance profile"), registration=known({"registered": False})))),
+     {"instance-role": "fail", "role-trust": "skip", "agent-online": "fail"})
+
+
+def dhmc(f):
+    f["instance"]["value"].pop("instance_profile_arn")
+    f["instance_profile"] = unavailable("not_applicable", why="no instance profile")
+    f["role"] = unavailable("not_applicable", why="no instance profile")
+    f["dhmc"] = known({"role_name": "AWSSystemsManagerDefaultEC2InstanceManagementRole"})
+    f["dhmc_role"] = known(role("AWSSystemsManagerDefaultEC2InstanceManagementRole", "222233334444",
+        [{"arn": "arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy", "name": "AmazonSSMManagedEC2InstanceDefaultPolicy", "document": CORE}],
+        trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+
+
+case("seed001-dhmc", "No instance profile: Default Host Management Configuration supplies the role.", mutate(s001, dhmc),
+     {"instance-role": "pass", "dhmc-prerequisites": "pass", "role-trust": "pass", "role-agent-permissions": "pass"})
+case("seed001-broken-dhmc-imds-off", "DHMC with the instance metadata service disabled.",
+     mutate(s001, lambda f: (dhmc(f), f["instance"]["value"].update(metadata_options={"http_endpoint": "disabled", "http_tokens": "required"}))),
+     {"dhmc-prerequisites": "fail"})
+
+n = nat()
+case("nat-private-shell", "A private subnet that goes out through a NAT gateway, no endpoints.", n,
+     {"network-path": "pass", "endpoint-available": "skip", "instance-sg-egress": "pass", "nacl-instance-subnet": "pass", "s3-gateway-endpoint": "pass"})
+case("nat-broken-nacl-ephemeral", "The subnet's network ACL lets 443 out but no replies back in.",
+     mutate(n, lambda f: f["network_acls"].update(value=[{"network_acl_id": "acl-0002custom0000000", "subnet_ids": ["subnet-0private0000000001"], "entries": [
+         {"rule_number": 100, "egress": True, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "0.0.0.0/0", "action": "allow"},
+         {"rule_number": 100, "egress": False, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "0.0.0.0/0", "action": "allow"},
+         {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
+         {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]}])),
+     {"nacl-instance-subnet": "fail", "network-path": "pass"})
+case("nat-broken-blackhole", "The NAT gateway was deleted: its route is a blackhole.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(state="blackhole")), {"network-path": "fail"})
+
+p = public()
+case("public-shell", "A public subnet: internet gateway and a public address; SSH open to the office only.", p,
+     {"network-path": "pass", "instance-sg-inbound": "pass", "instance-sg-egress": "pass"})
+case("public-broken-no-public-ip", "A route to the internet gateway, but no public address.",
+     mutate(p, lambda f: f["instance"]["value"].pop("public_ip")), {"network-path": "fail"})
+case("public-broken-rdp-open", "RDP opened to the world \"for SSM\".",
+     mutate(p, lambda f: sg(f, "sg-0001ec2000000000a")["ingress"].append(tcp(3389, 3389, {"cidr": "0.0.0.0/0"}))), {"instance-sg-inbound": "warn"})
+
+s002 = seed002()
+case("seed002-ssh-assume-role", "Seed 002: SSH from Windows through a role in the system account assumed from the central account.", s002,
+     {"client-ssh-config": "pass", "caller-assume-role": "pass", "caller-start-session": "pass", "agent-version": "pass"}, mode="ssh")
+case("seed002-broken-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts.",
+     mutate(s002, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "fail"}, mode="ssh")
+case("seed002-broken-relative-aws", "The Windows ProxyCommand calls `aws` without its absolute path.",
+     mutate(s002, lambda f: f["client"]["value"].update(ssh_proxy_entries=[{"host_patterns": "i-* mi-*",
+         "proxy_command": "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p"}])),
+     {"client-ssh-config": "warn"}, mode="ssh")
+case("seed002-broken-wrong-document", "The role may start AWS-StartPortForwardingSession only, not AWS-StartSSHSession.",
+     mutate(s002, lambda f: [k.update(decision="allowed" if k["resource"].endswith("/AWS-StartPortForwardingSession") else "implicit_deny")
+                            for k in f["caller_permissions"]["value"]["checks"] if "document/" in k["resource"]]),
+     {"caller-start-session": "fail"}, mode="ssh")
+case("seed002-broken-assume-denied", "The central user may not assume the role: every call fails.",
+     mutate(s002, lambda f: f.update(caller=unavailable("error", message="AccessDenied: User: arn:aws:iam::444455556666:user/sugimura is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333344445555:role/SSMSSHRole"),
+                                     caller_permissions=unavailable("not_gathered", why="no working credentials"))),
+     {"caller-credentials": "fail", "caller-assume-role": "fail", "caller-start-session": "unknown"}, mode="ssh")
+
+s003 = seed003()
+case("seed003-nginx-port", "Seed 003: port forwarding to nginx on port 80 of the instance.", s003,
+     {"port-forward-scope": "pass", "agent-version": "pass", "client-plugin": "pass"}, mode="port", port=80)
+case("seed003-rds-through-port-mode", "Seed 003's trap: AWS-StartPortForwardingSession cannot reach an RDS host behind the instance.", None,
+     {"port-forward-scope": "fail"}, mode="port", port=3306, remote_host="mydb.cluster-abc.ap-northeast-1.rds.amazonaws.com", file="seed003-nginx-port")
+case("seed003-remote-db", "Remote-host port forwarding to a database in the VPC.",
+     mutate(s003, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
+     {"remote-host-allowed": "pass", "remote-host-reachable": "pass", "agent-version": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("seed003-broken-remote-loopback", "Remote-host forwarding to localhost with agent 3.3.4851.0, which refuses loopback.",
+     mutate(s003, lambda f: f["registration"]["value"].update(agent_version="3.3.4851.0")),
+     {"remote-host-allowed": "fail"}, mode="remote-port", port=8080, remote_host="127.0.0.1")
+case("seed003-remote-loopback-old-agent", "The same forwarding with agent 3.2.2303.0, which still allows loopback.", None,
+     {"remote-host-allowed": "pass", "remote-host-reachable": "pass"}, mode="remote-port", port=8080, remote_host="127.0.0.1", file="seed003-nginx-port")
+case("seed003-broken-agent-2.3.612", "An agent older than port forwarding.",
+     mutate(s003, lambda f: f["registration"]["value"].update(agent_version="2.3.612.0")), {"agent-version": "fail"}, mode="port", port=80)
+case("seed003-broken-plugin-1.1.17", "A plugin older than port forwarding.",
+     mutate(s003, lambda f: f["client"]["value"]["session_manager_plugin"].update(version_output="1.1.17.0")), {"client-plugin": "fail"}, mode="port", port=80)
+case("seed003-broken-no-plugin", "No session-manager-plugin on PATH: `SessionManagerPlugin is not found`.",
+     mutate(s003, lambda f: f["client"]["value"].pop("session_manager_plugin")), {"client-plugin": "fail"}, mode="port", port=80)
+
+case("seed004-mfa-rdp", "Seed 004 with MFA session credentials: the MFA-enforcing policy lets the session through.", seed004(),
+     {"caller-mfa": "pass", "caller-start-session": "pass", "network-path": "pass"}, mode="port", port=3389)
+case("seed004-broken-no-mfa", "Seed 004's error: long-term keys against a policy that denies without MFA.", seed004_no_mfa(),
+     {"caller-mfa": "fail", "caller-start-session": "fail"}, mode="port", port=3389)
+
+case("hybrid-onprem", "A hybrid managed node (mi-): no EC2 network, CloudWatch logging on, no trail.", hybrid(),
+     {"instance-running": "skip", "network-path": "skip", "agent-online": "pass", "audit-trail": "warn"})
+
+index = []
+for c in CASES:
+    doc = c.pop("_doc")
+    if doc is not None:
+        with open(os.path.join(HERE, c["file"]), "w") as out:
+            json.dump(doc, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+    index.append({k: v for k, v in c.items() if v is not None})
+with open(os.path.join(HERE, "index.json"), "w") as out:
+    json.dump(index, out, indent=2)
+    out.write("\n")
+print(f"{len(index)} cases, {sum(1 for c in CASES if os.path.exists(os.path.join(HERE, c['file'])))} with files")
