@@ -6,7 +6,7 @@ variant's findings differ from its base only where the mistake is. Run from the 
     python3 examples/generate.py
 The tests read index.json and assert every listed expectation, so a change here shows up there.
 """
-import copy, json, os
+import copy, hashlib, json, os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORE = {"Version": "2012-10-17", "Statement": [
@@ -73,7 +73,7 @@ def core_policy():
 def endpoints(region, vpc, subnet, sg, ips, private_dns=True, services=("ssm", "ec2messages", "ssmmessages")):
     out = []
     for i, svc in enumerate(services):
-        out.append({"vpc_endpoint_id": f"vpce-0{svc[:6]}{i}{vpc[-5:]}", "vpc_id": vpc,
+        out.append({"vpc_endpoint_id": "vpce-0" + hashlib.sha256(f"{vpc}{svc}".encode()).hexdigest()[:16], "vpc_id": vpc,
                     "service_name": f"com.amazonaws.{region}.{svc}", "endpoint_type": "Interface", "state": "available",
                     "private_dns_enabled": private_dns, "subnet_ids": [subnet], "security_group_ids": [sg],
                     "interface_ips": [ips[i]]})
@@ -481,6 +481,59 @@ case("nat-broken-nacl-ephemeral", "The subnet's network ACL lets 443 out but no 
 case("nat-broken-blackhole", "The NAT gateway was deleted: its route is a blackhole.",
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(state="blackhole")), {"network-path": "fail"})
 
+def second_subnet(f, az, cidr="10.0.2.0/24", subnet="subnet-0endpoints00000002"):
+    """Moves the endpoints into their own subnet (10.0.2.0/24) in zone `az`."""
+    f["subnets"]["value"].append({"subnet_id": subnet, "vpc_id": "vpc-0f1e2d3c4b5a60001", "availability_zone": az, "cidr_block": cidr})
+    for i, e in enumerate(f["vpc_endpoints"]["value"]):
+        e["subnet_ids"] = [subnet]
+        e["interface_ips"] = [f"10.0.2.{100 + i}"]
+
+
+case("seed001-broken-endpoint-other-az", "The endpoints live only in a subnet of us-east-1b; the instance is in us-east-1a.",
+     mutate(s001, lambda f: second_subnet(f, "us-east-1b")), {"endpoint-subnet-az": "warn", "network-path": "pass", "nacl-endpoint-subnets": "pass"})
+
+
+def endpoint_subnet_acl(f):
+    second_subnet(f, "us-east-1a")
+    f["network_acls"]["value"].append({"network_acl_id": "acl-0endpoints00000002", "subnet_ids": ["subnet-0endpoints00000002"], "entries": [
+        {"rule_number": 100, "egress": False, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "10.0.9.0/24", "action": "allow"},
+        {"rule_number": 100, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "allow"},
+        {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
+        {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]})
+
+
+case("seed001-broken-endpoint-subnet-nacl", "The endpoints' own subnet has an ACL that admits 443 only from another subnet.",
+     mutate(s001, endpoint_subnet_acl), {"nacl-endpoint-subnets": "fail", "nacl-instance-subnet": "pass", "endpoint-subnet-az": "pass"})
+case("seed001-broken-endpoint-policy-deny", "The ssmmessages endpoint's policy denies every ssmmessages action.",
+     mutate(s001, lambda f: endpoint(f, "ssmmessages").update(policy={"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+         {"Sid": "NoChannels", "Effect": "Deny", "Principal": "*", "Action": "ssmmessages:*", "Resource": "*"}]})), {"endpoint-policy": "fail"})
+case("seed001-endpoint-policy-custom", "A custom endpoint policy that still allows the agent: worth a look, not a failure.",
+     mutate(s001, lambda f: endpoint(f, "ssm").update(policy={"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Principal": "*", "Action": ["ssm:UpdateInstanceInformation", "ssm:ListAssociations", "ssm:GetDocument"], "Resource": "*"}]})),
+     {"endpoint-policy": "warn"})
+case("seed001-broken-shell-profile-old-agent", "A shell profile is set in the preferences; agent 3.0.151.0 predates shell profiles.",
+     mutate(s001, lambda f: (f.update(session_preferences=known({"document_exists": True, "shell_profile_enabled": True})),
+                             f["registration"]["value"].update(agent_version="3.0.151.0"))), {"agent-version": "fail"})
+case("nat-transit-gateway", "The default route goes to a transit gateway (a shared egress VPC).",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="tgw-0a1b2c3d4e5f60789")), {"network-path": "pass"})
+case("nat-instance", "The default route goes to a NAT instance's network interface.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="eni-0a1b2c3d4e5f60789")), {"network-path": "pass"})
+case("nat-broken-peering-default", "The default route points at a VPC peering connection, which never reaches the internet.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="pcx-0a1b2c3d4e5f60789")), {"network-path": "fail"})
+
+
+def bypassed(f):
+    f["vpc_endpoints"] = copy.deepcopy(s001["vpc_endpoints"])
+    set_private_dns_off(f)
+
+
+case("nat-broken-ipv6-only", "An IPv6-only subnet: this version evaluates IPv4 paths and says so instead of guessing.",
+     mutate(n, lambda f: (f["instance"]["value"].pop("private_ip"), f["instance"]["value"].update(ipv6_addresses=["2600:1f18:4d2:8a00::15"]))),
+     {"network-path": "unknown", "instance-sg-egress": "unknown", "nacl-instance-subnet": "unknown"})
+case("nat-endpoints-bypassed", "Endpoints exist but private DNS is off: traffic leaves through the NAT gateway instead.",
+     mutate(n, bypassed), {"endpoint-private-dns": "warn", "network-path": "pass", "endpoint-sg-ingress": "skip"})
+
 p = public()
 case("public-shell", "A public subnet: internet gateway and a public address; SSH open to the office only.", p,
      {"network-path": "pass", "instance-sg-inbound": "pass", "instance-sg-egress": "pass"})
@@ -515,6 +568,22 @@ case("seed003-rds-through-port-mode", "Seed 003's trap: AWS-StartPortForwardingS
 case("seed003-remote-db", "Remote-host port forwarding to a database in the VPC.",
      mutate(s003, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
      {"remote-host-allowed": "pass", "remote-host-reachable": "pass", "agent-version": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("seed003-broken-remote-egress", "The instance's security group lets only 443 out: the database port is blocked.",
+     mutate(s003, lambda f: (f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]})),
+                             sg(f, "sg-0001ec2000000000a").update(egress=[tcp(443, 443, {"cidr": "0.0.0.0/0"})]))),
+     {"remote-host-reachable": "fail", "instance-sg-egress": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+
+
+def database_sg(f):
+    f["remote_destination"] = known({"host": "10.0.1.50", "addresses": ["10.0.1.50"], "security_group_ids": ["sg-0db0000000000000a"]})
+    f["security_groups"]["value"].append({"group_id": "sg-0db0000000000000a", "group_name": "database",
+                                          "ingress": [tcp(3306, 3306, {"security_group": "sg-0app000000000000a"})], "egress": []})
+
+
+case("seed003-broken-remote-dest-sg", "The database's security group admits only the application tier, not the instance.",
+     mutate(s003, database_sg), {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("seed003-broken-remote-reserved", "Forwarding to 10.0.0.2, the VPC's DNS resolver: a reserved address the agent refuses.", None,
+     {"remote-host-allowed": "fail"}, mode="remote-port", port=53, remote_host="10.0.0.2", file="seed003-nginx-port")
 case("seed003-broken-remote-loopback", "Remote-host forwarding to localhost with agent 3.3.4851.0, which refuses loopback.",
      mutate(s003, lambda f: f["registration"]["value"].update(agent_version="3.3.4851.0")),
      {"remote-host-allowed": "fail"}, mode="remote-port", port=8080, remote_host="127.0.0.1")

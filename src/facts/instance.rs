@@ -114,6 +114,9 @@ pub struct SessionPreferences {
     pub kms_key_id: Option<String>,
     #[serde(default)]
     pub run_as_enabled: bool,
+    /// A shell profile (commands run at session start) is set for Linux or Windows.
+    #[serde(default)]
+    pub shell_profile_enabled: bool,
 }
 
 /// A CloudTrail trail (`cloudtrail:DescribeTrails` + `GetTrailStatus`).

@@ -30,11 +30,12 @@ impl Peer<'_> {
     }
 }
 
-/// Does a rule's CIDR cover the peer? `Some(false)` also when the families differ.
+/// Does a rule's CIDR cover the peer? Never across address families: "the internet" here is the services'
+/// public IPv4 endpoints, which `::/0` does not cover.
 pub(crate) fn cidr_covers(net: &ipnet::IpNet, peer: &Peer) -> bool {
     match peer.ip {
         Some(ip) => net.contains(&ip),
-        None => peer.internet && net.prefix_len() == 0,
+        None => peer.internet && net.prefix_len() == 0 && matches!(net, ipnet::IpNet::V4(_)),
     }
 }
 
@@ -44,4 +45,35 @@ pub(crate) fn protocol_matches_tcp(protocol: &str) -> bool {
         protocol.to_ascii_lowercase().as_str(),
         "-1" | "all" | "tcp" | "6"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_never_cover_each_other() {
+        let any4: ipnet::IpNet = "0.0.0.0/0".parse().unwrap();
+        let any6: ipnet::IpNet = "::/0".parse().unwrap();
+        let v4 = Peer {
+            ip: "10.0.1.5".parse().ok(),
+            ..Default::default()
+        };
+        let v6 = Peer {
+            ip: "2001:db8::5".parse().ok(),
+            ..Default::default()
+        };
+        let internet = Peer {
+            internet: true,
+            ..Default::default()
+        };
+        assert!(cidr_covers(&any4, &v4) && !cidr_covers(&any6, &v4));
+        assert!(cidr_covers(&any6, &v6) && !cidr_covers(&any4, &v6));
+        assert!(cidr_covers(&any4, &internet) && !cidr_covers(&any6, &internet));
+        let narrow: ipnet::IpNet = "52.0.0.0/8".parse().unwrap();
+        assert!(
+            !cidr_covers(&narrow, &internet),
+            "a partial range does not certainly cover the internet"
+        );
+    }
 }

@@ -146,6 +146,29 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_entries_do_not_decide_ipv4_traffic() {
+        let a = acl(json!([
+            {"rule_number": 90, "egress": true, "protocol": "-1", "cidr": "::/0", "action": "deny"},
+            {"rule_number": 100, "egress": true, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "0.0.0.0/0", "action": "allow"},
+            {"rule_number": 32767, "egress": true, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]));
+        let internet = Peer {
+            internet: true,
+            ..Default::default()
+        };
+        let out = evaluate(&a, true, PortSet::range(443, 443), &internet);
+        assert!(out.denied.is_empty(), "{}", out.describe());
+        assert_eq!(out.describe(), "rule 100 allows 443");
+        let v6 = Peer {
+            ip: "2600:1f18::1".parse().ok(),
+            ..Default::default()
+        };
+        assert_eq!(
+            evaluate(&a, true, PortSet::range(443, 443), &v6).blockers(),
+            "rule 90 denies 443"
+        );
+    }
+
+    #[test]
     fn default_deny_and_direction() {
         let a = acl(json!([
             {"rule_number": 100, "egress": true, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "10.0.0.0/16", "action": "allow"},

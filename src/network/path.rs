@@ -25,13 +25,36 @@ pub enum Internet<'a> {
         route: &'a Route,
         kind: TargetKind,
     },
-    Blackhole {
+    /// A default route that cannot lead out: a blackhole, or a peering connection.
+    Blocked {
         route: &'a Route,
+        why: &'static str,
     },
     NoRoute,
 }
 
 impl Internet<'_> {
+    /// What must hold beyond a route whose far side the facts do not show.
+    pub fn beyond(&self) -> Option<String> {
+        let Internet::Egress { route: r, kind } = self else {
+            return None;
+        };
+        let what = match kind {
+            TargetKind::NatGateway => "the NAT gateway must be public and sit in a subnet that routes to an internet gateway",
+            TargetKind::TransitGateway => "the transit gateway's route table must lead to an egress VPC or appliance",
+            TargetKind::NetworkInterface | TargetKind::Instance => {
+                "the NAT instance or appliance must have source/destination checking off and its own way out"
+            }
+            TargetKind::VpcEndpoint => "the firewall's subnet must route to an internet gateway, and its rules allow 443",
+            TargetKind::VirtualPrivateGateway => "the on-premises network must route it to the internet",
+            _ => "the target must lead to the internet",
+        };
+        Some(format!(
+            "Beyond {} the path is not in the facts: {what}.",
+            r.target
+        ))
+    }
+
     pub fn works(&self) -> bool {
         matches!(self, Internet::Direct { .. } | Internet::Egress { .. })
     }
@@ -46,9 +69,7 @@ impl Internet<'_> {
                 route::describe(r)
             ),
             Internet::Egress { route: r, kind } => format!("{} ({})", route::describe(r), kind.noun()),
-            Internet::Blackhole { route: r } => {
-                format!("{} is a blackhole: its target no longer exists", route::describe(r))
-            }
+            Internet::Blocked { route: r, why } => format!("{} {why}", route::describe(r)),
             Internet::NoRoute => "no 0.0.0.0/0 route".to_string(),
         }
     }
@@ -98,7 +119,10 @@ pub fn analyse(facts: &Facts) -> Result<Analysis<'_>, Missing> {
     let endpoints = facts.vpc_endpoints.need("the VPC endpoints")?;
     let internet = match route::default_route(table, false) {
         None => Internet::NoRoute,
-        Some(r) if r.state == "blackhole" => Internet::Blackhole { route: r },
+        Some(r) if r.state == "blackhole" => Internet::Blocked {
+            route: r,
+            why: "is a blackhole: its target no longer exists",
+        },
         Some(r) => match TargetKind::of(&r.target) {
             TargetKind::InternetGateway => match instance.public_ip {
                 Some(public_ip) => Internet::Direct {
@@ -106,6 +130,10 @@ pub fn analyse(facts: &Facts) -> Result<Analysis<'_>, Missing> {
                     public_ip,
                 },
                 None => Internet::NoPublicIp { route: r },
+            },
+            TargetKind::Peering => Internet::Blocked {
+                route: r,
+                why: "goes to a peering connection, which carries no traffic to the internet (no edge-to-edge routing)",
             },
             kind => Internet::Egress { route: r, kind },
         },

@@ -89,6 +89,15 @@ pub fn describe(group: &SecurityGroup, rule: &SgRule, egress: bool) -> String {
         RulePeer::SecurityGroup(g) => g.clone(),
         RulePeer::PrefixList(p) => p.clone(),
     };
+    let rules = if egress {
+        &group.egress
+    } else {
+        &group.ingress
+    };
+    let number = rules
+        .iter()
+        .position(|r| std::ptr::eq(r, rule))
+        .map_or(String::new(), |i| format!(" rule {}", i + 1));
     let (dir, arrow) = if egress {
         ("egress", "→")
     } else {
@@ -100,7 +109,7 @@ pub fn describe(group: &SecurityGroup, rule: &SgRule, egress: bool) -> String {
         format!(" ({})", group.group_name)
     };
     format!(
-        "{}{name} {dir} {proto}{ports} {arrow} {peer}",
+        "{}{name} {dir}{number}: {proto}{ports} {arrow} {peer}",
         group.group_id
     )
 }

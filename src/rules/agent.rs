@@ -109,6 +109,13 @@ pub fn version(c: &Check) -> Verdict {
                 source: "AWS prerequisites page",
             });
         }
+        if prefs.shell_profile_enabled && c.options.mode == Mode::Shell {
+            mins.push(Minimum {
+                version: Version4::new(3, 0, 161, 0),
+                topic: "shell profiles",
+                source: "AWS prerequisites page",
+            });
+        }
         if prefs.cloudwatch_streaming_enabled {
             mins.push(Minimum {
                 version: Version4::new(3, 0, 284, 0),

@@ -38,7 +38,10 @@ struct Destination<'a> {
     peer: Peer<'a>,
 }
 
-fn destinations<'a>(a: &Analysis<'a>) -> Result<Vec<Destination<'a>>, Outcome> {
+fn destinations<'a>(
+    a: &Analysis<'a>,
+    subnets: Option<&[Subnet]>,
+) -> Result<Vec<Destination<'a>>, Outcome> {
     let mut out = Vec::new();
     let mut internet = false;
     for p in a.core_paths() {
@@ -53,7 +56,14 @@ fn destinations<'a>(a: &Analysis<'a>) -> Result<Vec<Destination<'a>>, Outcome> {
                 }
                 for ip in &e.interface_ips {
                     out.push(Destination {
-                        label: format!("{} ({}) {ip}", e.vpc_endpoint_id, p.service),
+                        label: format!(
+                            "{} ({}) {ip}{}",
+                            e.vpc_endpoint_id,
+                            p.service,
+                            subnets
+                                .and_then(|s| subnet_of(s, *ip))
+                                .map_or(String::new(), |s| format!(" in {}", s.availability_zone))
+                        ),
                         peer: Peer {
                             ip: Some(*ip),
                             groups: &e.security_group_ids,
@@ -78,6 +88,14 @@ fn destinations<'a>(a: &Analysis<'a>) -> Result<Vec<Destination<'a>>, Outcome> {
     Ok(out)
 }
 
+/// `i-… 10.0.1.15`: where the agent's connections start.
+fn source(a: &Analysis) -> String {
+    match a.instance.private_ip {
+        Some(ip) => format!("{} {ip}", a.instance.instance_id),
+        None => a.instance.instance_id.clone(),
+    }
+}
+
 fn prefix_lists(facts: &Facts) -> Option<&[crate::facts::PrefixList]> {
     facts.prefix_lists.value().map(Vec::as_slice)
 }
@@ -98,6 +116,7 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
         groups: &a.instance.security_group_ids,
         ..Default::default()
     };
+    let source = source(&a);
     let mut evidence = Vec::new();
     let mut blocked = Vec::new();
     let mut self_only = Vec::new();
@@ -105,13 +124,13 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
         let eg = groups(c.facts, &e.security_group_ids)?;
         match sg::permits(&eg, false, 443, &peer, prefix_lists(c.facts)) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
-                "{} ({service}): {} admits {ip} ✓",
+                "{source} → {} ({service}): {} ✓",
                 e.vpc_endpoint_id,
                 sg::describe(group, rule, false)
             )),
             SgVerdict::Denied => {
                 evidence.push(format!(
-                    "{} ({service}): {} admit no TCP 443 from {ip} ✗",
+                    "{source} → {} ({service}): {} admit no TCP 443 from it ✗",
                     e.vpc_endpoint_id,
                     e.security_group_ids.join(", ")
                 ));
@@ -166,23 +185,24 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
 
 pub fn instance_sg_egress(c: &Check) -> Verdict {
     let a = analysis(c)?;
-    let dests = destinations(&a)?;
+    let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
     }
     let ig = groups(c.facts, &a.instance.security_group_ids)?;
+    let source = source(&a);
     let mut evidence = Vec::new();
     let mut blocked = Vec::new();
     for d in &dests {
         match sg::permits(&ig, true, 443, &d.peer, prefix_lists(c.facts)) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
-                "→ {}: {} ✓",
-                d.label,
-                sg::describe(group, rule, true)
+                "{source} → {} → {} ✓",
+                sg::describe(group, rule, true),
+                d.label
             )),
             SgVerdict::Denied => {
                 evidence.push(format!(
-                    "→ {}: no egress rule of {} allows TCP 443 ✗",
+                    "{source} → {}: no egress rule of {} allows TCP 443 ✗",
                     d.label,
                     a.instance.security_group_ids.join(", ")
                 ));
@@ -255,7 +275,7 @@ fn cidr_of(peer: &Peer) -> String {
 
 pub fn nacl_instance_subnet(c: &Check) -> Verdict {
     let a = analysis(c)?;
-    let dests = destinations(&a)?;
+    let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
     }

@@ -12,7 +12,14 @@ pub(super) fn analysis<'a>(c: &Check<'a>) -> Result<Analysis<'a>, Outcome> {
             "hybrid managed node: its network is not in AWS",
         ));
     }
-    Ok(analyse(c.facts)?)
+    let a = analyse(c.facts)?;
+    // Every network rule evaluates IPv4 paths; for an IPv6-only instance none of them may pass by default.
+    if a.instance.private_ip.is_none() {
+        return Err(Outcome::unknown(
+            "the instance has no private IPv4 address: IPv6-only paths are not evaluated by this version",
+        ));
+    }
+    Ok(a)
 }
 
 /// The interface endpoints the agent's traffic actually goes to, by service.
@@ -39,11 +46,6 @@ fn create_endpoint(a: &Analysis, service: &str) -> String {
 
 pub fn path(c: &Check) -> Verdict {
     let a = analysis(c)?;
-    if a.instance.private_ip.is_none() {
-        return Ok(Outcome::unknown(
-            "the instance has no private IPv4 address: IPv6-only paths are not evaluated by this version",
-        ));
-    }
     let mut evidence = vec![format!(
         "{} uses route table {}",
         a.subnet_id, a.table.route_table_id
@@ -66,14 +68,8 @@ pub fn path(c: &Check) -> Verdict {
     if broken.is_empty() {
         let mut out = Outcome::pass("the instance has a way to ssm, ec2messages and ssmmessages")
             .evidence_all(evidence);
-        if let crate::network::path::Internet::Egress { route, kind } = &a.internet {
-            if a.uses_internet() {
-                out = out.note(format!(
-                    "Beyond {} ({}) the path is not in the facts: a NAT gateway must sit in a subnet that routes to an internet gateway.",
-                    route.target,
-                    kind.noun()
-                ));
-            }
+        if let Some(beyond) = a.internet.beyond().filter(|_| a.uses_internet()) {
+            out = out.note(beyond);
         }
         return Ok(out);
     }
@@ -388,17 +384,18 @@ pub fn endpoint_policy(c: &Check) -> Verdict {
                     unknown.push(format!("{} {action}: {why}", e.vpc_endpoint_id))
                 }
                 Decision::ExplicitDeny { by } => {
-                    blocked.push(format!("{} denies {action} ({by})", e.vpc_endpoint_id))
+                    blocked.push((*action, format!("{} denies them: {by}", e.vpc_endpoint_id)))
                 }
-                Decision::ImplicitDeny { .. } => {
-                    blocked.push(format!("{} does not allow {action}", e.vpc_endpoint_id))
-                }
+                Decision::ImplicitDeny { .. } => blocked.push((
+                    *action,
+                    format!("{} does not allow them", e.vpc_endpoint_id),
+                )),
             }
         }
     }
     let note = "Principals in endpoint policies are not matched: a statement for another principal is read as applying to the agent.";
     if !blocked.is_empty() {
-        return Ok(Outcome::fail(format!("an endpoint policy blocks the agent: {}", blocked.join("; ")))
+        return Ok(Outcome::fail(format!("an endpoint policy blocks the agent: {}", super::outcome::by_reason(&blocked)))
             .evidence_all(custom)
             .note(note)
             .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`"));

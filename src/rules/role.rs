@@ -1,5 +1,6 @@
 //! The role the agent runs with: who may assume it, and what its documents allow.
 
+use super::outcome::by_reason;
 use super::{Check, Outcome, Verdict};
 use crate::facts::{Facts, Role};
 use crate::policy::{
@@ -384,20 +385,4 @@ fn logging_needs(facts: &Facts) -> Vec<(String, String, &'static str)> {
         needs.push(("kms:Decrypt".into(), arn, "KMS session encryption"));
     }
     needs
-}
-
-/// `a, b (reason one); c (reason two)`: actions that share a reason are named together.
-fn by_reason(denied: &[(&str, String)]) -> String {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (action, why) in denied {
-        match groups.iter_mut().find(|(w, _)| w == why) {
-            Some((_, actions)) => actions.push(action),
-            None => groups.push((why, vec![action])),
-        }
-    }
-    groups
-        .iter()
-        .map(|(why, actions)| format!("{} ({why})", actions.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
 }
