@@ -604,6 +604,95 @@ case("seed004-broken-no-mfa", "Seed 004's error: long-term keys against a policy
 case("hybrid-onprem", "A hybrid managed node (mi-): no EC2 network, CloudWatch logging on, no trail.", hybrid(),
      {"instance-running": "skip", "network-path": "skip", "agent-online": "pass", "audit-trail": "warn"})
 
+# ---------------------------------------------------------------- the caller's policies, evaluated locally
+def local(f, principal, policies, boundary=None, trust=None):
+    """The caller may not simulate; its own policy documents are in the facts instead."""
+    f["caller_permissions"] = denied("iam:SimulatePrincipalPolicy")
+    doc = {"principal_arn": principal, "policies": [{"name": n, "document": d} for n, d in policies]}
+    if boundary:
+        doc["permissions_boundary"] = boundary
+    if trust:
+        doc["trust_policy"] = trust
+    f["caller_policies"] = known(doc)
+
+
+def seed000_user_policy(instance):
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
+            f"arn:aws:ec2:ap-northeast-1:111122223333:instance/{instance}",
+            "arn:aws:ssm:ap-northeast-1::document/AWS-StartPortForwardingSession"]},
+        {"Effect": "Allow", "Action": "ssm:TerminateSession", "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}]}
+
+
+PF_USER = "arn:aws:iam::111122223333:user/ssm-pf-user"
+case("seed000-local-policy", "The caller may not simulate; seed 000's own user policy (one instance, the port-forwarding document) is evaluated locally.",
+     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))])),
+     {"caller-start-session": "pass", "caller-session-control": "warn", "caller-mfa": "pass"}, mode="port", port=3389)
+case("seed000-local-broken-other-instance", "The same user policy names another instance.",
+     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0aaaaaaaaaaaaaaaa"))])),
+     {"caller-start-session": "fail"}, mode="port", port=3389)
+case("seed000-local-broken-shell-document", "The user policy allows only the port-forwarding document, and the user asks for a shell.",
+     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))])),
+     {"caller-start-session": "fail"}, mode="shell")
+case("seed000-local-broken-boundary", "A permissions boundary on the user allows only EC2 reads.",
+     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))],
+         boundary={"arn": "arn:aws:iam::111122223333:policy/ec2-read-only", "name": "ec2-read-only",
+                   "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]}})),
+     {"caller-start-session": "fail"}, mode="port", port=3389)
+
+ALLOW_SSM = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "*"}]}
+FORCE_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
+    "NotAction": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:GetUser", "iam:ListMFADevices", "sts:GetSessionToken"],
+    "Resource": "*", "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
+PLAIN_BOOL_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyWithoutMFA", "Effect": "Deny", "Action": "*", "Resource": "*",
+    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}
+HOGE = "arn:aws:iam::666677778888:user/hoge"
+s004n = seed004_no_mfa()
+case("seed004-local-broken-no-mfa", "Seed 004 evaluated locally: long-term keys against a BoolIfExists MFA deny.",
+     mutate(s004n, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
+     {"caller-start-session": "fail", "caller-mfa": "fail"}, mode="port", port=3389)
+case("seed004-local-mfa", "The same policies with MFA session credentials.",
+     mutate(seed004(), lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
+     {"caller-start-session": "pass", "caller-mfa": "pass"}, mode="port", port=3389)
+case("seed004-local-plain-bool", "AWS's documented trap: a plain Bool MFA deny does not apply to long-term keys, which carry no MFA key.",
+     mutate(s004n, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)])),
+     {"caller-start-session": "pass", "caller-mfa": "pass"}, mode="port", port=3389)
+case("seed004-local-broken-temporary-no-mfa", "Temporary credentials issued without MFA: the plain Bool deny applies to them.",
+     mutate(s004n, lambda f: (local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)]),
+                              f.update(credentials=known({"source": "environment", "temporary": True, "mfa_authenticated": False})))),
+     {"caller-start-session": "fail", "caller-mfa": "fail"}, mode="port", port=3389)
+
+SSO_ROLE = "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b"
+case("seed001-local-unknown-source-ip", "An SSO role whose policy allows sessions only from the office IP range: the source address is not known here.",
+     mutate(s001, lambda f: local(f, SSO_ROLE, [("office-only", {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}]})])),
+     {"caller-start-session": "unknown", "caller-session-control": "unknown"})
+case("seed001-local-unsupported-operator", "A policy with a condition operator the local evaluator does not know: Unknown, never Allow.",
+     mutate(s001, lambda f: local(f, SSO_ROLE, [("dated", {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]})])),
+     {"caller-start-session": "unknown"})
+
+SSH_ROLE = "arn:aws:iam::333344445555:role/SSMSSHRole"
+SEED002_ROLE_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["ssm:StartSession"], "Resource": [
+        "arn:aws:ec2:ap-northeast-1:333344445555:instance/i-0b2c3d4e5f6a70002", "arn:aws:ssm:ap-northeast-1::document/AWS-StartSSHSession"]},
+    {"Effect": "Allow", "Action": ["ssm:TerminateSession"], "Resource": ["arn:aws:ssm:*:*:session/${aws:username}-*"]}]}
+CENTRAL_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}
+
+
+def seed002_local(f, trust=CENTRAL_TRUST):
+    local(f, SSH_ROLE, [("ssm-ssh", SEED002_ROLE_POLICY)], trust=trust)
+    f["credentials"]["value"]["source_identity_arn"] = "arn:aws:iam::444455556666:user/sugimura"
+
+
+case("seed002-local-cross-account", "Seed 002 evaluated locally: the role's own policy and its trust of the central account.",
+     mutate(s002, seed002_local), {"caller-start-session": "pass", "caller-assume-role": "pass", "caller-session-control": "warn"}, mode="ssh")
+case("seed002-local-broken-trust", "The role trusts a different central account; the assume fails.",
+     mutate(s002, lambda f: (seed002_local(f, trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]}),
+         f.update(caller=unavailable("error", message="AccessDenied: not authorized to perform: sts:AssumeRole")))),
+     {"caller-assume-role": "fail", "caller-credentials": "fail"}, mode="ssh")
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")

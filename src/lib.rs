@@ -18,6 +18,7 @@
 //! assert!(mfa.remedy.as_deref().unwrap().contains("aws sts get-session-token"));
 //! ```
 
+pub mod caller;
 pub mod cli;
 pub mod facts;
 pub mod network;

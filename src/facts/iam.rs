@@ -70,6 +70,24 @@ pub struct Credentials {
     pub source_profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_serial: Option<String>,
+    /// For a profile that assumes a role: the identity of its source profile (`sts:GetCallerIdentity` with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_identity_arn: Option<String>,
+}
+
+/// The caller's own policy documents, for local evaluation when simulation is not allowed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallerPolicies {
+    /// The IAM user or role whose policies these are (an assumed role maps to its role).
+    pub principal_arn: String,
+    /// Every identity policy in force: attached, inline and (for users) those of the user's groups.
+    pub policies: Vec<InlinePolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<ManagedPolicy>,
+    /// For a role: its trust policy (who may assume it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<serde_json::Value>,
 }
 
 /// The decisions that answer "may the caller do X to Y".
@@ -104,6 +122,9 @@ pub struct PermissionCheck {
     /// The statements (policy and Sid) that decided.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matched_statements: Vec<String>,
+    /// Why the decision is `unknown`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -112,6 +133,8 @@ pub enum Decision {
     Allowed,
     ExplicitDeny,
     ImplicitDeny,
+    /// Local evaluation could not decide (an unsupported operator, a context key it does not know).
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

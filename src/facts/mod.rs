@@ -82,6 +82,9 @@ pub struct Facts {
     pub credentials: Fact<Credentials>,
     #[serde(default)]
     pub caller_permissions: Fact<CallerPermissions>,
+    /// The caller's policy documents; used when `caller_permissions` could not be simulated.
+    #[serde(default)]
+    pub caller_policies: Fact<CallerPolicies>,
 
     // The client machine and the account's audit trail.
     #[serde(default)]
@@ -126,6 +129,7 @@ impl Facts {
             caller: Fact::default(),
             credentials: Fact::default(),
             caller_permissions: Fact::default(),
+            caller_policies: Fact::default(),
             client: Fact::default(),
             cloudtrail: Fact::default(),
         }

@@ -1,7 +1,7 @@
 //! The `Condition` element: operators, `…IfExists`, `ForAnyValue:`/`ForAllValues:` and missing keys,
 //! as AWS documents them. Anything it does not know is `Tri::Unknown`.
 
-use super::evaluate::{substitute, Context, Lookup};
+use super::evaluate::{substitute, Context, Lookup, Unresolved};
 use super::pattern::wildcard_match;
 use ipnet::IpNet;
 use serde_json::{Map, Value};
@@ -88,7 +88,9 @@ fn evaluate_key(operator: &str, key: &str, expected: &Value, ctx: &Context) -> T
     for e in &expected {
         match substitute(e, ctx) {
             Ok(s) => resolved.push(s),
-            Err(why) => return Tri::Unknown(why),
+            // A value built from an absent key matches nothing.
+            Err(Unresolved::Absent) => {}
+            Err(Unresolved::Unknown(why)) => return Tri::Unknown(why),
         }
     }
     let mut unknown = None;

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     values: BTreeMap<String, Vec<String>>,
+    /// Keys known not to be in the request, in an otherwise open context.
+    absent: std::collections::BTreeSet<String>,
     closed: bool,
 }
 
@@ -39,21 +41,42 @@ impl Context {
                 .or_default()
                 .push(v.as_ref().to_string());
         }
-        Context { values, closed }
+        Context {
+            values,
+            absent: Default::default(),
+            closed,
+        }
+    }
+
+    /// Marks keys as certainly absent from the request (e.g. `aws:MultiFactorAuthPresent` for long-term keys),
+    /// while other unknown keys stay Unknown.
+    pub fn with_absent<K: AsRef<str>>(mut self, keys: impl IntoIterator<Item = K>) -> Self {
+        self.absent
+            .extend(keys.into_iter().map(|k| k.as_ref().to_ascii_lowercase()));
+        self
     }
 
     /// Condition keys are case-insensitive.
     pub(super) fn lookup(&self, key: &str) -> Lookup<'_> {
-        match self.values.get(&key.to_ascii_lowercase()) {
+        let key = key.to_ascii_lowercase();
+        match self.values.get(&key) {
             Some(v) => Lookup::Values(v),
-            None if self.closed => Lookup::Absent,
+            None if self.closed || self.absent.contains(&key) => Lookup::Absent,
             None => Lookup::Unknown,
         }
     }
 }
 
 /// Replaces `${key}` policy variables from the context (`${*}`, `${?}`, `${$}` are the literal characters).
-pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, String> {
+/// Why a policy variable has no value.
+pub(super) enum Unresolved {
+    /// The key is certainly not in the request (e.g. `aws:username` for a role): the element cannot match.
+    Absent,
+    /// The key's value is not known here.
+    Unknown(String),
+}
+
+pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, Unresolved> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -67,10 +90,11 @@ pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, String> {
             "*" | "?" | "$" => out.push_str(key),
             _ => match ctx.lookup(key) {
                 Lookup::Values([v]) => out.push_str(v),
+                Lookup::Absent => return Err(Unresolved::Absent),
                 _ => {
-                    return Err(format!(
+                    return Err(Unresolved::Unknown(format!(
                         "policy variable ${{{key}}} has no single known value"
-                    ))
+                    )))
                 }
             },
         }
@@ -222,7 +246,9 @@ fn resource_matches(s: &Statement, req: &Request) -> Tri {
     for r in resources {
         match substitute(r, req.context) {
             Ok(pattern) => any |= wildcard_match(&pattern, req.resource, false),
-            Err(why) => return Tri::Unknown(why),
+            // AWS: an element whose variable has no value in the request does not match.
+            Err(Unresolved::Absent) => {}
+            Err(Unresolved::Unknown(why)) => return Tri::Unknown(why),
         }
     }
     bool_tri(any != s.not_resource)
@@ -367,6 +393,17 @@ mod tests {
                 "{r:?}"
             );
         }
+        // A role has no aws:username: the statement cannot match (AWS recommends ${aws:userid} for roles).
+        let role = Context::closed([("aws:userid", "AROAEXAMPLE:botocore-session-1")]);
+        let as_role = req(
+            "ssm:TerminateSession",
+            "arn:aws:ssm:r:1:session/botocore-session-1-0a1b",
+            &role,
+        );
+        assert!(matches!(
+            evaluate_identity(&[("p", &p)], None, &as_role),
+            Outcome::ImplicitDeny { .. }
+        ));
         let open = Context::open::<&str>([]);
         let unknown = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/x-1", &open);
         assert!(matches!(

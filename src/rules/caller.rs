@@ -1,16 +1,23 @@
 //! The person starting the session: credentials, StartSession rights, MFA, cross-account roles.
+//!
+//! Permissions come from `caller_permissions` (IAM's simulator) when the facts have them, else from a local
+//! evaluation of `caller_policies`; every finding says which, and what that method cannot see.
 
 use super::role::account;
-use super::{Check, Mode, Outcome, Verdict};
-use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
+use super::{Check, Outcome, Verdict};
+use crate::caller::{document_arn, evaluate_locally};
+use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario, Unavailable};
+use crate::policy::{evaluate_trust, Context, Outcome as TrustOutcome, Policy};
+use std::borrow::Cow;
 
 pub fn credentials(c: &Check) -> Verdict {
     let creds = c.facts.credentials.value();
     let caller = match c.facts.caller.get_ref() {
         Ok(caller) => caller,
-        Err(reason @ crate::facts::Unavailable::Error { .. }) => {
-            return Ok(Outcome::fail(format!("the credentials do not work: {}", reason.describe()))
-                .remedy("Sign in again (`aws sso login`, a fresh `aws sts get-session-token`, or new keys), and check --profile and --region."));
+        Err(reason @ Unavailable::Error { .. }) => {
+            return Ok(Outcome::fail(format!("the credentials do not work: {}", reason.describe())).remedy(
+                "Sign in again (`aws sso login`, a fresh `aws sts get-session-token`, or new keys), and check --profile and --region.",
+            ));
         }
         Err(reason) => return Err(Outcome::missing("who the caller is", reason)),
     };
@@ -55,16 +62,21 @@ pub fn credentials(c: &Check) -> Verdict {
     Ok(out)
 }
 
-/// The document's ARN: AWS-owned documents have no account; the preferences document is the account's own.
-fn document_arn(c: &Check) -> String {
-    let region = &c.facts.target.region;
-    match c.options.mode {
-        Mode::Shell => format!(
-            "arn:aws:ssm:{region}:{}:document/{}",
-            account(c.facts),
-            Mode::Shell.document()
-        ),
-        m => format!("arn:aws:ssm:{region}::document/{}", m.document()),
+/// The decisions, simulated or evaluated locally; Unknown naming both ways of seeing them when neither works.
+fn permissions<'a>(c: &Check<'a>) -> Result<Cow<'a, CallerPermissions>, Outcome> {
+    let reason = match c.facts.caller_permissions.get_ref() {
+        Ok(p) => return Ok(Cow::Borrowed(p)),
+        Err(reason) => reason,
+    };
+    match evaluate_locally(c.facts) {
+        Ok(p) => Ok(Cow::Owned(p)),
+        Err(local) => {
+            let mut out = Outcome::missing("the caller's permissions", reason);
+            if let Some(action) = local.reason.missing_action() {
+                out = out.needs(action);
+            }
+            Err(out)
+        }
     }
 }
 
@@ -87,19 +99,19 @@ fn line(k: &PermissionCheck) -> String {
         Decision::Allowed => "allowed",
         Decision::ExplicitDeny => "explicit deny",
         Decision::ImplicitDeny => "implicit deny",
+        Decision::Unknown => "unknown",
     };
     let by = if k.matched_statements.is_empty() {
         String::new()
     } else {
         format!(" by {}", k.matched_statements.join(", "))
     };
-    format!("{} on {}: {decision}{by}", k.action, k.resource)
-}
-
-fn permissions<'a>(c: &Check<'a>) -> Result<&'a CallerPermissions, Outcome> {
-    Ok(c.facts
-        .caller_permissions
-        .need("the caller's permissions")?)
+    let why = k
+        .why
+        .as_deref()
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    format!("{} on {}: {decision}{by}{why}", k.action, k.resource)
 }
 
 fn not_evaluated(action: &str, resource: &str) -> Outcome {
@@ -122,31 +134,52 @@ fn with_limits(mut out: Outcome, perms: &CallerPermissions) -> Outcome {
 
 pub fn start_session(c: &Check) -> Verdict {
     let perms = permissions(c)?;
-    let targets = [c.facts.target_arn(), document_arn(c)];
+    let targets = [
+        c.facts.target_arn(),
+        document_arn(c.facts, &account(c.facts), c.options.mode),
+    ];
     let mut evidence = Vec::new();
     let mut denied = Vec::new();
+    let mut unknown = Vec::new();
     for resource in &targets {
-        let Some(k) = find(perms, "ssm:StartSession", Some(resource), Scenario::Current) else {
+        let Some(k) = find(
+            &perms,
+            "ssm:StartSession",
+            Some(resource),
+            Scenario::Current,
+        ) else {
             return Ok(with_limits(
                 not_evaluated("ssm:StartSession", resource),
-                perms,
+                &perms,
             ));
         };
         evidence.push(line(k));
-        if k.decision != Decision::Allowed {
-            denied.push(k);
+        match k.decision {
+            Decision::Allowed => {}
+            Decision::Unknown => unknown.push(k),
+            _ => denied.push(k),
         }
+    }
+    if denied.is_empty() && unknown.is_empty() {
+        return Ok(with_limits(
+            Outcome::pass("you may start this session").evidence_all(evidence),
+            &perms,
+        ));
     }
     if denied.is_empty() {
         return Ok(with_limits(
-            Outcome::pass("you may start this session").evidence_all(evidence),
-            perms,
+            Outcome::unknown(format!(
+                "cannot tell whether you may start this session: {}",
+                unknown[0].why.as_deref().unwrap_or("undecided")
+            ))
+            .evidence_all(evidence),
+            &perms,
         ));
     }
     let explicit = denied.iter().any(|k| k.decision == Decision::ExplicitDeny);
     let mfa_would_help = denied.iter().all(|k| {
         find(
-            perms,
+            &perms,
             "ssm:StartSession",
             Some(&k.resource),
             Scenario::WithMfa,
@@ -180,36 +213,46 @@ pub fn start_session(c: &Check) -> Verdict {
     if explicit && !mfa_would_help {
         out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
     }
-    Ok(with_limits(out, perms))
+    Ok(with_limits(out, &perms))
 }
 
 pub fn session_control(c: &Check) -> Verdict {
     let perms = permissions(c)?;
     let mut evidence = Vec::new();
     let mut denied = Vec::new();
+    let mut unknown = false;
     for action in ["ssm:TerminateSession", "ssm:ResumeSession"] {
-        let Some(k) = find(perms, action, None, Scenario::Current) else {
-            return Ok(with_limits(not_evaluated(action, "your sessions"), perms));
+        let Some(k) = find(&perms, action, None, Scenario::Current) else {
+            return Ok(with_limits(not_evaluated(action, "your sessions"), &perms));
         };
         evidence.push(line(k));
-        if k.decision != Decision::Allowed {
-            denied.push(action);
+        match k.decision {
+            Decision::Allowed => {}
+            Decision::Unknown => unknown = true,
+            _ => denied.push(action),
         }
     }
-    if denied.is_empty() {
-        return Ok(with_limits(
-            Outcome::pass("you may end and resume your own sessions").evidence_all(evidence),
-            perms,
-        ));
-    }
-    Ok(with_limits(
+    let is_role = c
+        .facts
+        .caller
+        .value()
+        .is_some_and(|k| !k.arn.contains(":user/"));
+    let out = if !denied.is_empty() && is_role {
         Outcome::warn(format!("you may not {} your own sessions", denied.join(" or ")))
-            .evidence_all(evidence)
+            .note("For a role, ${aws:username} has no value, so a session/${aws:username}-* resource never matches; AWS's examples use ${aws:userid} there.")
             .remedy(
-                "Allow them on your own sessions:\n{\"Effect\":\"Allow\",\"Action\":[\"ssm:TerminateSession\",\"ssm:ResumeSession\"],\"Resource\":\"arn:aws:ssm:*:*:session/${aws:username}-*\"}",
-            ),
-        perms,
-    ))
+                "Allow them on the role's sessions:\n{\"Effect\":\"Allow\",\"Action\":[\"ssm:TerminateSession\",\"ssm:ResumeSession\"],\"Resource\":\"arn:aws:ssm:*:*:session/${aws:userid}-*\"}",
+            )
+    } else if !denied.is_empty() {
+        Outcome::warn(format!("you may not {} your own sessions", denied.join(" or "))).remedy(
+            "Allow them on your own sessions:\n{\"Effect\":\"Allow\",\"Action\":[\"ssm:TerminateSession\",\"ssm:ResumeSession\"],\"Resource\":\"arn:aws:ssm:*:*:session/${aws:username}-*\"}",
+        )
+    } else if unknown {
+        Outcome::unknown("cannot tell whether you may end and resume your own sessions")
+    } else {
+        Outcome::pass("you may end and resume your own sessions")
+    };
+    Ok(with_limits(out.evidence_all(evidence), &perms))
 }
 
 pub fn kms(c: &Check) -> Verdict {
@@ -221,23 +264,27 @@ pub fn kms(c: &Check) -> Verdict {
         return Ok(Outcome::skip("sessions are not KMS-encrypted"));
     };
     let perms = permissions(c)?;
-    let Some(k) = find(perms, "kms:GenerateDataKey", None, Scenario::Current) else {
+    let Some(k) = find(&perms, "kms:GenerateDataKey", None, Scenario::Current) else {
         return Ok(with_limits(
             not_evaluated("kms:GenerateDataKey", key),
-            perms,
+            &perms,
         ));
     };
-    Ok(with_limits(
-        if k.decision == Decision::Allowed {
+    let out = match k.decision {
+        Decision::Allowed => {
             Outcome::pass(format!("you may use KMS key {key} for session encryption"))
-                .evidence(line(k))
-        } else {
-            Outcome::fail(format!("sessions are encrypted with {key}, and you may not call kms:GenerateDataKey on it"))
-                .evidence(line(k))
-                .remedy(format!("Allow kms:GenerateDataKey on the key, in your policy and in the key policy of {key}."))
-        },
-        perms,
-    ))
+        }
+        Decision::Unknown => {
+            Outcome::unknown(format!("cannot tell whether you may use KMS key {key}"))
+        }
+        _ => Outcome::fail(format!(
+            "sessions are encrypted with {key}, and you may not call kms:GenerateDataKey on it"
+        ))
+        .remedy(format!(
+            "Allow kms:GenerateDataKey on the key, in your policy and in the key policy of {key}."
+        )),
+    };
+    Ok(with_limits(out.evidence(line(k)), &perms))
 }
 
 pub fn mfa(c: &Check) -> Verdict {
@@ -249,14 +296,18 @@ pub fn mfa(c: &Check) -> Verdict {
     let perms = permissions(c)?;
     let target = c.facts.target_arn();
     let (Some(now), with) = (
-        find(perms, "ssm:StartSession", Some(&target), Scenario::Current),
-        find(perms, "ssm:StartSession", Some(&target), Scenario::WithMfa),
+        find(&perms, "ssm:StartSession", Some(&target), Scenario::Current),
+        find(&perms, "ssm:StartSession", Some(&target), Scenario::WithMfa),
     ) else {
         return Ok(not_evaluated("ssm:StartSession", &target));
     };
-    match (now.decision, with.map(|w| w.decision)) {
+    let out = match (now.decision, with.map(|w| w.decision)) {
         (Decision::Allowed, _) => {
-            Ok(Outcome::pass("MFA is not needed for this session").evidence(line(now)))
+            Outcome::pass("MFA is not needed for this session").evidence(line(now))
+        }
+        (Decision::Unknown, _) => {
+            Outcome::unknown("cannot tell whether MFA matters: the current decision is unknown")
+                .evidence(line(now))
         }
         (_, Some(Decision::Allowed)) => {
             let serial = c
@@ -265,7 +316,7 @@ pub fn mfa(c: &Check) -> Verdict {
                 .value()
                 .and_then(|cr| cr.mfa_serial.clone())
                 .unwrap_or_else(|| format!("arn:aws:iam::{}:mfa/<user>", account(c.facts)));
-            Ok(Outcome::fail("a policy denies ssm:StartSession unless you signed in with MFA, and these credentials carry none")
+            Outcome::fail("a policy denies ssm:StartSession unless you signed in with MFA, and these credentials carry none")
                 .evidence(format!("as now: {}", line(now)))
                 .evidence(format!("with aws:MultiFactorAuthPresent=true: {}", line(with.expect("matched"))))
                 .remedy(format!(
@@ -273,17 +324,16 @@ pub fn mfa(c: &Check) -> Verdict {
                      aws sts get-session-token --serial-number {serial} --token-code <code>\n\
                      export AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… AWS_SESSION_TOKEN=…\n\
                      or give your profile `mfa_serial = {serial}` so the CLI asks for the code."
-                )))
+                ))
         }
-        (_, Some(_)) => Ok(Outcome::pass(
-            "MFA would not change the answer (see caller-start-session)",
-        )
-        .evidence(line(now))),
-        (_, None) => Ok(Outcome::unknown(
+        (_, Some(_)) => Outcome::pass("MFA would not change the answer (see caller-start-session)")
+            .evidence(line(now)),
+        (_, None) => Outcome::unknown(
             "StartSession is denied, and the facts do not say whether MFA would allow it",
         )
-        .evidence(line(now))),
-    }
+        .evidence(line(now)),
+    };
+    Ok(with_limits(out, &perms))
 }
 
 pub fn assume_role(c: &Check) -> Verdict {
@@ -295,14 +345,18 @@ pub fn assume_role(c: &Check) -> Verdict {
         return Ok(Outcome::skip("the profile does not assume a role"));
     };
     let source = creds.source_profile.as_deref().unwrap_or("its source");
+    let trust = trust_verdict(c, role_arn);
     let caller = match c.facts.caller.get_ref() {
         Ok(caller) => caller,
-        Err(reason @ crate::facts::Unavailable::Error { .. }) => {
-            return Ok(Outcome::fail(format!("assuming {role_arn} from {source} failed: {}", reason.describe()))
-                .remedy(format!(
-                    "The role's trust policy must allow your account (arn:aws:iam::<your-account>:root or your user), \
-                     and your user needs sts:AssumeRole on {role_arn}. Check `role_arn` and `source_profile` in ~/.aws/config."
-                )))
+        Err(reason @ Unavailable::Error { .. }) => {
+            let mut out = Outcome::fail(format!("assuming {role_arn} from {source} failed: {}", reason.describe())).remedy(format!(
+                "The role's trust policy must allow your account (arn:aws:iam::<your-account>:root or your user), \
+                 and your user needs sts:AssumeRole on {role_arn}. Check `role_arn` and `source_profile` in ~/.aws/config."
+            ));
+            if let Some(line) = trust {
+                out = out.evidence(line);
+            }
+            return Ok(out);
         }
         Err(reason) => return Err(Outcome::missing("who the caller is", reason)),
     };
@@ -315,6 +369,9 @@ pub fn assume_role(c: &Check) -> Verdict {
     }
     let mut out = Outcome::pass(format!("{source} assumed {role_arn}"))
         .evidence(format!("running as {}", caller.arn));
+    if let Some(line) = trust {
+        out = out.evidence(line);
+    }
     if let Some(perms) = c.facts.caller_permissions.value() {
         for k in perms
             .checks
@@ -329,4 +386,29 @@ pub fn assume_role(c: &Check) -> Verdict {
         }
     }
     Ok(out)
+}
+
+/// What the assumed role's trust policy says of the source identity, when both are in the facts.
+fn trust_verdict(c: &Check, role_arn: &str) -> Option<String> {
+    let source = c.facts.credentials.value()?.source_identity_arn.clone()?;
+    let doc = c.facts.caller_policies.value()?.trust_policy.clone()?;
+    let policy = Policy::parse(&doc).ok()?;
+    let ctx = Context::open::<&str>([]);
+    Some(
+        match evaluate_trust(
+            &policy,
+            "trust policy",
+            "sts:AssumeRole",
+            ("AWS", &source),
+            &ctx,
+        ) {
+            TrustOutcome::Allowed { by } => {
+                format!("the trust policy of {role_arn} lets {source} assume it ({by})")
+            }
+            TrustOutcome::Unknown { why } => {
+                format!("cannot tell whether {role_arn} trusts {source}: {why}")
+            }
+            _ => format!("the trust policy of {role_arn} does not let {source} assume it"),
+        },
+    )
 }

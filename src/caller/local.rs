@@ -1,0 +1,203 @@
+//! Local evaluation of the caller's identity policies: the fallback when `iam:SimulatePrincipalPolicy` is denied.
+//!
+//! It answers the same questions as the simulation (StartSession on the instance and on every mode's document,
+//! Terminate/ResumeSession on the caller's own sessions, kms:GenerateDataKey on the session key), as the caller is
+//! now and as if MFA were present, so the caller rules read one shape whatever produced it.
+
+use super::principal::{Principal, PrincipalKind};
+use crate::facts::{
+    CallerPermissions, Decision, Facts, Missing, PermissionCheck, Scenario, Unavailable,
+};
+use crate::policy::{evaluate_identity, Context, Outcome, Policy, Request};
+use crate::rules::Mode;
+
+pub const LOCAL_LIMITATIONS: &[&str] = &[
+    "Evaluated locally from your identity policies and permissions boundary: service control policies, resource control policies, session policies and resource-based policies are not seen.",
+];
+
+/// The ARN `ssm:StartSession` checks for `mode`'s document: AWS-owned documents have no account, the
+/// preferences document is the account's own.
+pub fn document_arn(facts: &Facts, account: &str, mode: Mode) -> String {
+    let region = &facts.target.region;
+    match mode {
+        Mode::Shell => format!(
+            "arn:aws:ssm:{region}:{account}:document/{}",
+            mode.document()
+        ),
+        m => format!("arn:aws:ssm:{region}::document/{}", m.document()),
+    }
+}
+
+pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
+    let docs = facts
+        .caller_policies
+        .need("the caller's policy documents")?;
+    let caller = facts.caller.need("who the caller is")?;
+    let error = |message: String| Missing {
+        what: "the caller's policies",
+        reason: Unavailable::Error { message },
+    };
+    let principal = Principal::from_caller_arn(&caller.arn)
+        .ok_or_else(|| error(format!("cannot read the caller ARN {}", caller.arn)))?;
+    let mut identity = Vec::new();
+    for p in &docs.policies {
+        let parsed = Policy::parse(&p.document).map_err(|e| error(format!("{}: {e}", p.name)))?;
+        identity.push((p.name.clone(), parsed));
+    }
+    let boundary = match &docs.permissions_boundary {
+        Some(b) => Some((
+            b.name.clone(),
+            Policy::parse(&b.document).map_err(|e| error(format!("{}: {e}", b.name)))?,
+        )),
+        None => None,
+    };
+
+    let account = facts
+        .target
+        .account
+        .clone()
+        .unwrap_or_else(|| caller.account.clone());
+    let region = &facts.target.region;
+    let session = format!(
+        "arn:aws:ssm:{region}:{account}:session/{}-0123456789abcdef0",
+        principal.session_owner()
+    );
+    let mut questions: Vec<(&str, String, bool)> =
+        vec![("ssm:StartSession", facts.target_arn(), true)];
+    for mode in Mode::ALL {
+        questions.push((
+            "ssm:StartSession",
+            document_arn(facts, &account, mode),
+            true,
+        ));
+    }
+    questions.push(("ssm:TerminateSession", session.clone(), false));
+    questions.push(("ssm:ResumeSession", session, false));
+    if let Some(key) = facts
+        .session_preferences
+        .value()
+        .and_then(|p| p.kms_key_id.clone())
+    {
+        let arn = if key.starts_with("arn:") {
+            key
+        } else {
+            format!("arn:aws:kms:{region}:{account}:key/{key}")
+        };
+        questions.push(("kms:GenerateDataKey", arn, false));
+    }
+
+    let identity_refs: Vec<(&str, &Policy)> =
+        identity.iter().map(|(n, p)| (n.as_str(), p)).collect();
+    let boundary_ref = boundary.as_ref().map(|(n, p)| (n.as_str(), p));
+    let now = context(facts, &principal, &caller.user_id, current_mfa(facts));
+    let with_mfa = context(facts, &principal, &caller.user_id, Some(true));
+    let mut checks = Vec::new();
+    for (scenario, ctx) in [(Scenario::Current, &now), (Scenario::WithMfa, &with_mfa)] {
+        for (action, resource, ask_with_mfa) in &questions {
+            if scenario == Scenario::WithMfa && !ask_with_mfa {
+                continue;
+            }
+            let outcome = if principal.kind == PrincipalKind::Root {
+                Outcome::Allowed {
+                    by: crate::policy::Source {
+                        policy: "the root user".into(),
+                        sid: "(all actions)".into(),
+                    },
+                }
+            } else {
+                evaluate_identity(
+                    &identity_refs,
+                    boundary_ref,
+                    &Request {
+                        action,
+                        resource,
+                        context: ctx,
+                    },
+                )
+            };
+            checks.push(check(action, resource, scenario, outcome));
+        }
+    }
+    Ok(CallerPermissions {
+        method: "local_evaluation".into(),
+        principal_arn: docs.principal_arn.clone(),
+        checks,
+        limitations: LOCAL_LIMITATIONS.iter().map(|s| s.to_string()).collect(),
+    })
+}
+
+fn check(action: &str, resource: &str, scenario: Scenario, outcome: Outcome) -> PermissionCheck {
+    let (decision, matched, why) = match outcome {
+        Outcome::Allowed { by } => (Decision::Allowed, vec![by.to_string()], None),
+        Outcome::ExplicitDeny { by } => (Decision::ExplicitDeny, vec![by.to_string()], None),
+        Outcome::ImplicitDeny { why } => (Decision::ImplicitDeny, vec![], Some(why)),
+        Outcome::Unknown { why } => (Decision::Unknown, vec![], Some(why)),
+    };
+    PermissionCheck {
+        action: action.into(),
+        resource: resource.into(),
+        decision,
+        scenario,
+        principal_arn: None,
+        context: Default::default(),
+        matched_statements: matched,
+        why,
+    }
+}
+
+/// `aws:MultiFactorAuthPresent` as the credentials stand: absent for long-term keys, true or false for
+/// temporary ones when known, else unknown (`None` here means "not known", handled by the context).
+fn current_mfa(facts: &Facts) -> Option<bool> {
+    let creds = facts.credentials.value()?;
+    if creds.mfa_authenticated == Some(true) {
+        return Some(true);
+    }
+    if creds.temporary {
+        return creds.mfa_authenticated;
+    }
+    Some(false)
+}
+
+/// The request context IAM would see. Keys not set here stay unknown, so a condition on them is Unknown.
+fn context(facts: &Facts, p: &Principal, user_id: &str, mfa: Option<bool>) -> Context {
+    let kind = match p.kind {
+        PrincipalKind::User => "User",
+        PrincipalKind::AssumedRole { .. } => "AssumedRole",
+        PrincipalKind::Root => "Account",
+        PrincipalKind::FederatedUser => "FederatedUser",
+    };
+    let mut pairs = vec![
+        ("aws:PrincipalArn".to_string(), p.policy_arn.clone()),
+        ("aws:PrincipalAccount".into(), p.account.clone()),
+        ("aws:PrincipalType".into(), kind.into()),
+        ("aws:userid".into(), user_id.into()),
+        ("aws:RequestedRegion".into(), facts.target.region.clone()),
+        ("aws:SecureTransport".into(), "true".into()),
+    ];
+    // Only IAM users have aws:username; for anyone else a ${aws:username} element can never match.
+    let mut absent = vec![];
+    if p.kind == PrincipalKind::User {
+        pairs.push(("aws:username".into(), p.name.clone()));
+    } else {
+        absent.push("aws:username");
+    }
+    let long_term = facts.credentials.value().is_some_and(|c| !c.temporary);
+    match mfa {
+        // Long-term keys carry no MFA keys at all: IfExists conditions then apply, plain ones do not.
+        Some(false) if long_term => {
+            absent.extend([
+                "aws:MultiFactorAuthPresent",
+                "aws:MultiFactorAuthAge",
+                "aws:TokenIssueTime",
+            ]);
+        }
+        Some(present) => {
+            pairs.push(("aws:MultiFactorAuthPresent".into(), present.to_string()));
+            if present {
+                pairs.push(("aws:MultiFactorAuthAge".into(), "0".into()));
+            }
+        }
+        None => {}
+    }
+    Context::open(pairs).with_absent(absent)
+}
