@@ -19,8 +19,11 @@ pub struct Cli {
     pub target: Option<String>,
 
     /// Evaluate a saved facts document instead of asking AWS.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "region"])]
     pub facts: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
 
     /// What you want to open.
     #[arg(long, value_enum, default_value_t = Mode::Shell)]
@@ -69,6 +72,31 @@ pub enum Command {
     },
     /// Print a rule's documentation: what it checks, why, how to fix it.
     Explain { rule: String },
+    /// Gather the facts about a target from AWS and print them as JSON (evaluate later with --facts).
+    Gather {
+        /// The instance (`i-…`) or hybrid node (`mi-…`).
+        target: String,
+        /// Also look up this remote-port host's addresses and security groups.
+        #[arg(long, value_name = "HOST")]
+        remote_host: Option<String>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+}
+
+/// Where and as whom to ask AWS: as the AWS CLI does (these flags, then AWS_PROFILE, AWS_REGION, the profile's
+/// settings, AWS_ENDPOINT_URL*).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AwsArgs {
+    /// The named profile to use.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// The region the instance is in.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Give up gathering after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

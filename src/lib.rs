@@ -21,6 +21,7 @@
 pub mod caller;
 pub mod cli;
 pub mod facts;
+pub mod gather;
 pub mod network;
 pub mod policy;
 pub mod render;

@@ -1,16 +1,22 @@
 //! `ssm-check`: the command line around the library. Every error is one line and a documented exit code.
 
 use clap::Parser;
-use ssm_check::cli::{CatalogFormat, Cli, ColorChoice, Command, Format};
+use ssm_check::cli::{AwsArgs, CatalogFormat, Cli, ColorChoice, Command, Format};
+use ssm_check::facts::Facts;
+use ssm_check::gather::{self, GatherOptions};
 use ssm_check::rules::{self, Options, Status};
 use ssm_check::{facts, render};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::time::Duration;
 
-/// Documented in README.md and docs/exit-codes.md.
+/// Documented in README.md.
 const READY: u8 = 0;
 const NOT_READY: u8 = 1;
 const INPUT_ERROR: u8 = 2;
+const ENVIRONMENT_ERROR: u8 = 3;
+
+type Failure = (u8, String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -23,40 +29,69 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<u8, (u8, String)> {
-    if let Some(command) = &cli.command {
-        return catalog(command);
-    }
-    if let Some(target) = &cli.target {
-        if !ssm_check::cli::valid_target(target) {
-            return Err((INPUT_ERROR, format!("`{target}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)")));
-        }
-    }
-    let Some(path) = &cli.facts else {
-        return Err((
+fn check_target(target: &str) -> Result<(), Failure> {
+    if ssm_check::cli::valid_target(target) {
+        Ok(())
+    } else {
+        Err((
             INPUT_ERROR,
-            match &cli.target {
-                Some(_) => "live gathering from AWS is not part of this build yet: evaluate a saved facts document with --facts FILE".into(),
-                None => "nothing to check: give --facts FILE (see --help)".into(),
-            },
-        ));
-    };
-    let facts = facts::load_file(path).map_err(|e| (INPUT_ERROR, e.to_string()))?;
-    if let Some(target) = &cli.target {
-        if target != &facts.target.id {
-            return Err((
-                INPUT_ERROR,
-                format!(
-                    "{} holds facts about {}, not {target}",
-                    path.display(),
-                    facts.target.id
-                ),
-            ));
-        }
+            format!("`{target}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)"),
+        ))
     }
-    if cli.remote_host.is_some() && cli.mode == rules::Mode::Shell {
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Some(Command::Gather {
+            target,
+            remote_host,
+            aws,
+        }) => {
+            check_target(target)?;
+            let facts = live(target, remote_host.clone(), aws, false)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&facts).expect("facts serialise")
+            );
+            return Ok(READY);
+        }
+        Some(command) => return catalog(command),
+        None => {}
+    }
+    if let Some(target) = &cli.target {
+        check_target(target)?;
+    }
+    if cli.remote_host.is_some()
+        && cli.mode != rules::Mode::RemotePort
+        && cli.mode != rules::Mode::Port
+    {
         return Err((INPUT_ERROR, "--remote-host needs --mode remote-port".into()));
     }
+    let facts = match (&cli.facts, &cli.target) {
+        (Some(path), target) => {
+            let facts = facts::load_file(path).map_err(|e| (INPUT_ERROR, e.to_string()))?;
+            if let Some(target) = target {
+                if target != &facts.target.id {
+                    return Err((
+                        INPUT_ERROR,
+                        format!(
+                            "{} holds facts about {}, not {target}",
+                            path.display(),
+                            facts.target.id
+                        ),
+                    ));
+                }
+            }
+            facts
+        }
+        (None, Some(target)) => live(target, cli.remote_host.clone(), &cli.aws, cli.quiet)?,
+        (None, None) => {
+            return Err((
+                INPUT_ERROR,
+                "nothing to check: give an instance id, or --facts FILE (see --help)".into(),
+            ))
+        }
+    };
     let options = Options {
         mode: cli.mode,
         port: cli.port,
@@ -93,7 +128,66 @@ fn run(cli: Cli) -> Result<u8, (u8, String)> {
     })
 }
 
-fn catalog(command: &Command) -> Result<u8, (u8, String)> {
+/// Gathers from AWS within the run's time bound, with a spinner on stderr when it is a terminal.
+fn live(
+    target: &str,
+    remote_host: Option<String>,
+    aws: &AwsArgs,
+    quiet: bool,
+) -> Result<Facts, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (ENVIRONMENT_ERROR, format!("cannot start: {e}")))?;
+    let opts = GatherOptions {
+        profile: aws.profile.clone(),
+        region: aws.region.clone(),
+        remote_host,
+        call_timeout: None,
+    };
+    let limit = Duration::from_secs(aws.timeout);
+    let spinner = !quiet && std::io::stderr().is_terminal();
+    runtime.block_on(async {
+        let work = tokio::time::timeout(limit, gather::gather(target, &opts));
+        let result = if spinner {
+            with_spinner(work, target).await
+        } else {
+            work.await
+        };
+        match result {
+            Ok(Ok(facts)) => Ok(facts),
+            Ok(Err(e)) => Err((ENVIRONMENT_ERROR, e.to_string())),
+            Err(_) => Err((
+                ENVIRONMENT_ERROR,
+                format!(
+                    "gathering did not finish within {}s (--timeout)",
+                    aws.timeout
+                ),
+            )),
+        }
+    })
+}
+
+async fn with_spinner<F: std::future::Future>(work: F, target: &str) -> F::Output {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    let mut work = std::pin::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut frame = 0;
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                eprint!("\r\x1b[2K");
+                return out;
+            }
+            _ = tick.tick() => {
+                eprint!("\r{} gathering facts about {target}: instance, network, IAM, agent, this machine…", FRAMES[frame % FRAMES.len()]);
+                frame += 1;
+            }
+        }
+    }
+}
+
+fn catalog(command: &Command) -> Result<u8, Failure> {
     match command {
         Command::Rules { format } => {
             let text = match format {
@@ -112,6 +206,7 @@ fn catalog(command: &Command) -> Result<u8, (u8, String)> {
             })?;
             print!("{}", render::catalog::explain(found));
         }
+        Command::Gather { .. } => unreachable!("handled by run"),
     }
     Ok(READY)
 }

@@ -205,6 +205,27 @@ fn one_line_error(args: &[&str], contains: &str) {
 }
 
 #[test]
+fn environment_errors_are_one_line_and_exit_3() {
+    // No region anywhere: the run stops before any call.
+    let home = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .env("HOME", home.path())
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .arg("i-0123456789abcdef0")
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("ssm-check: no region"), "{text}");
+}
+
+#[test]
 fn bad_input_is_one_clear_line() {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| {
@@ -238,7 +259,7 @@ fn bad_input_is_one_clear_line() {
         &["i-0123456789abcdef0", "--facts", WORKING],
         "holds facts about i-0a1b2c3d4e5f60001, not i-0123456789abcdef0",
     );
-    one_line_error(&["i-0123456789abcdef0"], "--facts FILE");
+    one_line_error(&[], "nothing to check");
     one_line_error(
         &["--facts", WORKING, "--remote-host", "10.0.0.5"],
         "--remote-host needs --mode remote-port",

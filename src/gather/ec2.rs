@@ -1,0 +1,464 @@
+//! EC2 facts: the instance and its network, each Describe call filtered to the instance's VPC and paginated.
+
+use super::errors::{classify, Failure};
+use crate::facts::*;
+use aws_sdk_ec2::types::{Filter, VpcAttributeName};
+use aws_sdk_ec2::Client;
+use std::net::IpAddr;
+
+fn vpc_filter(vpc: &str) -> Filter {
+    Filter::builder().name("vpc-id").values(vpc).build()
+}
+
+fn net(s: &str) -> Option<ipnet::IpNet> {
+    s.parse().ok()
+}
+
+pub async fn instance(c: &Client, id: &str) -> Result<Instance, Failure> {
+    let out = c
+        .describe_instances()
+        .instance_ids(id)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "ec2:DescribeInstances"))?;
+    let i = out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .find(|i| i.instance_id() == Some(id))
+        .ok_or_else(|| {
+            Failure::Fact(Unavailable::NotFound {
+                what: format!("no instance {id}"),
+            })
+        })?;
+    let mut groups: Vec<String> = i
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id().map(str::to_string))
+        .collect();
+    for eni in i.network_interfaces() {
+        for g in eni.groups() {
+            if let Some(id) = g.group_id() {
+                if !groups.iter().any(|x| x == id) {
+                    groups.push(id.to_string());
+                }
+            }
+        }
+    }
+    Ok(Instance {
+        instance_id: id.to_string(),
+        state: i
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        platform: i.platform().map(|p| p.as_str().to_string()),
+        name: i
+            .tags()
+            .iter()
+            .find(|t| t.key() == Some("Name"))
+            .and_then(|t| t.value().map(str::to_string)),
+        vpc_id: i.vpc_id().map(str::to_string),
+        subnet_id: i.subnet_id().map(str::to_string),
+        availability_zone: i
+            .placement()
+            .and_then(|p| p.availability_zone())
+            .map(str::to_string),
+        private_ip: i.private_ip_address().and_then(|a| a.parse().ok()),
+        public_ip: i.public_ip_address().and_then(|a| a.parse().ok()),
+        ipv6_addresses: i
+            .network_interfaces()
+            .iter()
+            .flat_map(|n| n.ipv6_addresses())
+            .filter_map(|a| a.ipv6_address().and_then(|s| s.parse().ok()))
+            .collect(),
+        security_group_ids: groups,
+        instance_profile_arn: i
+            .iam_instance_profile()
+            .and_then(|p| p.arn())
+            .map(str::to_string),
+        metadata_options: i.metadata_options().map(|m| MetadataOptions {
+            http_endpoint: m
+                .http_endpoint()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_else(|| "enabled".into()),
+            http_tokens: m
+                .http_tokens()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "optional".into()),
+        }),
+    })
+}
+
+/// Regions where `id` exists, for a target not found in the chosen region (a quick look, bounded).
+pub async fn find_elsewhere(config: &aws_types::SdkConfig, id: &str) -> Vec<String> {
+    let c = Client::new(config);
+    let Ok(regions) = c.describe_regions().send().await else {
+        return Vec::new();
+    };
+    let names: Vec<String> = regions
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    let lookups = names.into_iter().map(|region| {
+        let conf = aws_sdk_ec2::config::Builder::from(config)
+            .region(aws_types::region::Region::new(region.clone()))
+            .build();
+        let client = Client::from_conf(conf);
+        let id = id.to_string();
+        async move {
+            let found = client
+                .describe_instances()
+                .instance_ids(&id)
+                .send()
+                .await
+                .is_ok_and(|o| !o.reservations().is_empty());
+            found.then_some(region)
+        }
+    });
+    futures_util::future::join_all(lookups)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+pub async fn vpc(c: &Client, vpc: &str) -> Result<Vpc, Failure> {
+    let out = c
+        .describe_vpcs()
+        .vpc_ids(vpc)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "ec2:DescribeVpcs"))?;
+    let v = out.vpcs().first().ok_or_else(|| {
+        Failure::Fact(Unavailable::NotFound {
+            what: format!("no VPC {vpc}"),
+        })
+    })?;
+    let mut cidr_blocks: Vec<ipnet::IpNet> = v
+        .cidr_block_association_set()
+        .iter()
+        .filter_map(|a| a.cidr_block().and_then(net))
+        .collect();
+    if cidr_blocks.is_empty() {
+        cidr_blocks.extend(v.cidr_block().and_then(net));
+    }
+    Ok(Vpc {
+        vpc_id: vpc.to_string(),
+        cidr_blocks,
+    })
+}
+
+pub async fn vpc_dns(c: &Client, vpc: &str) -> Result<VpcDns, Failure> {
+    let ask = |attr: VpcAttributeName| {
+        c.describe_vpc_attribute()
+            .vpc_id(vpc)
+            .attribute(attr)
+            .send()
+    };
+    let (support, hostnames) = tokio::join!(
+        ask(VpcAttributeName::EnableDnsSupport),
+        ask(VpcAttributeName::EnableDnsHostnames)
+    );
+    let support = support.map_err(|e| classify(&e, "ec2:DescribeVpcAttribute"))?;
+    let hostnames = hostnames.map_err(|e| classify(&e, "ec2:DescribeVpcAttribute"))?;
+    Ok(VpcDns {
+        enable_dns_support: support
+            .enable_dns_support()
+            .and_then(|v| v.value())
+            .unwrap_or(false),
+        enable_dns_hostnames: hostnames
+            .enable_dns_hostnames()
+            .and_then(|v| v.value())
+            .unwrap_or(false),
+    })
+}
+
+pub async fn subnets(c: &Client, vpc: &str) -> Result<Vec<Subnet>, Failure> {
+    let mut pages = c
+        .describe_subnets()
+        .filters(vpc_filter(vpc))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeSubnets"))?;
+        for s in page.subnets() {
+            out.push(Subnet {
+                subnet_id: s.subnet_id().unwrap_or_default().to_string(),
+                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+                availability_zone: s.availability_zone().unwrap_or_default().to_string(),
+                cidr_block: s.cidr_block().and_then(net),
+                ipv6_cidr_blocks: s
+                    .ipv6_cidr_block_association_set()
+                    .iter()
+                    .filter_map(|a| a.ipv6_cidr_block().and_then(net))
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn route_tables(c: &Client, vpc: &str) -> Result<Vec<RouteTable>, Failure> {
+    let mut pages = c
+        .describe_route_tables()
+        .filters(vpc_filter(vpc))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeRouteTables"))?;
+        for t in page.route_tables() {
+            let routes = t
+                .routes()
+                .iter()
+                .map(|r| Route {
+                    destination: r
+                        .destination_cidr_block()
+                        .or(r.destination_ipv6_cidr_block())
+                        .and_then(net),
+                    destination_prefix_list_id: r.destination_prefix_list_id().map(str::to_string),
+                    target: [
+                        r.gateway_id(),
+                        r.nat_gateway_id(),
+                        r.transit_gateway_id(),
+                        r.vpc_peering_connection_id(),
+                        r.egress_only_internet_gateway_id(),
+                        r.network_interface_id(),
+                        r.instance_id(),
+                        r.local_gateway_id(),
+                        r.carrier_gateway_id(),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .next()
+                    .unwrap_or("unknown")
+                    .to_string(),
+                    state: r
+                        .state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_else(|| "active".into()),
+                })
+                .collect();
+            out.push(RouteTable {
+                route_table_id: t.route_table_id().unwrap_or_default().to_string(),
+                main: t.associations().iter().any(|a| a.main() == Some(true)),
+                subnet_ids: t
+                    .associations()
+                    .iter()
+                    .filter_map(|a| a.subnet_id().map(str::to_string))
+                    .collect(),
+                routes,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The endpoints, each with the ids of its network interfaces (whose addresses come in a later call).
+pub async fn vpc_endpoints(
+    c: &Client,
+    vpc: &str,
+) -> Result<Vec<(VpcEndpoint, Vec<String>)>, Failure> {
+    let mut pages = c
+        .describe_vpc_endpoints()
+        .filters(vpc_filter(vpc))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeVpcEndpoints"))?;
+        for e in page.vpc_endpoints() {
+            out.push((
+                VpcEndpoint {
+                    vpc_endpoint_id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+                    vpc_id: e.vpc_id().unwrap_or(vpc).to_string(),
+                    service_name: e.service_name().unwrap_or_default().to_string(),
+                    endpoint_type: e
+                        .vpc_endpoint_type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    state: e
+                        .state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+                    subnet_ids: e.subnet_ids().to_vec(),
+                    security_group_ids: e
+                        .groups()
+                        .iter()
+                        .filter_map(|g| g.group_id().map(str::to_string))
+                        .collect(),
+                    // Filled from the network interfaces.
+                    interface_ips: Vec::new(),
+                    route_table_ids: e.route_table_ids().to_vec(),
+                    policy: e
+                        .policy_document()
+                        .and_then(|p| serde_json::from_str(p).ok()),
+                },
+                e.network_interface_ids().to_vec(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The private addresses of network interfaces, by interface id.
+pub async fn interface_addresses(
+    c: &Client,
+    ids: &[String],
+) -> Result<Vec<(String, IpAddr)>, Failure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pages = c
+        .describe_network_interfaces()
+        .set_network_interface_ids(Some(ids.to_vec()))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeNetworkInterfaces"))?;
+        for n in page.network_interfaces() {
+            if let (Some(id), Some(ip)) = (
+                n.network_interface_id(),
+                n.private_ip_address().and_then(|a| a.parse().ok()),
+            ) {
+                out.push((id.to_string(), ip));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn sg_rules(perms: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SgRule> {
+    let mut out = Vec::new();
+    for p in perms {
+        let protocol = p.ip_protocol().unwrap_or("-1").to_string();
+        let (from_port, to_port) = (p.from_port(), p.to_port());
+        let mut push = |peer: crate::facts::Peer, description: Option<&str>| {
+            out.push(SgRule {
+                protocol: protocol.clone(),
+                from_port,
+                to_port,
+                peer,
+                description: description.map(str::to_string),
+            });
+        };
+        for r in p.ip_ranges() {
+            if let Some(n) = r.cidr_ip().and_then(net) {
+                push(crate::facts::Peer::Cidr(n), r.description());
+            }
+        }
+        for r in p.ipv6_ranges() {
+            if let Some(n) = r.cidr_ipv6().and_then(net) {
+                push(crate::facts::Peer::Cidr(n), r.description());
+            }
+        }
+        for g in p.user_id_group_pairs() {
+            if let Some(id) = g.group_id() {
+                push(
+                    crate::facts::Peer::SecurityGroup(id.to_string()),
+                    g.description(),
+                );
+            }
+        }
+        for l in p.prefix_list_ids() {
+            if let Some(id) = l.prefix_list_id() {
+                push(
+                    crate::facts::Peer::PrefixList(id.to_string()),
+                    l.description(),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Every security group of the VPC: the instance's and the endpoints' come in one call.
+pub async fn security_groups(c: &Client, vpc: &str) -> Result<Vec<SecurityGroup>, Failure> {
+    let mut pages = c
+        .describe_security_groups()
+        .filters(vpc_filter(vpc))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeSecurityGroups"))?;
+        for g in page.security_groups() {
+            out.push(SecurityGroup {
+                group_id: g.group_id().unwrap_or_default().to_string(),
+                group_name: g.group_name().unwrap_or_default().to_string(),
+                ingress: sg_rules(g.ip_permissions()),
+                egress: sg_rules(g.ip_permissions_egress()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub async fn network_acls(c: &Client, vpc: &str) -> Result<Vec<NetworkAcl>, Failure> {
+    let mut pages = c
+        .describe_network_acls()
+        .filters(vpc_filter(vpc))
+        .into_paginator()
+        .send();
+    let mut out = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify(&e, "ec2:DescribeNetworkAcls"))?;
+        for a in page.network_acls() {
+            out.push(NetworkAcl {
+                network_acl_id: a.network_acl_id().unwrap_or_default().to_string(),
+                is_default: a.is_default().unwrap_or(false),
+                subnet_ids: a
+                    .associations()
+                    .iter()
+                    .filter_map(|x| x.subnet_id().map(str::to_string))
+                    .collect(),
+                entries: a
+                    .entries()
+                    .iter()
+                    .filter_map(|e| {
+                        Some(AclEntry {
+                            rule_number: e.rule_number()?,
+                            egress: e.egress().unwrap_or(false),
+                            protocol: e.protocol().unwrap_or("-1").to_string(),
+                            from_port: e.port_range().and_then(|p| p.from()),
+                            to_port: e.port_range().and_then(|p| p.to()),
+                            cidr: e.cidr_block().or(e.ipv6_cidr_block()).and_then(net)?,
+                            action: e
+                                .rule_action()
+                                .map(|r| r.as_str().to_string())
+                                .unwrap_or_else(|| "deny".into()),
+                        })
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// AWS-managed prefix lists (S3, DynamoDB) with their CIDRs.
+pub async fn prefix_lists(c: &Client, ids: &[String]) -> Result<Vec<PrefixList>, Failure> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = c
+        .describe_prefix_lists()
+        .set_prefix_list_ids(Some(ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| classify(&e, "ec2:DescribePrefixLists"))?;
+    Ok(out
+        .prefix_lists()
+        .iter()
+        .map(|p| PrefixList {
+            prefix_list_id: p.prefix_list_id().unwrap_or_default().to_string(),
+            name: p.prefix_list_name().unwrap_or_default().to_string(),
+            cidrs: p.cidrs().iter().filter_map(|c| net(c)).collect(),
+        })
+        .collect())
+}

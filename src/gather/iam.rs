@@ -1,0 +1,323 @@
+//! IAM facts: the instance's role with every document that decides what it may do, and the caller's
+//! permissions by simulation.
+
+use super::errors::{classify, Failure};
+use crate::caller::{document_arn, Principal, PrincipalKind};
+use crate::facts::*;
+use crate::rules::Mode;
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
+use aws_sdk_iam::Client;
+
+/// IAM returns policy documents URL-encoded.
+fn document(encoded: &str) -> serde_json::Value {
+    let text = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text.into_owned()))
+}
+
+pub async fn instance_profile(c: &Client, arn: &str) -> Result<InstanceProfile, Failure> {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    let out = c
+        .get_instance_profile()
+        .instance_profile_name(name)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:GetInstanceProfile"))?;
+    let p = out.instance_profile().ok_or_else(|| {
+        Failure::Fact(Unavailable::NotFound {
+            what: format!("instance profile {name}"),
+        })
+    })?;
+    Ok(InstanceProfile {
+        arn: p.arn().to_string(),
+        name: p.instance_profile_name().to_string(),
+        role_names: p
+            .roles()
+            .iter()
+            .map(|r| r.role_name().to_string())
+            .collect(),
+    })
+}
+
+async fn managed_policy(c: &Client, arn: &str, name: &str) -> Result<ManagedPolicy, Failure> {
+    let policy = c
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:GetPolicy"))?;
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or("v1")
+        .to_string();
+    let doc = c
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:GetPolicyVersion"))?;
+    Ok(ManagedPolicy {
+        arn: arn.to_string(),
+        name: name.to_string(),
+        document: document(
+            doc.policy_version()
+                .and_then(|v| v.document())
+                .unwrap_or("{}"),
+        ),
+    })
+}
+
+/// The role, its trust policy, attached and inline documents and boundary; documents are fetched concurrently.
+pub async fn role(c: &Client, name: &str) -> Result<Role, Failure> {
+    let (role, attached, inline) = tokio::join!(
+        c.get_role().role_name(name).send(),
+        async {
+            let mut pages = c
+                .list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify(&e, "iam:ListAttachedRolePolicies"))?;
+                out.extend(page.attached_policies().iter().map(|p| {
+                    (
+                        p.policy_arn().unwrap_or_default().to_string(),
+                        p.policy_name().unwrap_or_default().to_string(),
+                    )
+                }));
+            }
+            Ok::<_, Failure>(out)
+        },
+        async {
+            let mut pages = c
+                .list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify(&e, "iam:ListRolePolicies"))?;
+                out.extend(page.policy_names().iter().cloned());
+            }
+            Ok::<_, Failure>(out)
+        }
+    );
+    let role = role.map_err(|e| classify(&e, "iam:GetRole"))?;
+    let r = role.role().ok_or_else(|| {
+        Failure::Fact(Unavailable::NotFound {
+            what: format!("role {name}"),
+        })
+    })?;
+    let attached = attached?;
+    let inline = inline?;
+    let boundary_arn = r
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
+    let attached_docs =
+        futures_util::future::join_all(attached.iter().map(|(arn, n)| managed_policy(c, arn, n)));
+    let inline_docs = futures_util::future::join_all(inline.iter().map(|n| async move {
+        let out = c
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(n)
+            .send()
+            .await
+            .map_err(|e| classify(&e, "iam:GetRolePolicy"))?;
+        Ok::<_, Failure>(InlinePolicy {
+            name: n.clone(),
+            document: document(out.policy_document()),
+        })
+    }));
+    let boundary_doc = async {
+        match &boundary_arn {
+            Some(arn) => Some(managed_policy(c, arn, arn.rsplit('/').next().unwrap_or(arn)).await),
+            None => None,
+        }
+    };
+    let (attached_docs, inline_docs, boundary) =
+        tokio::join!(attached_docs, inline_docs, boundary_doc);
+    Ok(Role {
+        arn: r.arn().to_string(),
+        name: r.role_name().to_string(),
+        trust_policy: r
+            .assume_role_policy_document()
+            .map(document)
+            .unwrap_or_default(),
+        attached_policies: attached_docs.into_iter().collect::<Result<_, _>>()?,
+        inline_policies: inline_docs.into_iter().collect::<Result<_, _>>()?,
+        permissions_boundary: boundary.transpose()?,
+    })
+}
+
+/// The caller's decisions by `iam:SimulatePrincipalPolicy`: StartSession on the instance and every mode's
+/// document, Terminate/ResumeSession on the caller's own sessions, and kms:GenerateDataKey on the session key,
+/// as the credentials are now and with MFA.
+pub async fn simulate(
+    c: &Client,
+    facts: &Facts,
+    caller: &CallerIdentity,
+    mfa_now: Option<bool>,
+) -> Result<CallerPermissions, Failure> {
+    // Not simulable is "could not see", never "not needed": the caller rules must say Unknown.
+    let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{} is not a principal IAM's simulator takes", caller.arn),
+        })
+    })?;
+    if matches!(
+        principal.kind,
+        PrincipalKind::Root | PrincipalKind::FederatedUser
+    ) {
+        return Err(Failure::Fact(Unavailable::NotGathered {
+            why: format!("IAM's simulator does not take {}", caller.arn),
+        }));
+    }
+    let mut source = principal.policy_arn.clone();
+    if !principal.path_known {
+        // The assumed-role ARN drops the role's path; the simulator needs the exact role ARN.
+        if let Ok(role) = c.get_role().role_name(&principal.name).send().await {
+            if let Some(r) = role.role() {
+                source = r.arn().to_string();
+            }
+        }
+    }
+    let account = facts
+        .target
+        .account
+        .clone()
+        .unwrap_or_else(|| caller.account.clone());
+    let region = &facts.target.region;
+    let mut start = vec![facts.target_arn()];
+    start.extend(Mode::ALL.iter().map(|m| document_arn(facts, &account, *m)));
+    let session = format!(
+        "arn:aws:ssm:{region}:{account}:session/{}-0123456789abcdef0",
+        principal.session_owner()
+    );
+    let mut questions = vec![
+        ("ssm:StartSession", start, true),
+        ("ssm:TerminateSession", vec![session.clone()], false),
+        ("ssm:ResumeSession", vec![session], false),
+    ];
+    if let Some(key) = facts
+        .session_preferences
+        .value()
+        .and_then(|p| p.kms_key_id.clone())
+    {
+        let arn = if key.starts_with("arn:") {
+            key
+        } else {
+            format!("arn:aws:kms:{region}:{account}:key/{key}")
+        };
+        questions.push(("kms:GenerateDataKey", vec![arn], false));
+    }
+    let context = |mfa: Option<bool>| {
+        let mut entries = Vec::new();
+        if let Some(present) = mfa {
+            entries.push(
+                ContextEntry::builder()
+                    .context_key_name("aws:MultiFactorAuthPresent")
+                    .context_key_type(ContextKeyTypeEnum::Boolean)
+                    .context_key_values(present.to_string())
+                    .build(),
+            );
+        }
+        if principal.kind == PrincipalKind::User {
+            entries.push(
+                ContextEntry::builder()
+                    .context_key_name("aws:username")
+                    .context_key_type(ContextKeyTypeEnum::String)
+                    .context_key_values(&principal.name)
+                    .build(),
+            );
+        }
+        entries
+    };
+    let mut asks = Vec::new();
+    for (action, resources, with_mfa) in questions {
+        asks.push((action, resources.clone(), Scenario::Current));
+        if with_mfa {
+            asks.push((action, resources, Scenario::WithMfa));
+        }
+    }
+    let calls = asks.into_iter().map(|(action, resources, scenario)| {
+        let mfa = if scenario == Scenario::WithMfa {
+            Some(true)
+        } else {
+            mfa_now
+        };
+        let source = source.clone();
+        let entries = context(mfa);
+        async move {
+            let out = c
+                .simulate_principal_policy()
+                .policy_source_arn(source)
+                .action_names(action)
+                .set_resource_arns(Some(resources))
+                .set_context_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))?;
+            Ok::<_, Failure>((scenario, out))
+        }
+    });
+    let mut checks = Vec::new();
+    for result in futures_util::future::join_all(calls).await {
+        let (scenario, out) = result?;
+        for r in out.evaluation_results() {
+            let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
+                if r.resource_specific_results().is_empty() {
+                    vec![(
+                        r.eval_resource_name().unwrap_or("*").to_string(),
+                        r.eval_decision(),
+                        r.matched_statements()
+                            .iter()
+                            .filter_map(|s| s.source_policy_id().map(str::to_string))
+                            .collect(),
+                    )]
+                } else {
+                    r.resource_specific_results()
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.eval_resource_name().to_string(),
+                                s.eval_resource_decision(),
+                                s.matched_statements()
+                                    .iter()
+                                    .filter_map(|m| m.source_policy_id().map(str::to_string))
+                                    .collect(),
+                            )
+                        })
+                        .collect()
+                };
+            let missing: Vec<String> = r.missing_context_values().to_vec();
+            for (resource, decision, matched) in per_resource {
+                checks.push(PermissionCheck {
+                    action: r.eval_action_name().to_string(),
+                    resource,
+                    decision: match decision {
+                        PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+                        PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+                        _ => Decision::ImplicitDeny,
+                    },
+                    scenario,
+                    principal_arn: None,
+                    context: Default::default(),
+                    matched_statements: matched,
+                    why: (!missing.is_empty())
+                        .then(|| format!("the policies also use {}", missing.join(", "))),
+                });
+            }
+        }
+    }
+    Ok(CallerPermissions {
+        method: "simulate_principal_policy".into(),
+        principal_arn: source,
+        checks,
+        limitations: vec![
+            "IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control policies or session policies.".into(),
+        ],
+    })
+}

@@ -1,0 +1,229 @@
+//! Facts about this machine: the AWS CLI, the plugin, ssh and its config, proxies, and where the credentials
+//! come from. Nothing secret is read into the facts: no keys, no tokens, no proxy URLs.
+
+use crate::facts::{Client, Credentials, SshProxyEntry, Tool};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+pub async fn client() -> Client {
+    let os = match std::env::consts::OS {
+        "macos" => "macos",
+        "windows" => "windows",
+        _ => "linux",
+    };
+    let (aws, plugin, ssh) = tokio::join!(
+        tool("aws", &["--version"]),
+        tool("session-manager-plugin", &["--version"]),
+        tool("ssh", &["-V"])
+    );
+    Client {
+        os: os.to_string(),
+        aws_cli: aws,
+        session_manager_plugin: plugin,
+        ssh,
+        ssh_proxy_entries: home()
+            .map(|h| ssh_proxy_entries(&h.join(".ssh").join("config")))
+            .unwrap_or_default(),
+        proxy_variables: PROXY_VARIABLES
+            .iter()
+            .filter(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
+            .map(|v| v.to_string())
+            .collect(),
+    }
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+}
+
+/// Finds `name` on PATH the way a shell would.
+fn which(name: &str) -> Option<PathBuf> {
+    let exts: &[&str] = if cfg!(windows) {
+        &[".exe", ".cmd", ".bat", ""]
+    } else {
+        &[""]
+    };
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .flat_map(|dir| exts.iter().map(move |e| dir.join(format!("{name}{e}"))))
+        .find(|p| p.is_file())
+}
+
+/// The tool's path and the first line it prints for `args`, or `None` when it is not on PATH.
+async fn tool(name: &str, args: &[&str]) -> Option<Tool> {
+    let path = which(name)?;
+    let run = tokio::process::Command::new(&path)
+        .args(args)
+        .kill_on_drop(true)
+        .output();
+    let version_output = match tokio::time::timeout(Duration::from_secs(5), run).await {
+        Ok(Ok(out)) => {
+            // `aws` v1 and `ssh -V` print on stderr.
+            let text = if out.stdout.is_empty() {
+                out.stderr
+            } else {
+                out.stdout
+            };
+            String::from_utf8_lossy(&text)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        }
+        Ok(Err(e)) => format!("could not run: {e}"),
+        Err(_) => "did not answer within 5s".to_string(),
+    };
+    Some(Tool {
+        path: path.display().to_string(),
+        version_output,
+    })
+}
+
+/// `Host` blocks whose ProxyCommand starts an SSM session.
+pub fn ssh_proxy_entries(config: &Path) -> Vec<SshProxyEntry> {
+    let Ok(text) = std::fs::read_to_string(config) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut hosts: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (key, value) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
+            Some((k, v)) => (
+                k.to_ascii_lowercase(),
+                v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')
+                    .trim(),
+            ),
+            None => continue,
+        };
+        match key.as_str() {
+            "host" => hosts = Some(value.to_string()),
+            "match" => hosts = None,
+            "proxycommand" if value.contains("start-session") => {
+                if let Some(h) = &hosts {
+                    out.push(SshProxyEntry {
+                        host_patterns: h.clone(),
+                        proxy_command: value.to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where the credentials come from, from the shared config and the resolved credentials; never their values.
+pub async fn credentials(
+    config: &aws_types::SdkConfig,
+    profile: Option<&str>,
+) -> Result<Credentials, String> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let provider = config
+        .credentials_provider()
+        .ok_or("no credentials provider is configured")?;
+    let creds = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| describe(&e))?;
+    let selected = profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok())
+        .unwrap_or_else(|| "default".into());
+    let profiles = aws_config::profile::load(
+        &aws_types::os_shim_internal::Fs::real(),
+        &aws_types::os_shim_internal::Env::real(),
+        &aws_runtime::env_config::file::EnvConfigFiles::default(),
+        Some(selected.clone().into()),
+    )
+    .await
+    .ok();
+    let section = profiles.as_ref().and_then(|p| p.get_profile(&selected));
+    let get = |k: &str| section.and_then(|s| s.get(k)).map(str::to_string);
+    let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some() && profile.is_none();
+    let role_arn = if from_env { None } else { get("role_arn") };
+    let source = if from_env {
+        "environment"
+    } else if role_arn.is_some() {
+        "assume_role"
+    } else if get("sso_session").is_some() || get("sso_start_url").is_some() {
+        "sso"
+    } else if get("credential_process").is_some() {
+        "process"
+    } else if section.is_some() {
+        "profile"
+    } else {
+        "instance_or_container"
+    };
+    let mfa_serial = if from_env { None } else { get("mfa_serial") };
+    let temporary = creds.session_token().is_some();
+    Ok(Credentials {
+        source: source.to_string(),
+        profile: (!from_env && section.is_some()).then_some(selected),
+        temporary,
+        expires_at: creds
+            .expiry()
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .map(|t| t.to_string()),
+        // The CLI asks for the code when a role profile names an MFA device.
+        mfa_authenticated: if role_arn.is_some() && mfa_serial.is_some() {
+            Some(true)
+        } else {
+            None
+        },
+        source_profile: if role_arn.is_some() {
+            get("source_profile")
+        } else {
+            None
+        },
+        role_arn,
+        mfa_serial,
+        source_identity_arn: None,
+    })
+}
+
+fn describe(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_ssm_proxy_commands_in_ssh_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "# comment\nHost bastion\n  HostName 10.0.0.5\nhost i-* mi-*\n    ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"\nHost other\n  ProxyCommand=nc %h %p\n",
+        )
+        .unwrap();
+        let entries = ssh_proxy_entries(&path);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].host_patterns, "i-* mi-*");
+        assert!(entries[0].proxy_command.contains("AWS-StartSSHSession"));
+        assert!(ssh_proxy_entries(&dir.path().join("missing")).is_empty());
+    }
+}

@@ -1,0 +1,142 @@
+//! Systems Manager facts: the agent's registration, the DHMC setting and the Session Manager preferences.
+
+use super::errors::{classify, Failure};
+use crate::facts::{DhmcSetting, Registration, SessionPreferences, Unavailable};
+use aws_sdk_ssm::types::InstanceInformationStringFilter;
+use aws_sdk_ssm::Client;
+
+pub const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+pub const PREFERENCES: &str = "SSM-SessionManagerRunShell";
+
+pub async fn registration(c: &Client, id: &str) -> Result<Registration, Failure> {
+    let filter = InstanceInformationStringFilter::builder()
+        .key("InstanceIds")
+        .values(id)
+        .build()
+        .map_err(|e| {
+            Failure::Fact(Unavailable::Error {
+                message: e.to_string(),
+            })
+        })?;
+    let out = c
+        .describe_instance_information()
+        .filters(filter)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "ssm:DescribeInstanceInformation"))?;
+    let Some(info) = out
+        .instance_information_list()
+        .iter()
+        .find(|i| i.instance_id() == Some(id))
+    else {
+        return Ok(Registration {
+            registered: false,
+            ping_status: None,
+            agent_version: None,
+            is_latest_version: None,
+            last_ping: None,
+            platform_type: None,
+            platform_name: None,
+        });
+    };
+    Ok(Registration {
+        registered: true,
+        ping_status: info.ping_status().map(|p| p.as_str().to_string()),
+        agent_version: info.agent_version().map(str::to_string),
+        is_latest_version: info.is_latest_version(),
+        last_ping: info
+            .last_ping_date_time()
+            .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+        platform_type: info.platform_type().map(|p| p.as_str().to_string()),
+        platform_name: info.platform_name().map(str::to_string),
+    })
+}
+
+pub async fn dhmc(c: &Client) -> Result<DhmcSetting, Failure> {
+    let out = c
+        .get_service_setting()
+        .setting_id(DHMC_SETTING)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "ssm:GetServiceSetting"))?;
+    let value = out
+        .service_setting()
+        .and_then(|s| s.setting_value())
+        .unwrap_or("");
+    // An unset setting reads `$None`.
+    let role_name = (!value.is_empty() && value != "$None")
+        .then(|| value.rsplit('/').next().unwrap_or(value).to_string());
+    Ok(DhmcSetting { role_name })
+}
+
+pub async fn preferences(c: &Client) -> Result<SessionPreferences, Failure> {
+    let out = match c.get_document().name(PREFERENCES).send().await {
+        Ok(out) => out,
+        Err(e) => {
+            return match classify(&e, "ssm:GetDocument") {
+                // Nobody saved preferences in this region: the defaults are a known fact.
+                Failure::Fact(Unavailable::NotFound { .. }) => Ok(SessionPreferences::default()),
+                other => Err(other),
+            };
+        }
+    };
+    let doc: serde_json::Value = out
+        .content()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    Ok(parse_preferences(&doc))
+}
+
+/// Reads the `inputs` of a preferences document; absent or empty settings are off.
+pub fn parse_preferences(doc: &serde_json::Value) -> SessionPreferences {
+    let inputs = &doc["inputs"];
+    let text = |k: &str| {
+        inputs[k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let flag = |k: &str| match &inputs[k] {
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    let profile = &inputs["shellProfile"];
+    SessionPreferences {
+        document_exists: true,
+        s3_bucket: text("s3BucketName"),
+        s3_key_prefix: text("s3KeyPrefix"),
+        s3_encryption_enabled: flag("s3EncryptionEnabled"),
+        cloudwatch_log_group: text("cloudWatchLogGroupName"),
+        cloudwatch_encryption_enabled: flag("cloudWatchEncryptionEnabled"),
+        cloudwatch_streaming_enabled: flag("cloudWatchStreamingEnabled"),
+        kms_key_id: text("kmsKeyId"),
+        run_as_enabled: flag("runAsEnabled"),
+        shell_profile_enabled: ["linux", "windows"]
+            .iter()
+            .any(|os| profile[os].as_str().is_some_and(|s| !s.trim().is_empty())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_the_preferences_document() {
+        let p = parse_preferences(
+            &json!({"schemaVersion": "1.0", "sessionType": "Standard_Stream", "inputs": {
+            "s3BucketName": "logs", "s3EncryptionEnabled": true, "cloudWatchLogGroupName": "",
+            "cloudWatchStreamingEnabled": "true", "kmsKeyId": "alias/ssm", "shellProfile": {"linux": "exec bash", "windows": ""}}}),
+        );
+        assert!(p.document_exists);
+        assert_eq!(p.s3_bucket.as_deref(), Some("logs"));
+        assert_eq!(p.cloudwatch_log_group, None);
+        assert!(
+            p.cloudwatch_streaming_enabled && p.s3_encryption_enabled && p.shell_profile_enabled
+        );
+        assert_eq!(p.kms_key_id.as_deref(), Some("alias/ssm"));
+        assert!(!p.run_as_enabled);
+    }
+}

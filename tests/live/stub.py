@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""A small proxy in front of moto's server, for the live tests and the benchmark. Loopback only.
+
+- Answers the three operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting and
+  iam:SimulatePrincipalPolicy, from a JSON config.
+- Forwards every other request to moto unchanged.
+- Injects failures per operation: access denied, throttling (N times), 5xx (N times).
+- Adds a fixed delay to every request and records each (operation, start, end, body digest) for the benchmark.
+
+Usage: stub.py --moto http://127.0.0.1:PORT --config FILE [--port 0] [--delay-ms 0]
+Prints "listening on PORT" when ready. GET /__stub/calls returns the recorded calls as JSON.
+Config (re-read on every request):
+  {"registration": {"ping_status": "Online", "agent_version": "3.3.1142.0", "platform_type": "Linux"} | null,
+   "dhmc_role": null | "RoleName",
+   "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false},
+   "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
+"""
+import argparse, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
+
+CALLS, LOCK, COUNTERS = [], threading.Lock(), {}
+SERVICES = {"ec2": "ec2", "iam": "iam", "sts": "sts", "ssm": "ssm", "cloudtrail": "cloudtrail"}
+
+
+def operation(headers, body):
+    """(service, Operation) from the SigV4 scope and the Action parameter or X-Amz-Target."""
+    m = re.search(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request", headers.get("Authorization", ""))
+    service = m.group(1) if m else "?"
+    target = headers.get("X-Amz-Target")
+    if target:
+        return service, target.rsplit(".", 1)[-1]
+    action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", ["?"])[0]
+    return service, action
+
+
+def xml_error(code, message, status, ec2=False):
+    if ec2:
+        body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>stub</RequestID></Response>"
+    else:
+        body = f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>stub</RequestId></ErrorResponse>"
+    return status, "text/xml", body.encode()
+
+
+def json_error(code, message, status):
+    return status, "application/x-amz-json-1.1", json.dumps({"__type": code, "message": message}).encode()
+
+
+def failure(service, kind, op):
+    json_proto = service in ("ssm", "cloudtrail")
+    if kind == "deny":
+        msg = f"User: arn:aws:iam::123456789012:user/tester is not authorized to perform: {service}:{op}"
+        if json_proto:
+            return json_error("AccessDeniedException", msg, 400)
+        return xml_error("UnauthorizedOperation" if service == "ec2" else "AccessDenied", msg, 403, service == "ec2")
+    if kind == "throttle":
+        if json_proto:
+            return json_error("ThrottlingException", "Rate exceeded", 400)
+        return xml_error("RequestLimitExceeded" if service == "ec2" else "Throttling", "Rate exceeded", 503 if service == "ec2" else 400, service == "ec2")
+    if json_proto:
+        return json_error("InternalServerError", "stub 5xx", 500)
+    return xml_error("InternalFailure" if service != "ec2" else "InternalError", "stub 5xx", 500, service == "ec2")
+
+
+def simulate(config, body):
+    form = urllib.parse.parse_qs(body.decode())
+    actions = [v[0] for k, v in sorted(form.items()) if k.startswith("ActionNames.member.")]
+    resources = [v[0] for k, v in sorted(form.items()) if k.startswith("ResourceArns.member.")]
+    context = {}
+    for k, v in form.items():
+        m = re.match(r"ContextEntries\.member\.(\d+)\.ContextKeyName", k)
+        if m:
+            context[v[0]] = form.get(f"ContextEntries.member.{m.group(1)}.ContextKeyValues.member.1", [""])[0]
+    sim = config.get("simulate") or {"decision": "allowed"}
+    decision = sim.get("decision", "allowed")
+    if sim.get("mfa_required") and context.get("aws:MultiFactorAuthPresent") != "true":
+        decision = "explicitDeny"
+    members = "".join(
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{decision}</EvalDecision>"
+        f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements><MissingContextValues/></member>"
+        for a in actions for r in (resources or ["*"]))
+    xml = (f'<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>'
+           f"<IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult>"
+           f"<ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>")
+    return 200, "text/xml", xml.encode()
+
+
+def answer(config, service, op, body):
+    """The stub's own answer, or None to forward to moto."""
+    with LOCK:
+        for kind in ("throttle", "fail5xx"):
+            left = config.get(kind, {}).get(f"{service}:{op}", 0)
+            used = COUNTERS.get((kind, service, op), 0)
+            if used < left:
+                COUNTERS[(kind, service, op)] = used + 1
+                return failure(service, kind, op)
+    if f"{service}:{op}" in config.get("deny", []):
+        return failure(service, "deny", op)
+    if service == "ssm" and op == "DescribeInstanceInformation":
+        ids = json.loads(body or b"{}").get("Filters", [{}])[0].get("Values", [])
+        reg = config.get("registration")
+        items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
+            "PingStatus": reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
+            "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"}) for i in ids]
+        return 200, "application/x-amz-json-1.1", json.dumps({"InstanceInformationList": items}).encode()
+    if service == "ssm" and op == "GetServiceSetting":
+        role = config.get("dhmc_role")
+        setting = {"SettingId": "/ssm/managed-instance/default-ec2-instance-management-role", "SettingValue": role or "$None", "Status": "Default"}
+        return 200, "application/x-amz-json-1.1", json.dumps({"ServiceSetting": setting}).encode()
+    if service == "iam" and op == "SimulatePrincipalPolicy":
+        return simulate(config, body)
+    return None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == "/__stub/calls":
+            with LOCK:
+                data = json.dumps(CALLS).encode()
+            self.reply(200, "application/json", data)
+        else:
+            self.forward(b"")
+
+    def do_POST(self):
+        self.forward(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+    def reply(self, status, ctype, data, headers=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def forward(self, body):
+        start = time.time()
+        with open(ARGS.config) as f:
+            config = json.load(f)
+        service, op = operation(self.headers, body)
+        time.sleep(ARGS.delay_ms / 1000)
+        own = answer(config, service, op, body)
+        if own is None:
+            req = urllib.request.Request(ARGS.moto + self.path, data=body if self.command == "POST" else None, method=self.command)
+            for k, v in self.headers.items():
+                if k.lower() not in ("host", "content-length", "connection"):
+                    req.add_header(k, v)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    own = (r.status, r.headers.get("Content-Type", "text/xml"), r.read())
+            except urllib.error.HTTPError as e:
+                own = (e.code, e.headers.get("Content-Type", "text/xml"), e.read())
+        status, ctype, data = own
+        extra = [("x-amzn-ErrorType", json.loads(data).get("__type", ""))] if status >= 400 and "json" in ctype else []
+        with LOCK:
+            CALLS.append({"op": f"{service}:{op}", "start": start, "end": time.time(), "status": status,
+                          "digest": hashlib.sha256(body).hexdigest()[:16]})
+        self.reply(status, ctype, data, extra)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--moto", required=True)
+    p.add_argument("--config", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--delay-ms", type=int, default=0)
+    ARGS = p.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
+    print(f"listening on {server.server_address[1]}", flush=True)
+    server.serve_forever()
