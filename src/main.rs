@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err((code, message)) => {
+            // One line, whatever a library put in the message.
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             eprintln!("ssm-check: {message}");
             ExitCode::from(code)
         }

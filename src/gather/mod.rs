@@ -243,9 +243,14 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
             match role {
                 Some(RoleFacts::Profile(profile, role)) => {
                     facts.instance_profile = into_fact(profile, &fatal);
-                    facts.role = match role {
-                        Some(r) => into_fact(r, &fatal),
-                        None => Fact::not_applicable("the instance profile has no role"),
+                    facts.role = match (role, facts.instance_profile.reason()) {
+                        (Some(r), _) => into_fact(r, &fatal),
+                        // The role hangs on the profile: unseen profile, unseen role — never "no role".
+                        (None, Some(reason)) => Fact::not_gathered(format!(
+                            "the instance profile could not be seen ({})",
+                            reason.describe()
+                        )),
+                        (None, None) => Fact::not_applicable("the instance profile has no role"),
                     };
                     facts.dhmc_role = Fact::not_applicable("the instance profile's role is used");
                 }
@@ -253,9 +258,13 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                     facts.instance_profile =
                         Fact::not_applicable("the instance has no instance profile");
                     facts.role = Fact::not_applicable("the instance has no instance profile");
-                    facts.dhmc_role = match role {
-                        Some(r) => into_fact(r, &fatal),
-                        None => Fact::not_applicable("DHMC names no role"),
+                    facts.dhmc_role = match (role, facts.dhmc.reason()) {
+                        (Some(r), _) => into_fact(r, &fatal),
+                        (None, Some(reason)) => Fact::not_gathered(format!(
+                            "the DHMC setting could not be seen ({})",
+                            reason.describe()
+                        )),
+                        (None, None) => Fact::not_applicable("DHMC names no role"),
                     };
                 }
                 None => {

@@ -138,8 +138,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def forward(self, body):
         start = time.time()
-        with open(ARGS.config) as f:
-            config = json.load(f)
+        try:
+            with open(ARGS.config) as f:
+                config = json.load(f)
+        except (OSError, ValueError) as e:
+            return self.reply(500, "text/plain", f"stub config {ARGS.config}: {e}".encode())
         service, op = operation(self.headers, body)
         time.sleep(ARGS.delay_ms / 1000)
         own = answer(config, service, op, body)

@@ -1,0 +1,608 @@
+//! End-to-end: the built binary against moto's server on 127.0.0.1, through `tests/live/stub.py` (which answers
+//! the three operations moto lacks and injects failures). Needs `SSM_CHECK_MOTO_URL` and `SSM_CHECK_PYTHON` (a
+//! Python with boto3); `tests/run` sets them up. Without them these tests are skipped locally, and fail in CI.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+const REGION: &str = "ap-northeast-1";
+
+struct Live {
+    moto: String,
+    python: String,
+}
+
+fn live() -> Option<Live> {
+    match (
+        std::env::var("SSM_CHECK_MOTO_URL"),
+        std::env::var("SSM_CHECK_PYTHON"),
+    ) {
+        (Ok(moto), Ok(python)) => Some(Live { moto, python }),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("live tests need moto: run them through tests/run")
+        }
+        _ => {
+            eprintln!("skipped: SSM_CHECK_MOTO_URL/SSM_CHECK_PYTHON not set (tests/run sets them)");
+            None
+        }
+    }
+}
+
+fn here(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+/// One stub per test, so injected failures never leak between tests.
+struct Stub {
+    child: Child,
+    python: String,
+    url: String,
+    config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Stub {
+    fn start(live: &Live, config: Value) -> Stub {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stub.json");
+        std::fs::write(&path, config.to_string()).unwrap();
+        let mut child = std::process::Command::new(&live.python)
+            .arg(here("tests/live/stub.py"))
+            .args([
+                "--moto",
+                &live.moto,
+                "--config",
+                path.to_str().unwrap(),
+                "--port",
+                "0",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the stub");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("stub announces its port")
+            .to_string();
+        Stub {
+            child,
+            python: live.python.clone(),
+            url: format!("http://127.0.0.1:{port}"),
+            config: path,
+            _dir: dir,
+        }
+    }
+
+    fn set(&self, config: Value) {
+        std::fs::write(&self.config, config.to_string()).unwrap();
+    }
+
+    /// Every call the stub saw, in order.
+    fn calls(&self) -> Vec<Value> {
+        let code = format!("import urllib.request,sys;sys.stdout.write(urllib.request.urlopen('{}/__stub/calls').read().decode())", self.url);
+        let out = std::process::Command::new(&self.python)
+            .args(["-c", &code])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds a layout in moto; returns the instance id and the caller's keys.
+fn layout(live: &Live, name: &str) -> Value {
+    let out = std::process::Command::new(&live.python)
+        .args([
+            here("tests/live/layouts.py").to_str().unwrap(),
+            &live.moto,
+            REGION,
+            name,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "layout {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The binary, pointed at the stub, with fake `aws`, `session-manager-plugin` and no ssh config.
+struct Run {
+    home: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Run {
+        let home = tempfile::tempdir().unwrap();
+        let bin = home.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        for (name, text) in [
+            (
+                "aws",
+                "aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64",
+            ),
+            ("session-manager-plugin", "1.2.764.0"),
+        ] {
+            let p = bin.join(name);
+            std::fs::write(&p, format!("#!/bin/sh\necho '{text}'\n")).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        Run { home }
+    }
+
+    fn cmd(&self, stub: &Stub, keys: &Value) -> Command {
+        let mut c = Command::cargo_bin("ssm-check").unwrap();
+        c.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", self.home.path().join("bin"))
+            .env("AWS_ENDPOINT_URL", &stub.url)
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                keys["access_key_id"].as_str().unwrap_or("testing"),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                keys["secret_access_key"].as_str().unwrap_or("testing"),
+            );
+        c
+    }
+}
+
+fn stub_config(registration: Value) -> Value {
+    json!({"registration": registration, "simulate": {"decision": "allowed"}})
+}
+
+fn windows() -> Value {
+    json!({"agent_version": "2.3.722.0", "platform_type": "Windows"})
+}
+
+fn linux() -> Value {
+    json!({"agent_version": "3.3.1142.0"})
+}
+
+fn report(out: &[u8]) -> BTreeMap<String, Value> {
+    let v: Value = serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)));
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f.clone()))
+        .collect()
+}
+
+/// Rules whose facts moto cannot reproduce: its endpoint interfaces get addresses outside their subnet, so the
+/// endpoint subnets' ACLs cannot be placed (Unknown live, pass offline).
+const MOTO_DEVIATIONS: [&str; 1] = ["nacl-endpoint-subnets"];
+
+#[test]
+fn live_verdicts_match_the_offline_examples() {
+    let Some(live) = live() else { return };
+    let cases: [(&str, &str, &[&str], Value); 7] = [
+        (
+            "seed000",
+            "seed000-rdp-private",
+            &["--mode", "port", "--port", "3389"],
+            windows(),
+        ),
+        (
+            "seed000-endpoint-sg-self",
+            "seed000-broken-endpoint-sg-self",
+            &["--mode", "port", "--port", "3389"],
+            windows(),
+        ),
+        ("seed001", "seed001-private-shell", &[], linux()),
+        (
+            "seed001-private-dns-off",
+            "seed001-broken-private-dns-off",
+            &[],
+            linux(),
+        ),
+        (
+            "seed001-no-profile",
+            "seed001-broken-no-profile",
+            &[],
+            Value::Null,
+        ),
+        ("nat", "nat-private-shell", &[], linux()),
+        ("public", "public-shell", &[], linux()),
+    ];
+    let mut differences = Vec::new();
+    for (name, example, args, registration) in cases {
+        let built = layout(&live, name);
+        let stub = Stub::start(&live, stub_config(registration));
+        let run = Run::new();
+        let out = run
+            .cmd(&stub, &built)
+            .arg(built["instance"].as_str().unwrap())
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let live_report = report(&out.stdout);
+        let offline = Command::cargo_bin("ssm-check")
+            .unwrap()
+            .arg("--facts")
+            .arg(here(&format!("examples/{example}.json")))
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let offline_report = report(&offline.stdout);
+        let mut compared = 0;
+        for (rule, f) in &offline_report {
+            // The caller, this machine and the trail depend on the test's own environment, not the layout.
+            if !["instance", "session", "agent", "network"].contains(&f["area"].as_str().unwrap())
+                || MOTO_DEVIATIONS.contains(&rule.as_str())
+            {
+                continue;
+            }
+            compared += 1;
+            if live_report[rule]["status"] != f["status"] {
+                differences.push(format!(
+                    "{name}: {rule} live {} ({}), offline {}",
+                    live_report[rule]["status"], live_report[rule]["message"], f["status"]
+                ));
+            }
+        }
+        assert!(compared >= 20, "{name}: only {compared} rules compared");
+    }
+    assert!(differences.is_empty(), "\n{}", differences.join("\n"));
+}
+
+fn gather(run: &Run, stub: &Stub, keys: &Value, id: &str) -> Value {
+    let out = run.cmd(stub, keys).args(["gather", id]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "gather: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn status(facts: &Value, key: &str) -> String {
+    facts[key]["status"]
+        .as_str()
+        .unwrap_or("missing")
+        .to_string()
+}
+
+#[test]
+fn each_denied_read_makes_exactly_its_facts_unknown() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let id = built["instance"].as_str().unwrap();
+    let stub = Stub::start(&live, stub_config(windows()));
+    let run = Run::new();
+    let baseline = gather(&run, &stub, &built, id);
+    // The action denied, the facts it must hide, and the rule (in port mode) that must then be Unknown naming it;
+    // `None` where no port-mode rule needs that fact (the VPC's ranges serve remote-host forwarding only).
+    let denials: [(&str, &[&str], Option<&str>); 14] = [
+        (
+            "ec2:DescribeVpcEndpoints",
+            &["vpc_endpoints"],
+            Some("network-path"),
+        ),
+        (
+            "ec2:DescribeSecurityGroups",
+            &["security_groups"],
+            Some("endpoint-sg-ingress"),
+        ),
+        (
+            "ec2:DescribeNetworkAcls",
+            &["network_acls"],
+            Some("nacl-instance-subnet"),
+        ),
+        (
+            "ec2:DescribeRouteTables",
+            &["route_tables"],
+            Some("network-path"),
+        ),
+        (
+            "ec2:DescribeSubnets",
+            &["subnets"],
+            Some("endpoint-subnet-az"),
+        ),
+        ("ec2:DescribeVpcs", &["vpc"], None),
+        (
+            "ec2:DescribeVpcAttribute",
+            &["vpc_dns"],
+            Some("endpoint-private-dns"),
+        ),
+        ("ec2:DescribePrefixLists", &["prefix_lists"], None),
+        (
+            "iam:GetInstanceProfile",
+            &["instance_profile", "role"],
+            Some("instance-role"),
+        ),
+        (
+            "iam:GetPolicyVersion",
+            &["role"],
+            Some("role-agent-permissions"),
+        ),
+        (
+            "ssm:DescribeInstanceInformation",
+            &["registration"],
+            Some("agent-online"),
+        ),
+        ("ssm:GetServiceSetting", &["dhmc"], None),
+        (
+            "iam:SimulatePrincipalPolicy",
+            &["caller_permissions"],
+            Some("caller-start-session"),
+        ),
+        (
+            "cloudtrail:DescribeTrails",
+            &["cloudtrail"],
+            Some("audit-trail"),
+        ),
+    ];
+    for (action, facts, rule) in denials {
+        stub.set(json!({"registration": windows(), "simulate": {"decision": "allowed"}, "deny": [action]}));
+        let got = gather(&run, &stub, &built, id);
+        // The first fact is the one the call produces; any others depend on it and are not gathered.
+        for (i, key) in facts.iter().enumerate() {
+            assert_eq!(
+                status(&got, key),
+                "unavailable",
+                "{action} should hide {key}"
+            );
+            if i == 0 {
+                assert_eq!(
+                    got[key]["reason"]["kind"], "access_denied",
+                    "{action}: {}",
+                    got[key]
+                );
+                assert_eq!(got[key]["reason"]["action"], action);
+            } else {
+                assert_eq!(
+                    got[key]["reason"]["kind"], "not_gathered",
+                    "{action}: {}",
+                    got[key]
+                );
+            }
+        }
+        for (key, before) in baseline.as_object().unwrap() {
+            if before.get("status").is_some() && !facts.contains(&key.as_str()) {
+                assert_eq!(
+                    status(&got, key),
+                    status(&baseline, key),
+                    "denying {action} changed {key}: {}",
+                    got[key]
+                );
+            }
+        }
+        // The evaluation still runs: a report, not an error.
+        let out = run
+            .cmd(&stub, &built)
+            .args([id, "--mode", "port", "--port", "3389", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let findings = report(&out.stdout);
+        if let Some(rule) = rule {
+            let f = &findings[rule];
+            assert_eq!(f["status"], "unknown", "denying {action}: {rule} is {}", f);
+            assert!(
+                f["needs"]
+                    .as_array()
+                    .is_some_and(|n| n.iter().any(|a| a == action)),
+                "{rule} does not name {action}: {f}"
+            );
+        }
+        // Nothing that could not see its facts passed: every finding that names a missing permission is Unknown.
+        for f in findings
+            .values()
+            .filter(|f| f["needs"].as_array().is_some_and(|n| !n.is_empty()))
+        {
+            assert_eq!(f["status"], "unknown", "{f}");
+        }
+    }
+}
+
+#[test]
+fn throttling_and_server_errors_are_retried_then_reported() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed001");
+    let id = built["instance"].as_str().unwrap();
+    let stub = Stub::start(
+        &live,
+        json!({"registration": linux(), "throttle": {"ec2:DescribeInstances": 2, "ssm:GetDocument": 2}}),
+    );
+    let run = Run::new();
+    let facts = gather(&run, &stub, &built, id);
+    assert_eq!(
+        status(&facts, "instance"),
+        "known",
+        "two throttles are retried away"
+    );
+    assert_eq!(status(&facts, "session_preferences"), "known");
+    let throttled = stub
+        .calls()
+        .iter()
+        .filter(|c| c["op"] == "ec2:DescribeInstances")
+        .count();
+    assert_eq!(throttled, 3, "two throttled attempts and one success");
+
+    stub.set(json!({"registration": linux(), "fail5xx": {"ec2:DescribeVpcEndpoints": 99}}));
+    let facts = gather(&run, &stub, &built, id);
+    assert_eq!(
+        facts["vpc_endpoints"]["reason"]["kind"], "error",
+        "{}",
+        facts["vpc_endpoints"]
+    );
+    assert_eq!(status(&facts, "security_groups"), "known");
+
+    stub.set(json!({"fail5xx": {"sts:GetCallerIdentity": 99}}));
+    let out = run.cmd(&stub, &built).arg(id).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("ssm-check: sts:GetCallerIdentity failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_instance_is_named_where_it_is() {
+    let Some(live) = live() else { return };
+    // An instance in another region of the same (moto) account.
+    let code = format!(
+        "import boto3;print(boto3.client('ec2',endpoint_url='{}',region_name='us-west-2',aws_access_key_id='testing',aws_secret_access_key='testing').run_instances(ImageId='ami-03cf127a',MinCount=1,MaxCount=1)['Instances'][0]['InstanceId'])",
+        live.moto
+    );
+    let out = std::process::Command::new(&live.python)
+        .args(["-c", &code])
+        .output()
+        .unwrap();
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let stub = Stub::start(&live, stub_config(Value::Null));
+    let run = Run::new();
+    let keys = json!({});
+    let out = run
+        .cmd(&stub, &keys)
+        .args([id.as_str(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&out.stdout);
+    assert_eq!(r["instance-running"]["status"], "fail");
+    let message = r["instance-running"]["message"].as_str().unwrap();
+    assert!(message.contains("us-west-2"), "{message}");
+    // A malformed id is refused before any call.
+    let before = stub.calls().len();
+    run.cmd(&stub, &keys).arg("i-12").assert().code(2);
+    assert_eq!(stub.calls().len(), before);
+}
+
+#[test]
+fn no_credentials_or_no_endpoint_is_one_line_and_exit_3() {
+    let Some(live) = live() else { return };
+    let stub = Stub::start(&live, stub_config(Value::Null));
+    let run = Run::new();
+    let mut c = run.cmd(&stub, &json!({}));
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let out = c.arg("i-0123456789abcdef0").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("credentials"), "{err}");
+
+    let mut c = run.cmd(&stub, &json!({}));
+    c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let out = c
+        .args(["i-0123456789abcdef0", "--timeout", "30"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn only_listed_read_operations_are_called_and_none_twice() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let stub = Stub::start(&live, stub_config(windows()));
+    let run = Run::new();
+    gather(&run, &stub, &built, built["instance"].as_str().unwrap());
+    let policy: Value =
+        serde_json::from_str(&std::fs::read_to_string(here("docs/iam-policy.json")).unwrap())
+            .unwrap();
+    let allowed: BTreeSet<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let mut seen = BTreeSet::new();
+    for call in stub.calls() {
+        let op = call["op"].as_str().unwrap().to_string();
+        assert!(
+            allowed.contains(&op) || op == "sts:GetCallerIdentity",
+            "{op} is not in docs/iam-policy.json"
+        );
+        let name = op.split(':').nth(1).unwrap();
+        assert!(
+            ["Describe", "Get", "List", "Simulate"]
+                .iter()
+                .any(|p| name.starts_with(p)),
+            "{op} is not read-only"
+        );
+        assert!(
+            seen.insert((op.clone(), call["digest"].as_str().unwrap().to_string())),
+            "{op} was called twice with the same request"
+        );
+    }
+    assert!(seen.len() >= 20, "only {} calls", seen.len());
+}
+
+#[test]
+fn mfa_enforced_by_policy_is_found_through_simulation() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let stub = Stub::start(
+        &live,
+        json!({"registration": windows(), "simulate": {"decision": "allowed", "mfa_required": true}}),
+    );
+    let run = Run::new();
+    let out = run
+        .cmd(&stub, &built)
+        .args([
+            built["instance"].as_str().unwrap(),
+            "--mode",
+            "port",
+            "--port",
+            "3389",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&out.stdout);
+    assert_eq!(r["caller-mfa"]["status"], "fail", "{}", r["caller-mfa"]);
+    assert_eq!(r["caller-start-session"]["status"], "fail");
+    assert!(r["caller-mfa"]["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("aws sts get-session-token --serial-number"));
+}

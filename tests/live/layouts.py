@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Builds an example layout in moto with real API calls, and prints what the tests need as JSON.
+
+Usage: layouts.py MOTO_URL REGION LAYOUT
+Layouts mirror examples/: seed000 (strict security groups, three endpoints, S3 gateway, Windows), seed001 (VPC-CIDR
+security groups), nat, public, and the broken variants seed000-endpoint-sg-self, seed001-private-dns-off,
+seed001-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
+"""
+import json, sys, uuid
+import boto3
+
+URL, REGION, LAYOUT = sys.argv[1], sys.argv[2], sys.argv[3]
+KW = dict(endpoint_url=URL, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2, iam = boto3.client("ec2", **KW), boto3.client("iam", **KW)
+TAG = uuid.uuid4().hex[:8]
+WINDOWS_AMI, LINUX_AMI = "ami-12c6146b", "ami-03cf127a"
+CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def role_and_profile():
+    name = f"ssm-role-{TAG}"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=EC2_TRUST)
+    iam.attach_role_policy(RoleName=name, PolicyArn=CORE)
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return name
+
+
+def caller():
+    user = f"tester-{TAG}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "user": user}
+
+
+def vpc(cidr):
+    v = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=v, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=v, EnableDnsHostnames={"Value": True})
+    return v
+
+
+def sg(v, name, ingress=(), egress=None):
+    g = ec2.create_security_group(GroupName=f"{name}-{TAG}", Description=name, VpcId=v)["GroupId"]
+    if ingress:
+        ec2.authorize_security_group_ingress(GroupId=g, IpPermissions=list(ingress))
+    if egress is not None:
+        ec2.revoke_security_group_egress(GroupId=g, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        if egress:
+            ec2.authorize_security_group_egress(GroupId=g, IpPermissions=list(egress))
+    return g
+
+
+def https(**peer):
+    return dict({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}, **peer)
+
+
+def endpoints(v, subnet, group, private_dns=True):
+    for s in ["ssm", "ec2messages", "ssmmessages"]:
+        ec2.create_vpc_endpoint(VpcId=v, ServiceName=f"com.amazonaws.{REGION}.{s}", VpcEndpointType="Interface",
+                                SubnetIds=[subnet], SecurityGroupIds=[group], PrivateDnsEnabled=private_dns)
+
+
+def route_table(v, subnet):
+    t = ec2.create_route_table(VpcId=v)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=t, SubnetId=subnet)
+    return t
+
+
+def run(subnet, groups, profile, ami=LINUX_AMI, ip=None, public=False):
+    kw = dict(ImageId=ami, MinCount=1, MaxCount=1, IamInstanceProfile={"Name": profile}) if profile else dict(ImageId=ami, MinCount=1, MaxCount=1)
+    if public:
+        kw["NetworkInterfaces"] = [{"DeviceIndex": 0, "SubnetId": subnet, "Groups": groups, "AssociatePublicIpAddress": True}]
+    else:
+        kw.update(SubnetId=subnet, SecurityGroupIds=groups)
+        if ip:
+            kw["PrivateIpAddress"] = ip
+    return ec2.run_instances(**kw)["Instances"][0]["InstanceId"]
+
+
+def seed000(self_only=False):
+    v = vpc("192.168.0.0/16")
+    subnet = ec2.create_subnet(VpcId=v, CidrBlock="192.168.64.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    t = route_table(v, subnet)
+    s3 = ec2.create_vpc_endpoint(VpcId=v, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway", RouteTableIds=[t])
+    pl = next(r["DestinationPrefixListId"] for r in ec2.describe_route_tables(RouteTableIds=[t])["RouteTables"][0]["Routes"]
+              if r.get("DestinationPrefixListId"))
+    vpce = sg(v, "ssmvpcendpoint")
+    if self_only:
+        ec2.authorize_security_group_ingress(GroupId=vpce, IpPermissions=[https(UserIdGroupPairs=[{"GroupId": vpce}])])
+    else:
+        ec2.authorize_security_group_ingress(GroupId=vpce, IpPermissions=[https(IpRanges=[{"CidrIp": "192.168.64.0/24"}])])
+    inst = sg(v, "ssmvpcendpointforEC2", egress=[https(UserIdGroupPairs=[{"GroupId": vpce}]), https(PrefixListIds=[{"PrefixListId": pl}])])
+    endpoints(v, subnet, vpce)
+    return run(subnet, [inst], role_and_profile(), ami=WINDOWS_AMI, ip="192.168.64.10")
+
+
+def seed001(private_dns=True, profile=True):
+    v = vpc("10.0.0.0/16")
+    subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    # moto gives endpoint interfaces random 10.x addresses outside the VPC, so the rules name 10.0.0.0/8
+    # where seed 001 names the VPC's /16: the verdicts are the same.
+    ep = sg(v, "for-endpoint", ingress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])], egress=[])
+    inst = sg(v, "for-connect-to-ssm", egress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])])
+    endpoints(v, subnet, ep, private_dns)
+    return run(subnet, [inst], role_and_profile() if profile else None, ip="10.0.1.15")
+
+
+def egress_layout(public):
+    v = vpc("10.0.0.0/16")
+    subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    t = route_table(v, subnet)
+    if public:
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=v)
+        ec2.create_route(RouteTableId=t, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    else:
+        outside = ec2.create_subnet(VpcId=v, CidrBlock="10.0.0.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=outside, AllocationId=eip)["NatGateway"]["NatGatewayId"]
+        ec2.create_route(RouteTableId=t, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    inst = sg(v, "instance")
+    return run(subnet, [inst], role_and_profile(), public=public)
+
+
+BUILD = {
+    "seed000": lambda: seed000(),
+    "seed000-endpoint-sg-self": lambda: seed000(self_only=True),
+    "seed001": lambda: seed001(),
+    "seed001-private-dns-off": lambda: seed001(private_dns=False),
+    "seed001-no-profile": lambda: seed001(profile=False),
+    "nat": lambda: egress_layout(public=False),
+    "public": lambda: egress_layout(public=True),
+}
+
+if __name__ == "__main__":
+    instance = BUILD[LAYOUT]()
+    print(json.dumps(dict({"instance": instance}, **caller())))
