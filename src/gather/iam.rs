@@ -38,18 +38,49 @@ pub async fn instance_profile(c: &Client, arn: &str) -> Result<InstanceProfile, 
     })
 }
 
-async fn managed_policy(c: &Client, arn: &str, name: &str) -> Result<ManagedPolicy, Failure> {
-    let policy = c
-        .get_policy()
-        .policy_arn(arn)
-        .send()
-        .await
-        .map_err(|e| classify(&e, "iam:GetPolicy"))?;
-    let version = policy
-        .policy()
-        .and_then(|p| p.default_version_id())
-        .unwrap_or("v1")
-        .to_string();
+/// Default version ids of every attached policy in the account (`iam:ListPolicies`, OnlyAttached). It needs no
+/// earlier answer, so it runs in the first round and spares a GetPolicy round per policy later; a policy it
+/// does not cover (or a denied ListPolicies) falls back to GetPolicy.
+pub async fn default_versions(c: &Client) -> std::collections::HashMap<String, String> {
+    let mut pages = c
+        .list_policies()
+        .only_attached(true)
+        .scope(aws_sdk_iam::types::PolicyScopeType::All)
+        .into_paginator()
+        .send();
+    let mut out = std::collections::HashMap::new();
+    while let Some(Ok(page)) = pages.next().await {
+        for p in page.policies() {
+            if let (Some(arn), Some(v)) = (p.arn(), p.default_version_id()) {
+                out.insert(arn.to_string(), v.to_string());
+            }
+        }
+    }
+    out
+}
+
+async fn managed_policy(
+    c: &Client,
+    arn: &str,
+    name: &str,
+    versions: &std::collections::HashMap<String, String>,
+) -> Result<ManagedPolicy, Failure> {
+    let version = match versions.get(arn) {
+        Some(v) => v.clone(),
+        None => {
+            let policy = c
+                .get_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| classify(&e, "iam:GetPolicy"))?;
+            policy
+                .policy()
+                .and_then(|p| p.default_version_id())
+                .unwrap_or("v1")
+                .to_string()
+        }
+    };
     let doc = c
         .get_policy_version()
         .policy_arn(arn)
@@ -69,7 +100,10 @@ async fn managed_policy(c: &Client, arn: &str, name: &str) -> Result<ManagedPoli
 }
 
 /// The role, its trust policy, attached and inline documents and boundary; documents are fetched concurrently.
-pub async fn role(c: &Client, name: &str) -> Result<Role, Failure> {
+pub async fn role<F>(c: &Client, name: &str, versions: F) -> Result<Role, Failure>
+where
+    F: std::future::Future<Output = std::collections::HashMap<String, String>>,
+{
     let (role, attached, inline) = tokio::join!(
         c.get_role().role_name(name).send(),
         async {
@@ -112,12 +146,17 @@ pub async fn role(c: &Client, name: &str) -> Result<Role, Failure> {
     })?;
     let attached = attached?;
     let inline = inline?;
+    let versions = versions.await;
+    let versions = &versions;
     let boundary_arn = r
         .permissions_boundary()
         .and_then(|b| b.permissions_boundary_arn())
         .map(str::to_string);
-    let attached_docs =
-        futures_util::future::join_all(attached.iter().map(|(arn, n)| managed_policy(c, arn, n)));
+    let attached_docs = futures_util::future::join_all(
+        attached
+            .iter()
+            .map(|(arn, n)| managed_policy(c, arn, n, versions)),
+    );
     let inline_docs = futures_util::future::join_all(inline.iter().map(|n| async move {
         let out = c
             .get_role_policy()
@@ -133,7 +172,9 @@ pub async fn role(c: &Client, name: &str) -> Result<Role, Failure> {
     }));
     let boundary_doc = async {
         match &boundary_arn {
-            Some(arn) => Some(managed_policy(c, arn, arn.rsplit('/').next().unwrap_or(arn)).await),
+            Some(arn) => {
+                Some(managed_policy(c, arn, arn.rsplit('/').next().unwrap_or(arn), versions).await)
+            }
             None => None,
         }
     };

@@ -88,6 +88,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
     let dhmc = ssm::dhmc(&ssmc).shared();
     let preferences = ssm::preferences(&ssmc).shared();
     let credentials = local::credentials(&config, opts.profile.as_deref()).shared();
+    let versions = iam::default_versions(&iamc).shared();
 
     let instance_chain = async {
         if hybrid {
@@ -107,7 +108,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                     let profile = iam::instance_profile(&iamc, arn).await;
                     let role = match &profile {
                         Ok(p) => match p.role_names.first() {
-                            Some(name) => Some(iam::role(&iamc, name).await),
+                            Some(name) => Some(iam::role(&iamc, name, versions.clone()).await),
                             None => None,
                         },
                         Err(_) => None,
@@ -117,7 +118,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                 None => match dhmc.clone().await {
                     Ok(DhmcSetting {
                         role_name: Some(name),
-                    }) => RoleFacts::Dhmc(Some(iam::role(&iamc, &name).await)),
+                    }) => RoleFacts::Dhmc(Some(iam::role(&iamc, &name, versions.clone()).await)),
                     _ => RoleFacts::Dhmc(None),
                 },
             }
@@ -166,6 +167,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         client,
         sim_r,
         remote_r,
+        _versions,
     ) = tokio::join!(
         caller.clone(),
         instance_chain,
@@ -176,7 +178,9 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         credentials.clone(),
         local::client(),
         simulation,
-        remote
+        remote,
+        // Shared futures run only when polled: polling this one here starts ListPolicies in the first round.
+        versions.clone()
     );
 
     let mut facts = Facts::new(Target {
