@@ -105,12 +105,18 @@ impl Drop for Stub {
 
 /// Builds a layout in moto; returns the instance id and the caller's keys.
 fn layout(live: &Live, name: &str) -> Value {
+    layout_as(live, name, "admin")
+}
+
+/// A layout whose caller is `admin` or `mfa` (a ForceMFA group policy, as in seed 004).
+fn layout_as(live: &Live, name: &str, caller: &str) -> Value {
     let out = std::process::Command::new(&live.python)
         .args([
             here("tests/live/layouts.py").to_str().unwrap(),
             &live.moto,
             REGION,
             name,
+            caller,
         ])
         .output()
         .unwrap();
@@ -354,9 +360,10 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
         ),
         ("ssm:GetServiceSetting", &["dhmc"], None),
         (
+            // The caller's own documents are read instead, and evaluated locally (see the test below).
             "iam:SimulatePrincipalPolicy",
             &["caller_permissions"],
-            Some("caller-start-session"),
+            None,
         ),
         (
             "cloudtrail:DescribeTrails",
@@ -389,8 +396,16 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
                 );
             }
         }
+        if action == "iam:SimulatePrincipalPolicy" {
+            assert_eq!(
+                status(&got, "caller_policies"),
+                "known",
+                "the fallback reads the caller's documents"
+            );
+        }
         for (key, before) in baseline.as_object().unwrap() {
-            if before.get("status").is_some() && !facts.contains(&key.as_str()) {
+            let fallback = action == "iam:SimulatePrincipalPolicy" && key == "caller_policies";
+            if before.get("status").is_some() && !facts.contains(&key.as_str()) && !fallback {
                 assert_eq!(
                     status(&got, key),
                     status(&baseline, key),
@@ -605,4 +620,116 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
         .as_str()
         .unwrap()
         .contains("aws sts get-session-token --serial-number"));
+}
+
+#[test]
+fn without_simulation_the_callers_own_policies_are_evaluated() {
+    let Some(live) = live() else { return };
+    let stub = Stub::start(
+        &live,
+        json!({"registration": windows(), "deny": ["iam:SimulatePrincipalPolicy"]}),
+    );
+    let run = Run::new();
+    let args = ["--mode", "port", "--port", "3389", "--format", "json"];
+    // An administrator: local evaluation allows the session, and says it was local.
+    let admin = layout(&live, "seed000");
+    let out = run
+        .cmd(&stub, &admin)
+        .arg(admin["instance"].as_str().unwrap())
+        .args(args)
+        .output()
+        .unwrap();
+    let r = report(&out.stdout);
+    assert_eq!(
+        r["caller-start-session"]["status"], "pass",
+        "{}",
+        r["caller-start-session"]
+    );
+    let evidence = r["caller-start-session"]["evidence"].to_string();
+    assert!(
+        evidence.contains("evaluated by local_evaluation"),
+        "{evidence}"
+    );
+    // Seed 004's user: a group policy denies everything without MFA, and long-term keys carry none.
+    let mfa = layout_as(&live, "seed000", "mfa");
+    let out = run
+        .cmd(&stub, &mfa)
+        .arg(mfa["instance"].as_str().unwrap())
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r = report(&out.stdout);
+    assert_eq!(
+        r["caller-start-session"]["status"], "fail",
+        "{}",
+        r["caller-start-session"]
+    );
+    assert_eq!(r["caller-mfa"]["status"], "fail", "{}", r["caller-mfa"]);
+    assert!(
+        r["caller-mfa"]["evidence"]
+            .to_string()
+            .contains("DenyAllExceptListedIfNoMFA"),
+        "{}",
+        r["caller-mfa"]
+    );
+}
+
+#[test]
+fn a_profile_that_assumes_a_role_is_checked_on_both_sides() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let stub = Stub::start(&live, stub_config(windows()));
+    let run = Run::new();
+    // Seed 002's client configuration: a central profile with keys, a system profile that assumes the role.
+    let aws = run.home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let keys = format!(
+        "[central]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        built["access_key_id"].as_str().unwrap(),
+        built["secret_access_key"].as_str().unwrap()
+    );
+    std::fs::write(aws.join("credentials"), keys).unwrap();
+    let role_arn = built["role_arn"].as_str().unwrap();
+    let config = format!(
+        "[profile system]\nrole_arn = {role_arn}\nsource_profile = central\nregion = {REGION}\n"
+    );
+    std::fs::write(aws.join("config"), config).unwrap();
+    let mut c = run.cmd(&stub, &built);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let out = c
+        .args([
+            built["instance"].as_str().unwrap(),
+            "--profile",
+            "system",
+            "--mode",
+            "ssh",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out.stdout);
+    let assume = &r["caller-assume-role"];
+    assert_eq!(assume["status"], "pass", "{assume}");
+    let evidence = assume["evidence"].to_string();
+    assert!(
+        evidence.contains("lets arn:aws:iam::123456789012:user/tester-"),
+        "the trust policy is shown: {evidence}"
+    );
+    assert!(
+        evidence.contains("sts:AssumeRole on ") && evidence.contains("allowed"),
+        "the source's right is shown: {evidence}"
+    );
+    assert_eq!(
+        r["caller-start-session"]["status"], "pass",
+        "{}",
+        r["caller-start-session"]
+    );
 }

@@ -170,16 +170,27 @@ where
             document: document(out.policy_document()),
         })
     }));
+    // A boundary that is also attached is fetched once, with the attached policies.
+    let boundary_attached = boundary_arn
+        .as_ref()
+        .is_some_and(|b| attached.iter().any(|(arn, _)| arn == b));
     let boundary_doc = async {
         match &boundary_arn {
-            Some(arn) => {
+            Some(arn) if !boundary_attached => {
                 Some(managed_policy(c, arn, arn.rsplit('/').next().unwrap_or(arn), versions).await)
             }
-            None => None,
+            _ => None,
         }
     };
     let (attached_docs, inline_docs, boundary) =
         tokio::join!(attached_docs, inline_docs, boundary_doc);
+    let attached_policies: Vec<ManagedPolicy> =
+        attached_docs.into_iter().collect::<Result<_, _>>()?;
+    let boundary = match (boundary.transpose()?, &boundary_arn) {
+        (Some(b), _) => Some(b),
+        (None, Some(arn)) => attached_policies.iter().find(|p| &p.arn == arn).cloned(),
+        (None, None) => None,
+    };
     Ok(Role {
         arn: r.arn().to_string(),
         name: r.role_name().to_string(),
@@ -187,9 +198,9 @@ where
             .assume_role_policy_document()
             .map(document)
             .unwrap_or_default(),
-        attached_policies: attached_docs.into_iter().collect::<Result<_, _>>()?,
+        attached_policies,
         inline_policies: inline_docs.into_iter().collect::<Result<_, _>>()?,
-        permissions_boundary: boundary.transpose()?,
+        permissions_boundary: boundary,
     })
 }
 
@@ -360,5 +371,236 @@ pub async fn simulate(
         limitations: vec![
             "IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control policies or session policies.".into(),
         ],
+    })
+}
+
+/// The caller's own policy documents, for local evaluation: a user's attached, inline and group policies and
+/// boundary, or an assumed role's documents and trust policy.
+pub async fn caller_policies<F>(
+    c: &Client,
+    caller: &CallerIdentity,
+    versions: F,
+) -> Result<CallerPolicies, Failure>
+where
+    F: std::future::Future<Output = std::collections::HashMap<String, String>>,
+{
+    let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{} is not an IAM principal", caller.arn),
+        })
+    })?;
+    match principal.kind {
+        PrincipalKind::Root => Ok(CallerPolicies {
+            principal_arn: principal.policy_arn,
+            policies: Vec::new(),
+            permissions_boundary: None,
+            trust_policy: None,
+        }),
+        PrincipalKind::FederatedUser => Err(Failure::Fact(Unavailable::NotGathered {
+            why: "a federated user's session policy cannot be read".into(),
+        })),
+        PrincipalKind::AssumedRole { .. } => {
+            let role = role(c, &principal.name, versions).await?;
+            let mut policies: Vec<InlinePolicy> = role
+                .attached_policies
+                .into_iter()
+                .map(|p| InlinePolicy {
+                    name: p.name,
+                    document: p.document,
+                })
+                .collect();
+            policies.extend(role.inline_policies);
+            Ok(CallerPolicies {
+                principal_arn: role.arn,
+                policies,
+                permissions_boundary: role.permissions_boundary,
+                trust_policy: Some(role.trust_policy),
+            })
+        }
+        PrincipalKind::User => user_policies(c, &principal.name, versions).await,
+    }
+}
+
+async fn user_policies<F>(c: &Client, name: &str, versions: F) -> Result<CallerPolicies, Failure>
+where
+    F: std::future::Future<Output = std::collections::HashMap<String, String>>,
+{
+    let (user, attached, inline, groups) = tokio::join!(
+        c.get_user().user_name(name).send(),
+        async {
+            let mut pages = c
+                .list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify(&e, "iam:ListAttachedUserPolicies"))?;
+                out.extend(page.attached_policies().iter().map(|p| {
+                    (
+                        p.policy_arn().unwrap_or_default().to_string(),
+                        p.policy_name().unwrap_or_default().to_string(),
+                    )
+                }));
+            }
+            Ok::<_, Failure>(out)
+        },
+        async {
+            let mut pages = c
+                .list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify(&e, "iam:ListUserPolicies"))?;
+                out.extend(page.policy_names().iter().cloned());
+            }
+            Ok::<_, Failure>(out)
+        },
+        async {
+            let mut pages = c
+                .list_groups_for_user()
+                .user_name(name)
+                .into_paginator()
+                .send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| classify(&e, "iam:ListGroupsForUser"))?;
+                out.extend(page.groups().iter().map(|g| g.group_name().to_string()));
+            }
+            Ok::<_, Failure>(out)
+        }
+    );
+    let user = user.map_err(|e| classify(&e, "iam:GetUser"))?;
+    let user = user.user().ok_or_else(|| {
+        Failure::Fact(Unavailable::NotFound {
+            what: format!("user {name}"),
+        })
+    })?;
+    let (attached, inline, groups) = (attached?, inline?, groups?);
+    let versions = versions.await;
+    let versions = &versions;
+    let mut managed: Vec<(String, String)> = attached;
+    let mut inline_docs = Vec::new();
+    for n in &inline {
+        let out = c
+            .get_user_policy()
+            .user_name(name)
+            .policy_name(n)
+            .send()
+            .await
+            .map_err(|e| classify(&e, "iam:GetUserPolicy"))?;
+        inline_docs.push(InlinePolicy {
+            name: format!("inline {n}"),
+            document: document(out.policy_document()),
+        });
+    }
+    for g in &groups {
+        let (ga, gi) = tokio::join!(
+            c.list_attached_group_policies().group_name(g).send(),
+            c.list_group_policies().group_name(g).send()
+        );
+        let ga = ga.map_err(|e| classify(&e, "iam:ListAttachedGroupPolicies"))?;
+        for p in ga.attached_policies() {
+            let arn = p.policy_arn().unwrap_or_default().to_string();
+            if !managed.iter().any(|(a, _)| a == &arn) {
+                managed.push((
+                    arn,
+                    format!("group {g}: {}", p.policy_name().unwrap_or_default()),
+                ));
+            }
+        }
+        for n in gi
+            .map_err(|e| classify(&e, "iam:ListGroupPolicies"))?
+            .policy_names()
+        {
+            let out = c
+                .get_group_policy()
+                .group_name(g)
+                .policy_name(n)
+                .send()
+                .await
+                .map_err(|e| classify(&e, "iam:GetGroupPolicy"))?;
+            inline_docs.push(InlinePolicy {
+                name: format!("group {g}: inline {n}"),
+                document: document(out.policy_document()),
+            });
+        }
+    }
+    let managed_docs = futures_util::future::join_all(
+        managed
+            .iter()
+            .map(|(arn, n)| managed_policy(c, arn, n, versions)),
+    )
+    .await;
+    let mut policies: Vec<InlinePolicy> = managed_docs
+        .into_iter()
+        .map(|r| {
+            r.map(|p| InlinePolicy {
+                name: p.name,
+                document: p.document,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    policies.extend(inline_docs);
+    let boundary = match user
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+    {
+        Some(arn) => {
+            Some(managed_policy(c, arn, arn.rsplit('/').next().unwrap_or(arn), versions).await?)
+        }
+        None => None,
+    };
+    Ok(CallerPolicies {
+        principal_arn: user.arn().to_string(),
+        policies,
+        permissions_boundary: boundary,
+        trust_policy: None,
+    })
+}
+
+/// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
+pub async fn assume_role_check(
+    c: &Client,
+    source: &str,
+    role_arn: &str,
+) -> Result<PermissionCheck, Failure> {
+    let principal = Principal::from_caller_arn(source).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{source} cannot be simulated"),
+        })
+    })?;
+    let out = c
+        .simulate_principal_policy()
+        .policy_source_arn(&principal.policy_arn)
+        .action_names("sts:AssumeRole")
+        .resource_arns(role_arn)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))?;
+    let r = out.evaluation_results().first().ok_or_else(|| {
+        Failure::Fact(Unavailable::Error {
+            message: "empty simulation".into(),
+        })
+    })?;
+    Ok(PermissionCheck {
+        action: "sts:AssumeRole".into(),
+        resource: role_arn.to_string(),
+        decision: match r.eval_decision() {
+            PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+            PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+            _ => Decision::ImplicitDeny,
+        },
+        scenario: Scenario::Current,
+        principal_arn: Some(source.to_string()),
+        context: Default::default(),
+        matched_statements: r
+            .matched_statements()
+            .iter()
+            .filter_map(|s| s.source_policy_id().map(str::to_string))
+            .collect(),
+        why: None,
     })
 }

@@ -128,7 +128,16 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
     };
 
     let simulation = async {
-        let caller = caller.clone().await?;
+        let caller = match caller.clone().await {
+            Ok(c) => c,
+            Err(e) => {
+                return CallerSide {
+                    permissions: Err(e),
+                    policies: None,
+                    source_identity: None,
+                }
+            }
+        };
         let prefs = preferences.clone().await.ok();
         let creds = credentials.clone().await.ok();
         let mut partial = Facts::new(Target {
@@ -146,7 +155,51 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                 None
             }
         });
-        iam::simulate(&iamc, &partial, &caller, mfa_now).await
+        let mut permissions = iam::simulate(&iamc, &partial, &caller, mfa_now).await;
+        let assumes = creds.as_ref().and_then(|c| c.role_arn.clone());
+        // The caller's own documents: for local evaluation when the simulator could not answer, and for the
+        // trust policy when the profile assumes a role.
+        let policies = if permissions.is_err() || assumes.is_some() {
+            Some(iam::caller_policies(&iamc, &caller, versions.clone()).await)
+        } else {
+            None
+        };
+        // Who assumed the role, asked with the source profile's own credentials, and whether it may.
+        let mut source_identity = None;
+        if let (Some(role_arn), Some(source)) = (
+            assumes,
+            creds.as_ref().and_then(|c| c.source_profile.clone()),
+        ) {
+            let source_opts = GatherOptions {
+                profile: Some(source),
+                region: Some(region.clone()),
+                ..opts.clone()
+            };
+            if let Ok(source_config) = sdk_config(&source_opts).await {
+                if let Ok(me) = aws_sdk_sts::Client::new(&source_config)
+                    .get_caller_identity()
+                    .send()
+                    .await
+                {
+                    let arn = me.arn().unwrap_or_default().to_string();
+                    let check = iam::assume_role_check(
+                        &aws_sdk_iam::Client::new(&source_config),
+                        &arn,
+                        &role_arn,
+                    )
+                    .await;
+                    if let (Ok(check), Ok(p)) = (check, permissions.as_mut()) {
+                        p.checks.push(check);
+                    }
+                    source_identity = Some(arn);
+                }
+            }
+        }
+        CallerSide {
+            permissions,
+            policies,
+            source_identity,
+        }
     };
 
     let remote = async {
@@ -206,11 +259,18 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
     facts.session_preferences = into_fact(prefs_r, &fatal);
     facts.cloudtrail = into_fact(trails, &fatal);
     facts.credentials = match creds_r {
-        Ok(c) => Fact::known(c),
+        Ok(mut c) => {
+            c.source_identity_arn = sim_r.source_identity;
+            Fact::known(c)
+        }
         Err(message) => Fact::unavailable(Unavailable::Error { message }),
     };
     facts.client = Fact::known(client);
-    facts.caller_permissions = into_fact(sim_r, &fatal);
+    facts.caller_permissions = into_fact(sim_r.permissions, &fatal);
+    facts.caller_policies = match sim_r.policies {
+        Some(p) => into_fact(p, &fatal),
+        None => Fact::not_gathered("IAM's simulator answered for the caller"),
+    };
     facts.remote_destination = match remote_r {
         Some(r) => into_fact(r, &fatal),
         None => Fact::not_applicable("not remote-host port forwarding"),
@@ -288,6 +348,12 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         return Err(e);
     }
     Ok(facts)
+}
+
+struct CallerSide {
+    permissions: Result<CallerPermissions, Failure>,
+    policies: Option<Result<CallerPolicies, Failure>>,
+    source_identity: Option<String>,
 }
 
 enum RoleFacts {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Builds an example layout in moto with real API calls, and prints what the tests need as JSON.
 
-Usage: layouts.py MOTO_URL REGION LAYOUT
+Usage: layouts.py MOTO_URL REGION LAYOUT [CALLER]
+CALLER is `admin` (default: may do everything) or `mfa` (may use SSM, but a ForceMFA policy denies all without MFA).
 Layouts mirror examples/: seed000 (strict security groups, three endpoints, S3 gateway, Windows), seed001 (VPC-CIDR
 security groups), nat, public, and the broken variants seed000-endpoint-sg-self, seed001-private-dns-off,
 seed001-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
@@ -10,6 +11,7 @@ import json, sys, uuid
 import boto3
 
 URL, REGION, LAYOUT = sys.argv[1], sys.argv[2], sys.argv[3]
+CALLER = sys.argv[4] if len(sys.argv) > 4 else "admin"
 KW = dict(endpoint_url=URL, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
 ec2, iam = boto3.client("ec2", **KW), boto3.client("iam", **KW)
 TAG = uuid.uuid4().hex[:8]
@@ -27,13 +29,31 @@ def role_and_profile():
     return name
 
 
+FORCE_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
+    "NotAction": ["iam:*", "sts:*", "ec2:Describe*", "ssm:Describe*", "ssm:Get*", "cloudtrail:*"], "Resource": "*",
+    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
+
+
 def caller():
     user = f"tester-{TAG}"
     iam.create_user(UserName=user)
     iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    if CALLER == "mfa":
+        arn = iam.create_policy(PolicyName=f"ForceMFA-{TAG}", PolicyDocument=json.dumps(FORCE_MFA))["Policy"]["Arn"]
+        group = f"people-{TAG}"
+        iam.create_group(GroupName=group)
+        iam.attach_group_policy(GroupName=group, PolicyArn=arn)
+        iam.add_user_to_group(GroupName=group, UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
-    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "user": user}
+    # A role the user may switch into, as seed 002's system-account role: trusts the account, may start sessions.
+    role = f"SSMSSHRole-{TAG}"
+    arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=role, PolicyName="ssm-ssh", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ec2:Describe*", "ssm:Describe*", "ssm:Get*", "iam:Get*", "iam:List*", "iam:SimulatePrincipalPolicy", "cloudtrail:*"], "Resource": "*"}]}))
+    return {"access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"], "user": user, "role_arn": arn}
 
 
 def vpc(cidr):
