@@ -57,34 +57,7 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
         .account
         .clone()
         .unwrap_or_else(|| caller.account.clone());
-    let region = &facts.target.region;
-    let session = format!(
-        "arn:aws:ssm:{region}:{account}:session/{}-0123456789abcdef0",
-        principal.session_owner()
-    );
-    let mut questions: Vec<(&str, String, bool)> =
-        vec![("ssm:StartSession", facts.target_arn(), true)];
-    for mode in Mode::ALL {
-        questions.push((
-            "ssm:StartSession",
-            document_arn(facts, &account, mode),
-            true,
-        ));
-    }
-    questions.push(("ssm:TerminateSession", session.clone(), false));
-    questions.push(("ssm:ResumeSession", session, false));
-    if let Some(key) = facts
-        .session_preferences
-        .value()
-        .and_then(|p| p.kms_key_id.clone())
-    {
-        let arn = if key.starts_with("arn:") {
-            key
-        } else {
-            format!("arn:aws:kms:{region}:{account}:key/{key}")
-        };
-        questions.push(("kms:GenerateDataKey", arn, false));
-    }
+    let questions = super::questions(facts, &account, &principal);
 
     let identity_refs: Vec<(&str, &Policy)> =
         identity.iter().map(|(n, p)| (n.as_str(), p)).collect();
@@ -93,29 +66,32 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
     let with_mfa = context(facts, &principal, &caller.user_id, Some(true));
     let mut checks = Vec::new();
     for (scenario, ctx) in [(Scenario::Current, &now), (Scenario::WithMfa, &with_mfa)] {
-        for (action, resource, ask_with_mfa) in &questions {
-            if scenario == Scenario::WithMfa && !ask_with_mfa {
+        for q in &questions {
+            if scenario == Scenario::WithMfa && !q.ask_with_mfa {
                 continue;
             }
-            let outcome = if principal.kind == PrincipalKind::Root {
-                Outcome::Allowed {
-                    by: crate::policy::Source {
-                        policy: "the root user".into(),
-                        sid: "(all actions)".into(),
-                    },
-                }
-            } else {
-                evaluate_identity(
-                    &identity_refs,
-                    boundary_ref,
-                    &Request {
-                        action,
-                        resource,
-                        context: ctx,
-                    },
-                )
-            };
-            checks.push(check(action, resource, scenario, outcome));
+            for resource in &q.resources {
+                let action = q.action;
+                let outcome = if principal.kind == PrincipalKind::Root {
+                    Outcome::Allowed {
+                        by: crate::policy::Source {
+                            policy: "the root user".into(),
+                            sid: "(all actions)".into(),
+                        },
+                    }
+                } else {
+                    evaluate_identity(
+                        &identity_refs,
+                        boundary_ref,
+                        &Request {
+                            action,
+                            resource,
+                            context: ctx,
+                        },
+                    )
+                };
+                checks.push(check(action, resource, scenario, outcome));
+            }
         }
     }
     Ok(CallerPermissions {

@@ -2,9 +2,8 @@
 //! permissions by simulation.
 
 use super::errors::{classify, Failure};
-use crate::caller::{document_arn, Principal, PrincipalKind};
+use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
-use crate::rules::Mode;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
 use aws_sdk_iam::Client;
 
@@ -99,6 +98,13 @@ async fn managed_policy(
     })
 }
 
+fn arn_and_name(p: &aws_sdk_iam::types::AttachedPolicy) -> (String, String) {
+    (
+        p.policy_arn().unwrap_or_default().to_string(),
+        p.policy_name().unwrap_or_default().to_string(),
+    )
+}
+
 /// The role, its trust policy, attached and inline documents and boundary; documents are fetched concurrently.
 pub async fn role<F>(c: &Client, name: &str, versions: F) -> Result<Role, Failure>
 where
@@ -115,12 +121,7 @@ where
             let mut out = Vec::new();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| classify(&e, "iam:ListAttachedRolePolicies"))?;
-                out.extend(page.attached_policies().iter().map(|p| {
-                    (
-                        p.policy_arn().unwrap_or_default().to_string(),
-                        p.policy_name().unwrap_or_default().to_string(),
-                    )
-                }));
+                out.extend(page.attached_policies().iter().map(arn_and_name));
             }
             Ok::<_, Failure>(out)
         },
@@ -241,30 +242,7 @@ pub async fn simulate(
         .account
         .clone()
         .unwrap_or_else(|| caller.account.clone());
-    let region = &facts.target.region;
-    let mut start = vec![facts.target_arn()];
-    start.extend(Mode::ALL.iter().map(|m| document_arn(facts, &account, *m)));
-    let session = format!(
-        "arn:aws:ssm:{region}:{account}:session/{}-0123456789abcdef0",
-        principal.session_owner()
-    );
-    let mut questions = vec![
-        ("ssm:StartSession", start, true),
-        ("ssm:TerminateSession", vec![session.clone()], false),
-        ("ssm:ResumeSession", vec![session], false),
-    ];
-    if let Some(key) = facts
-        .session_preferences
-        .value()
-        .and_then(|p| p.kms_key_id.clone())
-    {
-        let arn = if key.starts_with("arn:") {
-            key
-        } else {
-            format!("arn:aws:kms:{region}:{account}:key/{key}")
-        };
-        questions.push(("kms:GenerateDataKey", vec![arn], false));
-    }
+    let questions = crate::caller::questions(facts, &account, &principal);
     let context = |mfa: Option<bool>| {
         let mut entries = Vec::new();
         if let Some(present) = mfa {
@@ -288,10 +266,10 @@ pub async fn simulate(
         entries
     };
     let mut asks = Vec::new();
-    for (action, resources, with_mfa) in questions {
-        asks.push((action, resources.clone(), Scenario::Current));
-        if with_mfa {
-            asks.push((action, resources, Scenario::WithMfa));
+    for q in questions {
+        asks.push((q.action, q.resources.clone(), Scenario::Current));
+        if q.ask_with_mfa {
+            asks.push((q.action, q.resources, Scenario::WithMfa));
         }
     }
     let calls = asks.into_iter().map(|(action, resources, scenario)| {
@@ -436,12 +414,7 @@ where
             let mut out = Vec::new();
             while let Some(page) = pages.next().await {
                 let page = page.map_err(|e| classify(&e, "iam:ListAttachedUserPolicies"))?;
-                out.extend(page.attached_policies().iter().map(|p| {
-                    (
-                        p.policy_arn().unwrap_or_default().to_string(),
-                        p.policy_name().unwrap_or_default().to_string(),
-                    )
-                }));
+                out.extend(page.attached_policies().iter().map(arn_and_name));
             }
             Ok::<_, Failure>(out)
         },

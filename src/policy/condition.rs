@@ -176,7 +176,7 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-fn bool_tri(b: bool) -> Tri {
+pub(super) fn bool_tri(b: bool) -> Tri {
     if b {
         Tri::True
     } else {

@@ -1,6 +1,6 @@
 //! Putting statements together: explicit deny > allow > implicit deny, with boundaries and trust policies.
 
-use super::condition::{self, Tri};
+use super::condition::{self, bool_tri, Tri};
 use super::document::{Policy, Principal, Statement};
 use super::pattern::wildcard_match;
 use std::collections::BTreeMap;
@@ -286,14 +286,6 @@ fn principal_matches(p: &Principal, (kind, value): (&str, &str)) -> bool {
             || trusted_account
                 .is_some_and(|a| account(value).as_deref() == Some(a.as_str()) || a == value)
     })
-}
-
-fn bool_tri(b: bool) -> Tri {
-    if b {
-        Tri::True
-    } else {
-        Tri::False
-    }
 }
 
 #[cfg(test)]

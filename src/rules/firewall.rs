@@ -100,17 +100,29 @@ fn prefix_lists(facts: &Facts) -> Option<&[crate::facts::PrefixList]> {
     facts.prefix_lists.value().map(Vec::as_slice)
 }
 
-pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
+type EndpointSide<'a> = (
+    Analysis<'a>,
+    Vec<(&'static str, &'a crate::facts::VpcEndpoint)>,
+    std::net::Ipv4Addr,
+);
+
+/// The path analysis, the endpoints in use and the instance's address — or why there is nothing to check.
+fn endpoint_side<'a>(c: &Check<'a>) -> Result<EndpointSide<'a>, Outcome> {
     let a = analysis(c)?;
     let in_use = endpoints_in_use(&a);
     if in_use.is_empty() {
-        return Ok(Outcome::skip("no interface endpoint in use"));
+        return Err(Outcome::skip("no interface endpoint in use"));
     }
-    let Some(ip) = a.instance.private_ip else {
-        return Ok(Outcome::unknown(
-            "the instance's private address is not in the facts",
-        ));
-    };
+    // analysis() has already refused instances without an IPv4 address.
+    let ip = a
+        .instance
+        .private_ip
+        .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))?;
+    Ok((a, in_use, ip))
+}
+
+pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
+    let (a, in_use, ip) = endpoint_side(c)?;
     let peer = Peer {
         ip: Some(IpAddr::V4(ip)),
         groups: &a.instance.security_group_ids,
@@ -345,16 +357,7 @@ pub fn nacl_instance_subnet(c: &Check) -> Verdict {
 }
 
 pub fn nacl_endpoint_subnets(c: &Check) -> Verdict {
-    let a = analysis(c)?;
-    let in_use = endpoints_in_use(&a);
-    if in_use.is_empty() {
-        return Ok(Outcome::skip("no interface endpoint in use"));
-    }
-    let Some(ip) = a.instance.private_ip else {
-        return Ok(Outcome::unknown(
-            "the instance's private address is not in the facts",
-        ));
-    };
+    let (a, in_use, ip) = endpoint_side(c)?;
     let subnets = c.facts.subnets.need("the subnets")?;
     let acls = c.facts.network_acls.need("the network ACLs")?;
     let peer = Peer {

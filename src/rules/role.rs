@@ -377,11 +377,7 @@ fn logging_needs(facts: &Facts) -> Vec<(String, String, &'static str)> {
         ));
     }
     if let Some(key) = &prefs.kms_key_id {
-        let arn = if key.starts_with("arn:") {
-            key.clone()
-        } else {
-            format!("arn:aws:kms:{region}:{account}:key/{key}")
-        };
+        let arn = crate::caller::kms_key_arn(key, region, &account);
         needs.push(("kms:Decrypt".into(), arn, "KMS session encryption"));
     }
     needs
