@@ -733,3 +733,116 @@ fn a_profile_that_assumes_a_role_is_checked_on_both_sides() {
         r["caller-start-session"]
     );
 }
+
+#[test]
+fn no_secret_reaches_any_output() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let stub = Stub::start(&live, stub_config(windows()));
+    let run = Run::new();
+    let secret = built["secret_access_key"].as_str().unwrap();
+    let token = "FwoGZXIvYXdzEXAMPLEsessiontokenvalue0123456789";
+    let id = built["instance"].as_str().unwrap();
+    for args in [
+        vec!["gather", id],
+        vec![id, "--format", "json"],
+        vec![id, "--verbose"],
+    ] {
+        let out = run
+            .cmd(&stub, &built)
+            .env("AWS_SESSION_TOKEN", token)
+            .env("HTTPS_PROXY", "http://user:hunter2@127.0.0.1:9")
+            .args(&args)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.is_empty());
+        for s in [secret, token, "hunter2"] {
+            assert!(!all.contains(s), "{args:?} printed a secret");
+        }
+    }
+}
+
+#[test]
+fn a_hybrid_node_is_checked_without_ec2() {
+    let Some(live) = live() else { return };
+    let stub = Stub::start(&live, stub_config(linux()));
+    let run = Run::new();
+    let keys = layout(&live, "nat");
+    let out = run
+        .cmd(&stub, &keys)
+        .args(["mi-0123456789abcdef0", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out.stdout);
+    assert_eq!(r["agent-online"]["status"], "pass");
+    assert_eq!(r["network-path"]["status"], "skip");
+    assert_eq!(r["instance-running"]["status"], "skip");
+    assert!(
+        !stub
+            .calls()
+            .iter()
+            .any(|c| c["op"] == "ec2:DescribeInstances"),
+        "no EC2 lookup for an mi- node"
+    );
+}
+
+#[test]
+fn remote_host_forwarding_looks_up_the_destination() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "remote-db");
+    let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
+    let run = Run::new();
+    let out = run
+        .cmd(&stub, &built)
+        .args([
+            built["instance"].as_str().unwrap(),
+            "--mode",
+            "remote-port",
+            "--remote-host",
+            "10.0.1.50",
+            "--port",
+            "3306",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report(&out.stdout);
+    assert_eq!(
+        r["remote-host-allowed"]["status"], "pass",
+        "{}",
+        r["remote-host-allowed"]
+    );
+    let reach = &r["remote-host-reachable"];
+    assert_eq!(reach["status"], "fail", "{reach}");
+    assert!(
+        reach["message"]
+            .as_str()
+            .unwrap()
+            .contains("do not admit TCP 3306 from the instance"),
+        "{reach}"
+    );
+    assert!(
+        reach["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("authorize-security-group-ingress"),
+        "{reach}"
+    );
+}

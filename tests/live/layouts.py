@@ -146,7 +146,22 @@ def egress_layout(public):
     return run(subnet, [inst], role_and_profile(), public=public)
 
 
+def remote_db():
+    """Seed 003's trap done right: remote-host forwarding to a database whose group admits only the app tier."""
+    v = vpc("10.0.0.0/16")
+    subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    t = route_table(v, subnet)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=v)
+    ec2.create_route(RouteTableId=t, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    app = sg(v, "app")
+    db = sg(v, "database", ingress=[{"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "UserIdGroupPairs": [{"GroupId": app}]}])
+    ec2.create_network_interface(SubnetId=subnet, Groups=[db], PrivateIpAddress="10.0.1.50")
+    return run(subnet, [sg(v, "instance")], role_and_profile(), public=True)
+
+
 BUILD = {
+    "remote-db": remote_db,
     "seed000": lambda: seed000(),
     "seed000-endpoint-sg-self": lambda: seed000(self_only=True),
     "seed001": lambda: seed001(),
