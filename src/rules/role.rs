@@ -229,12 +229,7 @@ pub fn agent_permissions(c: &Check) -> Verdict {
             )));
     }
     if !unknown.is_empty() {
-        return Ok(Outcome::unknown(format!(
-            "cannot tell whether role {} allows {}",
-            role.name,
-            unknown.join(", ")
-        ))
-        .evidence_all(evidence));
+        return Ok(undecided(role, &unknown, evidence));
     }
     if !missing_ec2messages.is_empty() {
         return Ok(Outcome::warn(format!(
@@ -250,6 +245,16 @@ pub fn agent_permissions(c: &Check) -> Verdict {
         role.name
     ))
     .evidence_all(evidence))
+}
+
+/// The role's documents could not decide some actions (an unsupported condition, an unknown key).
+fn undecided(role: &Role, unknown: &[String], evidence: Vec<String>) -> Outcome {
+    Outcome::unknown(format!(
+        "cannot tell whether role {} allows {}",
+        role.name,
+        unknown.join(", ")
+    ))
+    .evidence_all(evidence)
 }
 
 pub fn deprecated_policy(c: &Check) -> Verdict {
@@ -314,12 +319,7 @@ pub fn logging_permissions(c: &Check) -> Verdict {
             )));
     }
     if !unknown.is_empty() {
-        return Ok(Outcome::unknown(format!(
-            "cannot tell whether role {} allows {}",
-            role.name,
-            unknown.join(", ")
-        ))
-        .evidence_all(evidence));
+        return Ok(undecided(role, &unknown, evidence));
     }
     Ok(Outcome::pass(format!(
         "role {} allows the logging and encryption the preferences turn on",
