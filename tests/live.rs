@@ -596,7 +596,7 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
     let built = layout(&live, "seed000");
     let stub = Stub::start(
         &live,
-        json!({"registration": windows(), "simulate": {"decision": "allowed", "mfa_required": true}}),
+        json!({"registration": windows(), "simulate": {"decision": "allowed", "mfa_required": true, "uses_context": ["aws:MultiFactorAuthPresent"]}}),
     );
     let run = Run::new();
     let out = run
@@ -844,5 +844,39 @@ fn remote_host_forwarding_looks_up_the_destination() {
             .unwrap()
             .contains("authorize-security-group-ingress"),
         "{reach}"
+    );
+}
+
+#[test]
+fn a_context_key_the_simulation_cannot_be_given_makes_the_answer_unknown() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let stub = Stub::start(
+        &live,
+        json!({"registration": windows(), "simulate": {"decision": "allowed", "uses_context": ["aws:SourceIp"]}}),
+    );
+    let run = Run::new();
+    let out = run
+        .cmd(&stub, &built)
+        .args([
+            built["instance"].as_str().unwrap(),
+            "--mode",
+            "port",
+            "--port",
+            "3389",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r = report(&out.stdout);
+    let start = &r["caller-start-session"];
+    assert_eq!(
+        start["status"], "unknown",
+        "an allow that rests on an unknown source address is not a pass: {start}"
+    );
+    assert!(
+        start["message"].as_str().unwrap().contains("aws:SourceIp"),
+        "{start}"
     );
 }

@@ -213,6 +213,7 @@ pub async fn simulate(
     facts: &Facts,
     caller: &CallerIdentity,
     mfa_now: Option<bool>,
+    long_term: bool,
 ) -> Result<CallerPermissions, Failure> {
     // Not simulable is "could not see", never "not needed": the caller rules must say Unknown.
     let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
@@ -243,27 +244,79 @@ pub async fn simulate(
         .clone()
         .unwrap_or_else(|| caller.account.clone());
     let questions = crate::caller::questions(facts, &account, &principal);
+    // Every key whose value is known is passed; the simulator names the ones the policies use that are still
+    // missing, and those make the decision Unknown — except keys known to be absent (MFA keys for long-term
+    // access keys, aws:username for a role), which the simulator's "absent" reading gets right.
+    let entry = |key: &str, kind: ContextKeyTypeEnum, value: &str| {
+        ContextEntry::builder()
+            .context_key_name(key)
+            .context_key_type(kind)
+            .context_key_values(value)
+            .build()
+    };
+    let principal_type = match principal.kind {
+        PrincipalKind::User => "User",
+        _ => "AssumedRole",
+    };
+    let now = jiff::Timestamp::now().to_string();
     let context = |mfa: Option<bool>| {
-        let mut entries = Vec::new();
+        let mut entries = vec![
+            entry(
+                "aws:PrincipalArn",
+                ContextKeyTypeEnum::String,
+                &principal.policy_arn,
+            ),
+            entry(
+                "aws:PrincipalAccount",
+                ContextKeyTypeEnum::String,
+                &principal.account,
+            ),
+            entry(
+                "aws:PrincipalType",
+                ContextKeyTypeEnum::String,
+                principal_type,
+            ),
+            entry("aws:userid", ContextKeyTypeEnum::String, &caller.user_id),
+            entry(
+                "aws:RequestedRegion",
+                ContextKeyTypeEnum::String,
+                &facts.target.region,
+            ),
+            entry("aws:SecureTransport", ContextKeyTypeEnum::Boolean, "true"),
+            entry("aws:CurrentTime", ContextKeyTypeEnum::Date, &now),
+        ];
         if let Some(present) = mfa {
-            entries.push(
-                ContextEntry::builder()
-                    .context_key_name("aws:MultiFactorAuthPresent")
-                    .context_key_type(ContextKeyTypeEnum::Boolean)
-                    .context_key_values(present.to_string())
-                    .build(),
-            );
+            entries.push(entry(
+                "aws:MultiFactorAuthPresent",
+                ContextKeyTypeEnum::Boolean,
+                &present.to_string(),
+            ));
+            if present {
+                entries.push(entry(
+                    "aws:MultiFactorAuthAge",
+                    ContextKeyTypeEnum::Numeric,
+                    "0",
+                ));
+            }
         }
         if principal.kind == PrincipalKind::User {
-            entries.push(
-                ContextEntry::builder()
-                    .context_key_name("aws:username")
-                    .context_key_type(ContextKeyTypeEnum::String)
-                    .context_key_values(&principal.name)
-                    .build(),
-            );
+            entries.push(entry(
+                "aws:username",
+                ContextKeyTypeEnum::String,
+                &principal.name,
+            ));
         }
         entries
+    };
+    let known_absent = |scenario: Scenario, key: &str| {
+        let key = key.to_ascii_lowercase();
+        (scenario == Scenario::Current
+            && long_term
+            && matches!(
+                key.as_str(),
+                "aws:multifactorauthpresent" | "aws:multifactorauthage"
+            ))
+            || (principal.kind != PrincipalKind::User && key == "aws:username")
     };
     let mut asks = Vec::new();
     for q in questions {
@@ -322,12 +375,18 @@ pub async fn simulate(
                         })
                         .collect()
                 };
-            let missing: Vec<String> = r.missing_context_values().to_vec();
+            let missing: Vec<String> = r
+                .missing_context_values()
+                .iter()
+                .filter(|k| !known_absent(scenario, k))
+                .cloned()
+                .collect();
             for (resource, decision, matched) in per_resource {
                 checks.push(PermissionCheck {
                     action: r.eval_action_name().to_string(),
                     resource,
                     decision: match decision {
+                        _ if !missing.is_empty() => Decision::Unknown,
                         PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
                         PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
                         _ => Decision::ImplicitDeny,
@@ -336,8 +395,12 @@ pub async fn simulate(
                     principal_arn: None,
                     context: Default::default(),
                     matched_statements: matched,
-                    why: (!missing.is_empty())
-                        .then(|| format!("the policies also use {}", missing.join(", "))),
+                    why: (!missing.is_empty()).then(|| {
+                        format!(
+                            "the policies use {}, whose value ssm-check cannot know",
+                            missing.join(", ")
+                        )
+                    }),
                 });
             }
         }

@@ -155,7 +155,8 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                 None
             }
         });
-        let mut permissions = iam::simulate(&iamc, &partial, &caller, mfa_now).await;
+        let long_term = creds.as_ref().is_some_and(|c| !c.temporary);
+        let mut permissions = iam::simulate(&iamc, &partial, &caller, mfa_now, long_term).await;
         let assumes = creds.as_ref().and_then(|c| c.role_arn.clone());
         // The caller's own documents: for local evaluation when the simulator could not answer, and for the
         // trust policy when the profile assumes a role.

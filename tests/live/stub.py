@@ -12,7 +12,8 @@ Prints "listening on PORT" when ready. GET /__stub/calls returns the recorded ca
 Config (re-read on every request):
   {"registration": {"ping_status": "Online", "agent_version": "3.3.1142.0", "platform_type": "Linux"} | null,
    "dhmc_role": null | "RoleName",
-   "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false},
+   "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false,
+                "uses_context": ["aws:SourceIp"]},   # keys the policies use: reported missing when not given
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
 """
 import argparse, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
@@ -73,9 +74,11 @@ def simulate(config, body):
     decision = sim.get("decision", "allowed")
     if sim.get("mfa_required") and context.get("aws:MultiFactorAuthPresent") != "true":
         decision = "explicitDeny"
+    missing = "".join(f"<member>{k}</member>" for k in sim.get("uses_context", []) if k not in context)
     members = "".join(
         f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{decision}</EvalDecision>"
-        f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements><MissingContextValues/></member>"
+        f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
+        f"<MissingContextValues>{missing}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))
     xml = (f'<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>'
            f"<IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult>"
