@@ -880,3 +880,42 @@ fn a_context_key_the_simulation_cannot_be_given_makes_the_answer_unknown() {
         "{start}"
     );
 }
+
+#[test]
+fn gathered_facts_evaluate_offline_to_the_live_report() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "seed000");
+    let id = built["instance"].as_str().unwrap();
+    let stub = Stub::start(&live, stub_config(windows()));
+    let run = Run::new();
+    let saved = run.home.path().join("facts.json");
+    let out = run
+        .cmd(&stub, &built)
+        .args(["gather", id])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&saved, &out.stdout).unwrap();
+    let args = ["--mode", "port", "--port", "3389", "--format", "json"];
+    let live_run = run.cmd(&stub, &built).arg(id).args(args).output().unwrap();
+    let offline = Command::cargo_bin("ssm-check")
+        .unwrap()
+        .arg("--facts")
+        .arg(&saved)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(live_run.status.code(), offline.status.code());
+    let (a, b) = (report(&live_run.stdout), report(&offline.stdout));
+    for (rule, f) in &a {
+        assert_eq!(
+            f["status"], b[rule]["status"],
+            "{rule}: live {} offline {}",
+            f["message"], b[rule]["message"]
+        );
+    }
+}
