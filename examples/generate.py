@@ -508,6 +508,8 @@ case("seed001-broken-endpoint-policy-deny", "The ssmmessages endpoint's policy d
      mutate(s001, lambda f: endpoint(f, "ssmmessages").update(policy={"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
          {"Sid": "NoChannels", "Effect": "Deny", "Principal": "*", "Action": "ssmmessages:*", "Resource": "*"}]})), {"endpoint-policy": "fail"})
+case("seed001-broken-endpoint-policy-unreadable", "An endpoint policy that is not JSON: Unknown, never read as the default policy.",
+     mutate(s001, lambda f: endpoint(f, "ssm").update(policy="{not a policy")), {"endpoint-policy": "unknown"})
 case("seed001-endpoint-policy-custom", "A custom endpoint policy that still allows the agent: worth a look, not a failure.",
      mutate(s001, lambda f: endpoint(f, "ssm").update(policy={"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Principal": "*", "Action": ["ssm:UpdateInstanceInformation", "ssm:ListAssociations", "ssm:GetDocument"], "Resource": "*"}]})),

@@ -294,9 +294,11 @@ pub async fn vpc_endpoints(
                     // Filled from the network interfaces.
                     interface_ips: Vec::new(),
                     route_table_ids: e.route_table_ids().to_vec(),
-                    policy: e
-                        .policy_document()
-                        .and_then(|p| serde_json::from_str(p).ok()),
+                    // Kept as text when it does not parse: the rule then says Unknown, never "default policy".
+                    policy: e.policy_document().map(|p| {
+                        serde_json::from_str(p)
+                            .unwrap_or_else(|_| serde_json::Value::String(p.to_string()))
+                    }),
                 },
                 e.network_interface_ids().to_vec(),
             ));

@@ -80,10 +80,15 @@ pub async fn preferences(c: &Client) -> Result<SessionPreferences, Failure> {
             };
         }
     };
+    // An unreadable document is not "no preferences": logging or KMS may be on, so the fact is an error.
     let doc: serde_json::Value = out
         .content()
         .and_then(|c| serde_json::from_str(c).ok())
-        .unwrap_or_default();
+        .ok_or_else(|| {
+            Failure::Fact(Unavailable::Error {
+                message: format!("{PREFERENCES} is not a JSON document"),
+            })
+        })?;
     Ok(parse_preferences(&doc))
 }
 
