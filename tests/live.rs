@@ -156,6 +156,16 @@ impl Run {
         Run { home }
     }
 
+    /// `ssm-check <the layout's instance> ARGS --format json`.
+    fn check(&self, stub: &Stub, built: &Value, args: &[&str]) -> std::process::Output {
+        self.cmd(stub, built)
+            .arg(built["instance"].as_str().unwrap())
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap()
+    }
+
     fn cmd(&self, stub: &Stub, keys: &Value) -> Command {
         let mut c = Command::cargo_bin("ssm-check").unwrap();
         c.env_clear()
@@ -599,19 +609,7 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
         json!({"registration": windows(), "simulate": {"decision": "allowed", "mfa_required": true, "uses_context": ["aws:MultiFactorAuthPresent"]}}),
     );
     let run = Run::new();
-    let out = run
-        .cmd(&stub, &built)
-        .args([
-            built["instance"].as_str().unwrap(),
-            "--mode",
-            "port",
-            "--port",
-            "3389",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = run.check(&stub, &built, &["--mode", "port", "--port", "3389"]);
     assert_eq!(out.status.code(), Some(1));
     let r = report(&out.stdout);
     assert_eq!(r["caller-mfa"]["status"], "fail", "{}", r["caller-mfa"]);
@@ -802,21 +800,18 @@ fn remote_host_forwarding_looks_up_the_destination() {
     let built = layout(&live, "remote-db");
     let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
     let run = Run::new();
-    let out = run
-        .cmd(&stub, &built)
-        .args([
-            built["instance"].as_str().unwrap(),
+    let out = run.check(
+        &stub,
+        &built,
+        &[
             "--mode",
             "remote-port",
             "--remote-host",
             "10.0.1.50",
             "--port",
             "3306",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -856,19 +851,7 @@ fn a_context_key_the_simulation_cannot_be_given_makes_the_answer_unknown() {
         json!({"registration": windows(), "simulate": {"decision": "allowed", "uses_context": ["aws:SourceIp"]}}),
     );
     let run = Run::new();
-    let out = run
-        .cmd(&stub, &built)
-        .args([
-            built["instance"].as_str().unwrap(),
-            "--mode",
-            "port",
-            "--port",
-            "3389",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let out = run.check(&stub, &built, &["--mode", "port", "--port", "3389"]);
     let r = report(&out.stdout);
     let start = &r["caller-start-session"];
     assert_eq!(
