@@ -95,7 +95,7 @@ def main():
     a.add_argument("--runs", type=int, default=3)
     args = a.parse_args()
 
-    keys = json.loads(subprocess.check_output([sys.executable, os.path.join(ROOT, "tests/live/layouts.py"), args.moto, REGION, "seed000"]))
+    keys = json.loads(subprocess.check_output([sys.executable, os.path.join(ROOT, "tests/live/layouts.py"), args.moto, REGION, "rdp-private-strict-sg"]))
     home = tempfile.mkdtemp()
     os.makedirs(os.path.join(home, "bin"))
     # Instant stand-ins for the local tools, so wall time measures AWS calls only (the real probes run in
@@ -131,7 +131,7 @@ def main():
                          "wall_s": round(statistics.median(times), 3)}
 
     speedup = results["aws-cli-sequential"]["wall_s"] / results["ssm-check"]["wall_s"]
-    print(f"delay per request: {args.delay_ms} ms; median of {args.runs} runs; layout: seed 000 (private subnet, three endpoints, S3 gateway)")
+    print(f"delay per request: {args.delay_ms} ms; median of {args.runs} runs; layout: rdp-private-strict-sg (private subnet, three endpoints, S3 gateway)")
     print(f"{'':22}{'API calls':>10}{'rounds':>8}{'duplicates':>12}{'wall time':>11}")
     for tool, r in results.items():
         print(f"{tool:22}{r['calls']:>10}{r['rounds']:>8}{r['duplicates']:>12}{r['wall_s']:>10.2f}s")

@@ -142,8 +142,9 @@ def base(target, region, account, gathered="2026-11-20T09:00:00Z"):
     return {"schema_version": 1, "gathered_at": gathered, "target": {"id": target, "region": region, "account": account}}
 
 
-# ---------------------------------------------------------------- seed 000: RDP to a private Windows server
-def seed000():
+# ---------------------------------------------------------------- rdp-private-strict-sg (article rdp-requirements): RDP to a private
+# Windows server, strict security groups
+def rdp_private():
     region, account, iid = "ap-northeast-1", "111122223333", "i-0c678d2c038786416"
     vpc, subnet = "vpc-0d3f2a1b4c5e60000", "subnet-0a1b2c3d4e5f60640"
     sg_ec2, sg_vpce = "sg-0e2c000000000ec20", "sg-0e2c0000000vpce00"
@@ -181,7 +182,7 @@ def seed000():
     user = f"arn:aws:iam::{account}:user/ssm-pf-user"
     f["caller"] = known({"arn": user, "account": account, "user_id": "AIDA0000000000EXAMPLE"})
     f["credentials"] = known({"source": "profile", "profile": "default", "temporary": False})
-    # Seed 000's user policy: StartSession on this instance and the port-forwarding document; TerminateSession only.
+    # The article's user policy: StartSession on this instance and the port-forwarding document; TerminateSession only.
     f["caller_permissions"] = known(checks(user, region, account, iid, ["AWS-StartPortForwardingSession"],
         {"resume": "implicit_deny", "by": ["ssm-pf-user-policy statement #1"]}, username="ssm-pf-user"))
     f["client"] = client("windows", cli="aws-cli/2.17.20 Python/3.11.9 Windows/10 exe/AMD64")
@@ -189,8 +190,8 @@ def seed000():
     return f
 
 
-# ---------------------------------------------------------------- seed 001: Terraform private subnet, shell
-def seed001():
+# ---------------------------------------------------------------- private-shell (article private-subnet-pitfalls): Terraform private subnet
+def private_shell():
     region, account, iid = "us-east-1", "222233334444", "i-0a1b2c3d4e5f60001"
     vpc, subnet = "vpc-0f1e2d3c4b5a60001", "subnet-0private0000000001"
     sg_ec2, sg_ep = "sg-0001ec2000000000a", "sg-0001endpoint0000a"
@@ -229,7 +230,7 @@ def seed001():
 
 # ---------------------------------------------------------------- a private subnet behind a NAT gateway
 def nat():
-    f = seed001()
+    f = private_shell()
     f["target"]["id"] = f["instance"]["value"]["instance_id"] = "i-0a1b2c3d4e5f60002"
     f["route_tables"] = known([{"route_table_id": "rtb-0002private000000", "subnet_ids": ["subnet-0private0000000001"], "routes": [
         {"destination": "10.0.0.0/16", "target": "local"}, {"destination": "0.0.0.0/0", "target": "nat-0002a1b2c3d4e5f60"}]},
@@ -261,8 +262,8 @@ def fix_arns(f):
                 k["resource"] = f"arn:aws:ec2:{region}:{account}:instance/{iid}"
 
 
-# ---------------------------------------------------------------- seed 002: SSH through a cross-account role
-def seed002():
+# ---------------------------------------------------------------- ssh-cross-account (article ssh-assume-role): SSH through a role
+def ssh_cross_account():
     f = nat()
     system, central = "333344445555", "444455556666"
     iid = "i-0b2c3d4e5f6a70002"
@@ -284,8 +285,8 @@ def seed002():
     return f
 
 
-# ---------------------------------------------------------------- seed 003: nginx on port 80, public subnet
-def seed003():
+# ---------------------------------------------------------------- public-nginx-port (article port-forwarding-howto): nginx on port 80
+def public_nginx():
     f = public()
     iid, account, region = "i-0c3d4e5f6a7b80003", "555566667777", "ap-northeast-1"
     text = json.dumps(f).replace("us-east-1", region).replace("222233334444", account).replace("i-0a1b2c3d4e5f60003", iid)
@@ -296,12 +297,12 @@ def seed003():
     return f
 
 
-# ---------------------------------------------------------------- seed 004: RDP with MFA enforced
+# ---------------------------------------------------------------- rdp-mfa-enforced (article rdp-with-mfa): RDP with MFA enforced
 MFA_DENY = ["DenyAllExceptListedIfNoMFA (ForceMFA policy)"]
 
 
-def seed004():
-    f = seed000()
+def rdp_mfa():
+    f = rdp_private()
     iid, account = "i-0d4e5f6a7b8c90004", "666677778888"
     text = json.dumps(f).replace("111122223333", account).replace("i-0c678d2c038786416", iid)
     f = json.loads(text)
@@ -315,8 +316,8 @@ def seed004():
     return f
 
 
-def seed004_no_mfa():
-    f = seed004()
+def rdp_mfa_long_term_keys():
+    f = rdp_mfa()
     account = f["target"]["account"]
     f["credentials"] = known({"source": "profile", "profile": "default", "temporary": False})
     user = f["caller"]["value"]["arn"]
@@ -348,7 +349,7 @@ def hybrid():
 
 
 def partial():
-    f = seed000()
+    f = rdp_private()
     f["vpc_endpoints"] = denied("ec2:DescribeVpcEndpoints")
     f["network_acls"] = denied("ec2:DescribeNetworkAcls")
     f["caller_permissions"] = denied("iam:SimulatePrincipalPolicy")
@@ -373,9 +374,14 @@ def endpoint(f, service):
 CASES = []  # (name, description, document, options, expectations)
 
 
-def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None):
+def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None):
+    """One manifest entry. `ready` is the verdict the case must give: by default a case is ready unless it expects a
+    failure; `needs` pins the permissions an Unknown finding must name."""
+    if ready is None:
+        ready = "fail" not in expect.values()
     CASES.append({"name": name, "description": description, "file": f"{file or name}.json", "mode": mode, "port": port,
-                  "remote_host": remote_host, "expect": expect, "_doc": doc if file is None else None})
+                  "remote_host": remote_host, "ready": ready, "expect": expect, "needs": needs,
+                  "_doc": doc if file is None else None})
 
 
 def set_private_dns_off(f):
@@ -383,27 +389,27 @@ def set_private_dns_off(f):
         e["private_dns_enabled"] = False
 
 
-s000 = seed000()
-case("seed000-rdp-private", "Seed 000 as built: Windows in a private subnet, strict security groups, three endpoints and S3 gateway, RDP on 3389.",
-     s000, {"network-path": "pass", "endpoint-sg-ingress": "pass", "instance-sg-egress": "pass", "s3-gateway-endpoint": "pass",
+rdp = rdp_private()
+case("rdp-private-strict-sg", "The layout of the article rdp-requirements: Windows in a private subnet, strict security groups, three endpoints and an S3 gateway, RDP on 3389.",
+     rdp, {"network-path": "pass", "endpoint-sg-ingress": "pass", "instance-sg-egress": "pass", "s3-gateway-endpoint": "pass",
             "agent-version": "warn", "caller-start-session": "pass", "caller-session-control": "warn", "role-agent-permissions": "pass"},
      mode="port", port=3389)
-case("seed000-broken-agent-2.3.634", "Seed 000 before the agent update: 2.3.634.0 predates port forwarding.",
-     mutate(s000, lambda f: f["registration"]["value"].update(agent_version="2.3.634.0")), {"agent-version": "fail"}, mode="port", port=3389)
-case("seed000-broken-endpoint-sg-self", "The endpoints' security group admits only its own members.",
-     mutate(s000, lambda f: sg(f, "sg-0e2c0000000vpce00").update(ingress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
+case("rdp-private-strict-sg-broken-agent-2.3.634", "The same instance before its agent update: 2.3.634.0 predates port forwarding.",
+     mutate(rdp, lambda f: f["registration"]["value"].update(agent_version="2.3.634.0")), {"agent-version": "fail"}, mode="port", port=3389)
+case("rdp-private-strict-sg-broken-endpoint-sg-self", "The endpoints' security group admits only its own members.",
+     mutate(rdp, lambda f: sg(f, "sg-0e2c0000000vpce00").update(ingress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
      {"endpoint-sg-ingress": "fail", "instance-sg-egress": "pass"}, mode="port", port=3389)
-case("seed000-broken-egress-missing", "The strict instance security group lost its egress rule to the endpoints.",
-     mutate(s000, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"prefix_list": "pl-61a54008"})])),
+case("rdp-private-strict-sg-broken-egress-missing", "The strict instance security group lost its egress rule to the endpoints.",
+     mutate(rdp, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"prefix_list": "pl-61a54008"})])),
      {"instance-sg-egress": "fail", "endpoint-sg-ingress": "pass"}, mode="port", port=3389)
-case("seed000-broken-no-s3-prefix-list", "The strict instance security group does not allow 443 to the S3 prefix list.",
-     mutate(s000, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
+case("rdp-private-strict-sg-broken-no-s3-prefix-list", "The strict instance security group does not allow 443 to the S3 prefix list.",
+     mutate(rdp, lambda f: sg(f, "sg-0e2c000000000ec20").update(egress=[tcp(443, 443, {"security_group": "sg-0e2c0000000vpce00"})])),
      {"s3-gateway-endpoint": "warn", "instance-sg-egress": "pass"}, mode="port", port=3389)
-case("seed000-broken-stopped", "The instance was never started.",
-     mutate(s000, lambda f: (f["instance"]["value"].update(state="stopped"), f.update(registration=known({"registered": False})))),
+case("rdp-private-strict-sg-broken-stopped", "The instance was never started.",
+     mutate(rdp, lambda f: (f["instance"]["value"].update(state="stopped"), f.update(registration=known({"registered": False})))),
      {"instance-running": "fail", "agent-online": "fail", "agent-version": "unknown"}, mode="port", port=3389)
-case("seed000-broken-deprecated-role", "The role still uses the deprecated AmazonEC2RoleforSSM (and nothing else).",
-     mutate(s000, lambda f: f["role"]["value"].update(attached_policies=[{"arn": "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM",
+case("rdp-private-strict-sg-broken-deprecated-role", "The role still uses the deprecated AmazonEC2RoleforSSM (and nothing else).",
+     mutate(rdp, lambda f: f["role"]["value"].update(attached_policies=[{"arn": "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM",
                                                                         "name": "AmazonEC2RoleforSSM", "document": ROLEFORSSM}])),
      {"role-deprecated-policy": "warn", "role-agent-permissions": "fail"}, mode="port", port=3389)
 
@@ -415,39 +421,41 @@ def s3_logging(f):
         "resource": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "decision": "allowed"})
 
 
-case("seed000-broken-logging-core-only", "Session logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
-     mutate(s000, s3_logging), {"role-logging-permissions": "fail", "logging-kms-endpoints": "fail", "caller-kms": "pass", "s3-gateway-endpoint": "pass"},
+case("rdp-private-strict-sg-broken-logging-core-only", "Session logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
+     mutate(rdp, s3_logging), {"role-logging-permissions": "fail", "logging-kms-endpoints": "fail", "caller-kms": "pass", "s3-gateway-endpoint": "pass"},
      mode="port", port=3389)
-case("partial-permissions", "Seed 000 seen by a caller who may not describe endpoints, network ACLs, trails or simulate policies.",
+case("partial-permissions", "The strict RDP layout seen by a caller who may not describe endpoints, network ACLs, trails or simulate policies.",
      partial(), {"network-path": "unknown", "nacl-instance-subnet": "unknown", "caller-start-session": "unknown", "audit-trail": "unknown",
-                 "role-agent-permissions": "pass"}, mode="port", port=3389)
+                 "role-agent-permissions": "pass"}, mode="port", port=3389,
+     needs={"network-path": ["ec2:DescribeVpcEndpoints"], "nacl-instance-subnet": ["ec2:DescribeVpcEndpoints"],
+            "caller-start-session": ["iam:SimulatePrincipalPolicy"], "audit-trail": ["cloudtrail:DescribeTrails"]})
 
-s001 = seed001()
-case("seed001-private-shell", "Seed 001's Terraform layout: endpoints in the private subnet, security groups by VPC CIDR.",
-     s001, {"network-path": "pass", "endpoint-private-dns": "pass", "endpoint-sg-ingress": "pass", "nacl-instance-subnet": "pass",
+shell = private_shell()
+case("private-shell", "The Terraform layout of the article private-subnet-pitfalls: endpoints in the private subnet, security groups by VPC CIDR.",
+     shell, {"network-path": "pass", "endpoint-private-dns": "pass", "endpoint-sg-ingress": "pass", "nacl-instance-subnet": "pass",
             "caller-start-session": "pass", "s3-gateway-endpoint": "warn"})
-case("seed001-broken-private-dns-off", "Endpoints created without private DNS.", mutate(s001, set_private_dns_off),
+case("private-shell-broken-private-dns-off", "Endpoints created without private DNS.", mutate(shell, set_private_dns_off),
      {"endpoint-private-dns": "fail", "network-path": "fail"})
-case("seed001-broken-vpc-dns-hostnames", "The VPC has enableDnsHostnames off.",
-     mutate(s001, lambda f: f["vpc_dns"]["value"].update(enable_dns_hostnames=False)), {"endpoint-private-dns": "fail", "network-path": "fail"})
-case("seed001-broken-no-ssmmessages", "Only the ssm and ec2messages endpoints were created.",
-     mutate(s001, lambda f: f["vpc_endpoints"].update(value=[e for e in f["vpc_endpoints"]["value"] if not e["service_name"].endswith("ssmmessages")])),
+case("private-shell-broken-vpc-dns-hostnames", "The VPC has enableDnsHostnames off.",
+     mutate(shell, lambda f: f["vpc_dns"]["value"].update(enable_dns_hostnames=False)), {"endpoint-private-dns": "fail", "network-path": "fail"})
+case("private-shell-broken-no-ssmmessages", "Only the ssm and ec2messages endpoints were created.",
+     mutate(shell, lambda f: f["vpc_endpoints"].update(value=[e for e in f["vpc_endpoints"]["value"] if not e["service_name"].endswith("ssmmessages")])),
      {"network-path": "fail", "endpoint-available": "pass"})
-case("seed001-broken-endpoint-pending", "The ssmmessages endpoint is still pending.",
-     mutate(s001, lambda f: endpoint(f, "ssmmessages").update(state="pending")), {"endpoint-available": "fail"})
-case("seed001-broken-boundary", "A permissions boundary allows only ssm:*, removing the ssmmessages channel actions.",
-     mutate(s001, lambda f: f["role"]["value"].update(permissions_boundary={"arn": "arn:aws:iam::222233334444:policy/ssm-only",
+case("private-shell-broken-endpoint-pending", "The ssmmessages endpoint is still pending.",
+     mutate(shell, lambda f: endpoint(f, "ssmmessages").update(state="pending")), {"endpoint-available": "fail"})
+case("private-shell-broken-boundary", "A permissions boundary allows only ssm:*, removing the ssmmessages channel actions.",
+     mutate(shell, lambda f: f["role"]["value"].update(permissions_boundary={"arn": "arn:aws:iam::222233334444:policy/ssm-only",
          "name": "ssm-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:*", "Resource": "*"}]}})),
      {"role-agent-permissions": "fail"})
-case("seed001-broken-explicit-deny", "An inline policy denies ssmmessages:OpenDataChannel.",
-     mutate(s001, lambda f: f["role"]["value"].update(inline_policies=[{"name": "no-data", "document": {"Version": "2012-10-17",
+case("private-shell-broken-explicit-deny", "An inline policy denies ssmmessages:OpenDataChannel.",
+     mutate(shell, lambda f: f["role"]["value"].update(inline_policies=[{"name": "no-data", "document": {"Version": "2012-10-17",
          "Statement": [{"Sid": "NoData", "Effect": "Deny", "Action": "ssmmessages:OpenDataChannel", "Resource": "*"}]}}])),
      {"role-agent-permissions": "fail"})
-case("seed001-broken-trust", "The role trusts lambda.amazonaws.com instead of EC2.",
-     mutate(s001, lambda f: f["role"]["value"].update(trust_policy={"Version": "2012-10-17", "Statement": [
+case("private-shell-broken-trust", "The role trusts lambda.amazonaws.com instead of EC2.",
+     mutate(shell, lambda f: f["role"]["value"].update(trust_policy={"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})), {"role-trust": "fail"})
-case("seed001-broken-no-profile", "No instance profile, and DHMC is off.",
-     mutate(s001, lambda f: (f["instance"]["value"].pop("instance_profile_arn"), f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
+case("private-shell-broken-no-profile", "No instance profile, and DHMC is off.",
+     mutate(shell, lambda f: (f["instance"]["value"].pop("instance_profile_arn"), f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
          role=unavailable("not_applicable", why="no instance profile"), registration=known({"registered": False})))),
      {"instance-role": "fail", "role-trust": "skip", "agent-online": "fail"})
 
@@ -462,10 +470,10 @@ def dhmc(f):
         trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
 
 
-case("seed001-dhmc", "No instance profile: Default Host Management Configuration supplies the role.", mutate(s001, dhmc),
+case("private-shell-dhmc", "No instance profile: Default Host Management Configuration supplies the role.", mutate(shell, dhmc),
      {"instance-role": "pass", "dhmc-prerequisites": "pass", "role-trust": "pass", "role-agent-permissions": "pass"})
-case("seed001-broken-dhmc-imds-off", "DHMC with the instance metadata service disabled.",
-     mutate(s001, lambda f: (dhmc(f), f["instance"]["value"].update(metadata_options={"http_endpoint": "disabled", "http_tokens": "required"}))),
+case("private-shell-broken-dhmc-imds-off", "DHMC with the instance metadata service disabled.",
+     mutate(shell, lambda f: (dhmc(f), f["instance"]["value"].update(metadata_options={"http_endpoint": "disabled", "http_tokens": "required"}))),
      {"dhmc-prerequisites": "fail"})
 
 n = nat()
@@ -481,7 +489,7 @@ case("nat-broken-nacl-ephemeral", "The subnet's network ACL lets 443 out but no 
 case("nat-broken-blackhole", "The NAT gateway was deleted: its route is a blackhole.",
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(state="blackhole")), {"network-path": "fail"})
 
-def second_subnet(f, az, cidr="10.0.2.0/24", subnet="subnet-0endpoints00000002"):
+def second_subnet(f, az, cidr="10.0.2.0/24", subnet="subnet-0endpointrdp00002"):
     """Moves the endpoints into their own subnet (10.0.2.0/24) in zone `az`."""
     f["subnets"]["value"].append({"subnet_id": subnet, "vpc_id": "vpc-0f1e2d3c4b5a60001", "availability_zone": az, "cidr_block": cidr})
     for i, e in enumerate(f["vpc_endpoints"]["value"]):
@@ -489,33 +497,33 @@ def second_subnet(f, az, cidr="10.0.2.0/24", subnet="subnet-0endpoints00000002")
         e["interface_ips"] = [f"10.0.2.{100 + i}"]
 
 
-case("seed001-broken-endpoint-other-az", "The endpoints live only in a subnet of us-east-1b; the instance is in us-east-1a.",
-     mutate(s001, lambda f: second_subnet(f, "us-east-1b")), {"endpoint-subnet-az": "warn", "network-path": "pass", "nacl-endpoint-subnets": "pass"})
+case("private-shell-broken-endpoint-other-az", "The endpoints live only in a subnet of us-east-1b; the instance is in us-east-1a.",
+     mutate(shell, lambda f: second_subnet(f, "us-east-1b")), {"endpoint-subnet-az": "warn", "network-path": "pass", "nacl-endpoint-subnets": "pass"})
 
 
 def endpoint_subnet_acl(f):
     second_subnet(f, "us-east-1a")
-    f["network_acls"]["value"].append({"network_acl_id": "acl-0endpoints00000002", "subnet_ids": ["subnet-0endpoints00000002"], "entries": [
+    f["network_acls"]["value"].append({"network_acl_id": "acl-0endpointrdp00002", "subnet_ids": ["subnet-0endpointrdp00002"], "entries": [
         {"rule_number": 100, "egress": False, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "10.0.9.0/24", "action": "allow"},
         {"rule_number": 100, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "allow"},
         {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
         {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]})
 
 
-case("seed001-broken-endpoint-subnet-nacl", "The endpoints' own subnet has an ACL that admits 443 only from another subnet.",
-     mutate(s001, endpoint_subnet_acl), {"nacl-endpoint-subnets": "fail", "nacl-instance-subnet": "pass", "endpoint-subnet-az": "pass"})
-case("seed001-broken-endpoint-policy-deny", "The ssmmessages endpoint's policy denies every ssmmessages action.",
-     mutate(s001, lambda f: endpoint(f, "ssmmessages").update(policy={"Version": "2012-10-17", "Statement": [
+case("private-shell-broken-endpoint-subnet-nacl", "The endpoints' own subnet has an ACL that admits 443 only from another subnet.",
+     mutate(shell, endpoint_subnet_acl), {"nacl-endpoint-subnets": "fail", "nacl-instance-subnet": "pass", "endpoint-subnet-az": "pass"})
+case("private-shell-broken-endpoint-policy-deny", "The ssmmessages endpoint's policy denies every ssmmessages action.",
+     mutate(shell, lambda f: endpoint(f, "ssmmessages").update(policy={"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
          {"Sid": "NoChannels", "Effect": "Deny", "Principal": "*", "Action": "ssmmessages:*", "Resource": "*"}]})), {"endpoint-policy": "fail"})
-case("seed001-broken-endpoint-policy-unreadable", "An endpoint policy that is not JSON: Unknown, never read as the default policy.",
-     mutate(s001, lambda f: endpoint(f, "ssm").update(policy="{not a policy")), {"endpoint-policy": "unknown"})
-case("seed001-endpoint-policy-custom", "A custom endpoint policy that still allows the agent: worth a look, not a failure.",
-     mutate(s001, lambda f: endpoint(f, "ssm").update(policy={"Version": "2012-10-17", "Statement": [
+case("private-shell-broken-endpoint-policy-unreadable", "An endpoint policy that is not JSON: Unknown, never read as the default policy.",
+     mutate(shell, lambda f: endpoint(f, "ssm").update(policy="{not a policy")), {"endpoint-policy": "unknown"})
+case("private-shell-endpoint-policy-custom", "A custom endpoint policy that still allows the agent: worth a look, not a failure.",
+     mutate(shell, lambda f: endpoint(f, "ssm").update(policy={"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Principal": "*", "Action": ["ssm:UpdateInstanceInformation", "ssm:ListAssociations", "ssm:GetDocument"], "Resource": "*"}]})),
      {"endpoint-policy": "warn"})
-case("seed001-broken-shell-profile-old-agent", "A shell profile is set in the preferences; agent 3.0.151.0 predates shell profiles.",
-     mutate(s001, lambda f: (f.update(session_preferences=known({"document_exists": True, "shell_profile_enabled": True})),
+case("private-shell-broken-shell-profile-old-agent", "A shell profile is set in the preferences; agent 3.0.151.0 predates shell profiles.",
+     mutate(shell, lambda f: (f.update(session_preferences=known({"document_exists": True, "shell_profile_enabled": True})),
                              f["registration"]["value"].update(agent_version="3.0.151.0"))), {"agent-version": "fail"})
 case("nat-transit-gateway", "The default route goes to a transit gateway (a shared egress VPC).",
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="tgw-0a1b2c3d4e5f60789")), {"network-path": "pass"})
@@ -526,7 +534,7 @@ case("nat-broken-peering-default", "The default route points at a VPC peering co
 
 
 def bypassed(f):
-    f["vpc_endpoints"] = copy.deepcopy(s001["vpc_endpoints"])
+    f["vpc_endpoints"] = copy.deepcopy(shell["vpc_endpoints"])
     set_private_dns_off(f)
 
 
@@ -544,34 +552,34 @@ case("public-broken-no-public-ip", "A route to the internet gateway, but no publ
 case("public-broken-rdp-open", "RDP opened to the world \"for SSM\".",
      mutate(p, lambda f: sg(f, "sg-0001ec2000000000a")["ingress"].append(tcp(3389, 3389, {"cidr": "0.0.0.0/0"}))), {"instance-sg-inbound": "warn"})
 
-s002 = seed002()
-case("seed002-ssh-assume-role", "Seed 002: SSH from Windows through a role in the system account assumed from the central account.", s002,
+ssh = ssh_cross_account()
+case("ssh-cross-account", "The article ssh-assume-role: SSH from Windows through a role in the system account, assumed from the central account.", ssh,
      {"client-ssh-config": "pass", "caller-assume-role": "pass", "caller-start-session": "pass", "agent-version": "pass"}, mode="ssh")
-case("seed002-broken-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts.",
-     mutate(s002, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "fail"}, mode="ssh")
-case("seed002-broken-relative-aws", "The Windows ProxyCommand calls `aws` without its absolute path.",
-     mutate(s002, lambda f: f["client"]["value"].update(ssh_proxy_entries=[{"host_patterns": "i-* mi-*",
+case("ssh-cross-account-broken-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts.",
+     mutate(ssh, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "fail"}, mode="ssh")
+case("ssh-cross-account-broken-relative-aws", "The Windows ProxyCommand calls `aws` without its absolute path.",
+     mutate(ssh, lambda f: f["client"]["value"].update(ssh_proxy_entries=[{"host_patterns": "i-* mi-*",
          "proxy_command": "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p"}])),
      {"client-ssh-config": "warn"}, mode="ssh")
-case("seed002-broken-wrong-document", "The role may start AWS-StartPortForwardingSession only, not AWS-StartSSHSession.",
-     mutate(s002, lambda f: [k.update(decision="allowed" if k["resource"].endswith("/AWS-StartPortForwardingSession") else "implicit_deny")
+case("ssh-cross-account-broken-wrong-document", "The role may start AWS-StartPortForwardingSession only, not AWS-StartSSHSession.",
+     mutate(ssh, lambda f: [k.update(decision="allowed" if k["resource"].endswith("/AWS-StartPortForwardingSession") else "implicit_deny")
                             for k in f["caller_permissions"]["value"]["checks"] if "document/" in k["resource"]]),
      {"caller-start-session": "fail"}, mode="ssh")
-case("seed002-broken-assume-denied", "The central user may not assume the role: every call fails.",
-     mutate(s002, lambda f: f.update(caller=unavailable("error", message="AccessDenied: User: arn:aws:iam::444455556666:user/sugimura is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333344445555:role/SSMSSHRole"),
+case("ssh-cross-account-broken-assume-denied", "The central user may not assume the role: every call fails.",
+     mutate(ssh, lambda f: f.update(caller=unavailable("error", message="AccessDenied: User: arn:aws:iam::444455556666:user/sugimura is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333344445555:role/SSMSSHRole"),
                                      caller_permissions=unavailable("not_gathered", why="no working credentials"))),
      {"caller-credentials": "fail", "caller-assume-role": "fail", "caller-start-session": "unknown"}, mode="ssh")
 
-s003 = seed003()
-case("seed003-nginx-port", "Seed 003: port forwarding to nginx on port 80 of the instance.", s003,
+nginx = public_nginx()
+case("public-nginx-port", "The article port-forwarding-howto: port forwarding to nginx on port 80 of the instance.", nginx,
      {"port-forward-scope": "pass", "agent-version": "pass", "client-plugin": "pass"}, mode="port", port=80)
-case("seed003-rds-through-port-mode", "Seed 003's trap: AWS-StartPortForwardingSession cannot reach an RDS host behind the instance.", None,
-     {"port-forward-scope": "fail"}, mode="port", port=3306, remote_host="mydb.cluster-abc.ap-northeast-1.rds.amazonaws.com", file="seed003-nginx-port")
-case("seed003-remote-db", "Remote-host port forwarding to a database in the VPC.",
-     mutate(s003, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
+case("public-nginx-port-broken-rds-host", "The trap the article port-forwarding-howto warns of: AWS-StartPortForwardingSession cannot reach an RDS host behind the instance.", None,
+     {"port-forward-scope": "fail"}, mode="port", port=3306, remote_host="mydb.cluster-abc.ap-northeast-1.rds.amazonaws.com", file="public-nginx-port")
+case("public-remote-db", "Remote-host port forwarding to a database in the VPC.",
+     mutate(nginx, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
      {"remote-host-allowed": "pass", "remote-host-reachable": "pass", "agent-version": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
-case("seed003-broken-remote-egress", "The instance's security group lets only 443 out: the database port is blocked.",
-     mutate(s003, lambda f: (f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]})),
+case("public-remote-broken-egress", "The instance's security group lets only 443 out: the database port is blocked.",
+     mutate(nginx, lambda f: (f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]})),
                              sg(f, "sg-0001ec2000000000a").update(egress=[tcp(443, 443, {"cidr": "0.0.0.0/0"})]))),
      {"remote-host-reachable": "fail", "instance-sg-egress": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
 
@@ -582,25 +590,25 @@ def database_sg(f):
                                           "ingress": [tcp(3306, 3306, {"security_group": "sg-0app000000000000a"})], "egress": []})
 
 
-case("seed003-broken-remote-dest-sg", "The database's security group admits only the application tier, not the instance.",
-     mutate(s003, database_sg), {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
-case("seed003-broken-remote-reserved", "Forwarding to 10.0.0.2, the VPC's DNS resolver: a reserved address the agent refuses.", None,
-     {"remote-host-allowed": "fail"}, mode="remote-port", port=53, remote_host="10.0.0.2", file="seed003-nginx-port")
-case("seed003-broken-remote-loopback", "Remote-host forwarding to localhost with agent 3.3.4851.0, which refuses loopback.",
-     mutate(s003, lambda f: f["registration"]["value"].update(agent_version="3.3.4851.0")),
+case("public-remote-broken-dest-sg", "The database's security group admits only the application tier, not the instance.",
+     mutate(nginx, database_sg), {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("public-remote-broken-reserved", "Forwarding to 10.0.0.2, the VPC's DNS resolver: a reserved address the agent refuses.", None,
+     {"remote-host-allowed": "fail"}, mode="remote-port", port=53, remote_host="10.0.0.2", file="public-nginx-port")
+case("public-remote-broken-loopback", "Remote-host forwarding to localhost with agent 3.3.4851.0, which refuses loopback.",
+     mutate(nginx, lambda f: f["registration"]["value"].update(agent_version="3.3.4851.0")),
      {"remote-host-allowed": "fail"}, mode="remote-port", port=8080, remote_host="127.0.0.1")
-case("seed003-remote-loopback-old-agent", "The same forwarding with agent 3.2.2303.0, which still allows loopback.", None,
-     {"remote-host-allowed": "pass", "remote-host-reachable": "pass"}, mode="remote-port", port=8080, remote_host="127.0.0.1", file="seed003-nginx-port")
-case("seed003-broken-agent-2.3.612", "An agent older than port forwarding.",
-     mutate(s003, lambda f: f["registration"]["value"].update(agent_version="2.3.612.0")), {"agent-version": "fail"}, mode="port", port=80)
-case("seed003-broken-plugin-1.1.17", "A plugin older than port forwarding.",
-     mutate(s003, lambda f: f["client"]["value"]["session_manager_plugin"].update(version_output="1.1.17.0")), {"client-plugin": "fail"}, mode="port", port=80)
-case("seed003-broken-no-plugin", "No session-manager-plugin on PATH: `SessionManagerPlugin is not found`.",
-     mutate(s003, lambda f: f["client"]["value"].pop("session_manager_plugin")), {"client-plugin": "fail"}, mode="port", port=80)
+case("public-remote-loopback-old-agent", "The same forwarding with agent 3.2.2303.0, which still allows loopback.", None,
+     {"remote-host-allowed": "pass", "remote-host-reachable": "pass"}, mode="remote-port", port=8080, remote_host="127.0.0.1", file="public-nginx-port")
+case("public-nginx-port-broken-agent-2.3.612", "An agent older than port forwarding.",
+     mutate(nginx, lambda f: f["registration"]["value"].update(agent_version="2.3.612.0")), {"agent-version": "fail"}, mode="port", port=80)
+case("public-nginx-port-broken-plugin-1.1.17", "A plugin older than port forwarding.",
+     mutate(nginx, lambda f: f["client"]["value"]["session_manager_plugin"].update(version_output="1.1.17.0")), {"client-plugin": "fail"}, mode="port", port=80)
+case("public-nginx-port-broken-no-plugin", "No session-manager-plugin on PATH: `SessionManagerPlugin is not found`.",
+     mutate(nginx, lambda f: f["client"]["value"].pop("session_manager_plugin")), {"client-plugin": "fail"}, mode="port", port=80)
 
-case("seed004-mfa-rdp", "Seed 004 with MFA session credentials: the MFA-enforcing policy lets the session through.", seed004(),
+case("rdp-mfa-enforced", "The article rdp-with-mfa: MFA session credentials, and the MFA-enforcing policy lets the session through.", rdp_mfa(),
      {"caller-mfa": "pass", "caller-start-session": "pass", "network-path": "pass"}, mode="port", port=3389)
-case("seed004-broken-no-mfa", "Seed 004's error: long-term keys against a policy that denies without MFA.", seed004_no_mfa(),
+case("rdp-mfa-enforced-broken-no-mfa", "The error of the article rdp-with-mfa: long-term keys against a policy that denies without MFA.", rdp_mfa_long_term_keys(),
      {"caller-mfa": "fail", "caller-start-session": "fail"}, mode="port", port=3389)
 
 case("hybrid-onprem", "A hybrid managed node (mi-): no EC2 network, CloudWatch logging on, no trail.", hybrid(),
@@ -618,7 +626,7 @@ def local(f, principal, policies, boundary=None, trust=None):
     f["caller_policies"] = known(doc)
 
 
-def seed000_user_policy(instance):
+def rdp_user_policy(instance):
     return {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
             f"arn:aws:ec2:ap-northeast-1:111122223333:instance/{instance}",
@@ -627,17 +635,17 @@ def seed000_user_policy(instance):
 
 
 PF_USER = "arn:aws:iam::111122223333:user/ssm-pf-user"
-case("seed000-local-policy", "The caller may not simulate; seed 000's own user policy (one instance, the port-forwarding document) is evaluated locally.",
-     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))])),
+case("rdp-private-strict-sg-local-policy", "The caller may not simulate; the user policy of the article rdp-requirements (one instance, the port-forwarding document) is evaluated locally.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0c678d2c038786416"))])),
      {"caller-start-session": "pass", "caller-session-control": "warn", "caller-mfa": "pass"}, mode="port", port=3389)
-case("seed000-local-broken-other-instance", "The same user policy names another instance.",
-     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0aaaaaaaaaaaaaaaa"))])),
+case("rdp-private-strict-sg-local-broken-other-instance", "The same user policy names another instance.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0aaaaaaaaaaaaaaaa"))])),
      {"caller-start-session": "fail"}, mode="port", port=3389)
-case("seed000-local-broken-shell-document", "The user policy allows only the port-forwarding document, and the user asks for a shell.",
-     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))])),
+case("rdp-private-strict-sg-local-broken-shell-document", "The user policy allows only the port-forwarding document, and the user asks for a shell.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0c678d2c038786416"))])),
      {"caller-start-session": "fail"}, mode="shell")
-case("seed000-local-broken-boundary", "A permissions boundary on the user allows only EC2 reads.",
-     mutate(s000, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", seed000_user_policy("i-0c678d2c038786416"))],
+case("rdp-private-strict-sg-local-broken-boundary", "A permissions boundary on the user allows only EC2 reads.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0c678d2c038786416"))],
          boundary={"arn": "arn:aws:iam::111122223333:policy/ec2-read-only", "name": "ec2-read-only",
                    "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]}})),
      {"caller-start-session": "fail"}, mode="port", port=3389)
@@ -649,48 +657,48 @@ FORCE_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyAllExceptListed
 PLAIN_BOOL_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyWithoutMFA", "Effect": "Deny", "Action": "*", "Resource": "*",
     "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}
 HOGE = "arn:aws:iam::666677778888:user/hoge"
-s004n = seed004_no_mfa()
-case("seed004-local-broken-no-mfa", "Seed 004 evaluated locally: long-term keys against a BoolIfExists MFA deny.",
-     mutate(s004n, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
+rdp_keys = rdp_mfa_long_term_keys()
+case("rdp-mfa-enforced-local-broken-no-mfa", "The MFA layout evaluated locally: long-term keys against a BoolIfExists MFA deny.",
+     mutate(rdp_keys, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
      {"caller-start-session": "fail", "caller-mfa": "fail"}, mode="port", port=3389)
-case("seed004-local-mfa", "The same policies with MFA session credentials.",
-     mutate(seed004(), lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
+case("rdp-mfa-enforced-local-mfa", "The same policies with MFA session credentials.",
+     mutate(rdp_mfa(), lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("ForceMFA", FORCE_MFA)])),
      {"caller-start-session": "pass", "caller-mfa": "pass"}, mode="port", port=3389)
-case("seed004-local-plain-bool", "AWS's documented trap: a plain Bool MFA deny does not apply to long-term keys, which carry no MFA key.",
-     mutate(s004n, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)])),
+case("rdp-mfa-enforced-local-plain-bool", "AWS's documented trap: a plain Bool MFA deny does not apply to long-term keys, which carry no MFA key.",
+     mutate(rdp_keys, lambda f: local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)])),
      {"caller-start-session": "pass", "caller-mfa": "pass"}, mode="port", port=3389)
-case("seed004-local-broken-temporary-no-mfa", "Temporary credentials issued without MFA: the plain Bool deny applies to them.",
-     mutate(s004n, lambda f: (local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)]),
+case("rdp-mfa-enforced-local-broken-temporary-no-mfa", "Temporary credentials issued without MFA: the plain Bool deny applies to them.",
+     mutate(rdp_keys, lambda f: (local(f, HOGE, [("AllowSSM", ALLOW_SSM), ("DenyWithoutMFA", PLAIN_BOOL_MFA)]),
                               f.update(credentials=known({"source": "environment", "temporary": True, "mfa_authenticated": False})))),
      {"caller-start-session": "fail", "caller-mfa": "fail"}, mode="port", port=3389)
 
 SSO_ROLE = "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b"
-case("seed001-local-unknown-source-ip", "An SSO role whose policy allows sessions only from the office IP range: the source address is not known here.",
-     mutate(s001, lambda f: local(f, SSO_ROLE, [("office-only", {"Version": "2012-10-17", "Statement": [
+case("private-shell-local-unknown-source-ip", "An SSO role whose policy allows sessions only from the office IP range: the source address is not known here.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("office-only", {"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}]})])),
      {"caller-start-session": "unknown", "caller-session-control": "unknown"})
-case("seed001-local-unsupported-operator", "A policy with a condition operator the local evaluator does not know: Unknown, never Allow.",
-     mutate(s001, lambda f: local(f, SSO_ROLE, [("dated", {"Version": "2012-10-17", "Statement": [
+case("private-shell-local-unsupported-operator", "A policy with a condition operator the local evaluator does not know: Unknown, never Allow.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("dated", {"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]})])),
      {"caller-start-session": "unknown"})
 
 SSH_ROLE = "arn:aws:iam::333344445555:role/SSMSSHRole"
-SEED002_ROLE_POLICY = {"Version": "2012-10-17", "Statement": [
+SSH_ROLE_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["ssm:StartSession"], "Resource": [
         "arn:aws:ec2:ap-northeast-1:333344445555:instance/i-0b2c3d4e5f6a70002", "arn:aws:ssm:ap-northeast-1::document/AWS-StartSSHSession"]},
     {"Effect": "Allow", "Action": ["ssm:TerminateSession"], "Resource": ["arn:aws:ssm:*:*:session/${aws:username}-*"]}]}
 CENTRAL_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}
 
 
-def seed002_local(f, trust=CENTRAL_TRUST):
-    local(f, SSH_ROLE, [("ssm-ssh", SEED002_ROLE_POLICY)], trust=trust)
+def ssh_cross_account_local(f, trust=CENTRAL_TRUST):
+    local(f, SSH_ROLE, [("ssm-ssh", SSH_ROLE_POLICY)], trust=trust)
     f["credentials"]["value"]["source_identity_arn"] = "arn:aws:iam::444455556666:user/sugimura"
 
 
-case("seed002-local-cross-account", "Seed 002 evaluated locally: the role's own policy and its trust of the central account.",
-     mutate(s002, seed002_local), {"caller-start-session": "pass", "caller-assume-role": "pass", "caller-session-control": "warn"}, mode="ssh")
-case("seed002-local-broken-trust", "The role trusts a different central account; the assume fails.",
-     mutate(s002, lambda f: (seed002_local(f, trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+case("ssh-cross-account-local-cross-account", "The cross-account SSH layout evaluated locally: the role's own policy and its trust of the central account.",
+     mutate(ssh, ssh_cross_account_local), {"caller-start-session": "pass", "caller-assume-role": "pass", "caller-session-control": "warn"}, mode="ssh")
+case("ssh-cross-account-local-broken-trust", "The role trusts a different central account; the assume fails.",
+     mutate(ssh, lambda f: (ssh_cross_account_local(f, trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
          "Principal": {"AWS": "arn:aws:iam::999988887777:root"}, "Action": "sts:AssumeRole"}]}),
          f.update(caller=unavailable("error", message="AccessDenied: not authorized to perform: sts:AssumeRole")))),
      {"caller-assume-role": "fail", "caller-credentials": "fail"}, mode="ssh")

@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
-use crate::rules::{Mode, Status};
+use crate::options::Mode;
+use crate::rules::Status;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use std::path::PathBuf;
     about = "Tells you why you cannot open an AWS Systems Manager session to an instance, and what to change.",
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 ready, 1 not ready (see --fail-on), 2 usage or input error, 3 environment error.\n\
-                  Examples:\n  ssm-check --facts examples/seed000-rdp-private.json --mode port --port 3389\n  \
+                  Examples:\n  ssm-check --facts examples/rdp-private-strict-sg.json --mode port --port 3389\n  \
                   ssm-check explain endpoint-sg-ingress"
 )]
 pub struct Cli {
@@ -26,8 +27,8 @@ pub struct Cli {
     pub aws: AwsArgs,
 
     /// What you want to open.
-    #[arg(long, value_enum, default_value_t = Mode::Shell)]
-    pub mode: Mode,
+    #[arg(long, value_enum, default_value_t = ModeArg::Shell)]
+    pub mode: ModeArg,
 
     /// The port to forward to (port modes; 3389 for RDP). Defaults to the document's 80.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
@@ -97,6 +98,30 @@ pub struct AwsArgs {
     /// Give up gathering after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
+}
+
+/// `--mode`: the session kinds of [`Mode`], as the command line spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// An interactive shell (`aws ssm start-session --target i-…`).
+    Shell,
+    /// SSH or SCP over Session Manager (AWS-StartSSHSession).
+    Ssh,
+    /// Port forwarding to a port on the instance itself (AWS-StartPortForwardingSession; RDP is 3389).
+    Port,
+    /// Port forwarding through the instance to another host (AWS-StartPortForwardingSessionToRemoteHost).
+    RemotePort,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Shell => Mode::Shell,
+            ModeArg::Ssh => Mode::Ssh,
+            ModeArg::Port => Mode::Port,
+            ModeArg::RemotePort => Mode::RemotePort,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

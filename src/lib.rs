@@ -1,16 +1,18 @@
 //! ssm-check: why can't I open a Systems Manager session to this instance, and what do I change?
 //!
-//! Three layers: [`facts`] (one serialisable document of everything gathered), [`rules`] (pure functions of the
-//! facts) and [`render`] (table, JSON).
+//! Three layers, dependencies pointing one way: [`gather`] (all I/O, the `live` feature) → [`facts`] (one
+//! serialisable document of everything gathered) ← [`rules`] (pure functions of the facts, on the evaluators
+//! [`policy`], [`network`] and [`version`]) → [`render`] (table, JSON through the [`report`] contract). [`options`]
+//! (what the user asks for) is a leaf every layer may read.
 //!
 //! As a pre-session check:
 //!
 //! ```
-//! use ssm_check::{facts, rules};
+//! use ssm_check::{facts, options::{Mode, Options}, rules};
 //! use std::path::Path;
 //!
-//! let facts = facts::load_file(Path::new("examples/seed004-broken-no-mfa.json")).unwrap();
-//! let options = rules::Options { mode: rules::Mode::Port, port: Some(3389), remote_host: None };
+//! let facts = facts::load_file(Path::new("examples/rdp-mfa-enforced-broken-no-mfa.json")).unwrap();
+//! let options = Options { mode: Mode::Port, port: Some(3389), remote_host: None };
 //! let report = rules::evaluate(&facts, &options);
 //! assert!(!report.verdict.ready);
 //! let mfa = report.finding("caller-mfa").unwrap();
@@ -21,8 +23,10 @@
 pub mod caller;
 pub mod cli;
 pub mod facts;
+#[cfg(feature = "live")]
 pub mod gather;
 pub mod network;
+pub mod options;
 pub mod policy;
 pub mod render;
 pub mod report;

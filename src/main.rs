@@ -3,17 +3,17 @@
 use clap::Parser;
 use ssm_check::cli::{AwsArgs, CatalogFormat, Cli, ColorChoice, Command, Format};
 use ssm_check::facts::Facts;
-use ssm_check::gather::{self, GatherOptions};
-use ssm_check::rules::{self, Options, Status};
+use ssm_check::options::{Mode, Options};
+use ssm_check::rules::{self, Status};
 use ssm_check::{facts, render};
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Documented in README.md.
 const READY: u8 = 0;
 const NOT_READY: u8 = 1;
 const INPUT_ERROR: u8 = 2;
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 const ENVIRONMENT_ERROR: u8 = 3;
 
 type Failure = (u8, String);
@@ -63,11 +63,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     if let Some(target) = &cli.target {
         check_target(target)?;
     }
-    if cli.remote_host.is_some()
-        && cli.mode != rules::Mode::RemotePort
-        && cli.mode != rules::Mode::Port
-    {
-        return Err((INPUT_ERROR, "--remote-host needs --mode remote-port".into()));
+    let mode = Mode::from(cli.mode);
+    if cli.remote_host.is_some() && !matches!(mode, Mode::RemotePort | Mode::Port) {
+        return Err((
+            INPUT_ERROR,
+            "--remote-host goes with --mode remote-port (or --mode port, to see why port forwarding alone cannot reach another host)".into(),
+        ));
     }
     let facts = match (&cli.facts, &cli.target) {
         (Some(path), target) => {
@@ -95,7 +96,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
     };
     let options = Options {
-        mode: cli.mode,
+        mode,
         port: cli.port,
         remote_host: cli.remote_host.clone(),
     };
@@ -130,13 +131,31 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     })
 }
 
+/// Without the `live` feature there is nothing to gather with: say so, and how to evaluate saved facts instead.
+#[cfg(not(feature = "live"))]
+fn live(
+    _target: &str,
+    _remote_host: Option<String>,
+    _aws: &AwsArgs,
+    _quiet: bool,
+) -> Result<Facts, Failure> {
+    Err((
+        INPUT_ERROR,
+        "this ssm-check was built without live gathering (the `live` feature): evaluate saved facts with --facts FILE"
+            .into(),
+    ))
+}
+
 /// Gathers from AWS within the run's time bound, with a spinner on stderr when it is a terminal.
+#[cfg(feature = "live")]
 fn live(
     target: &str,
     remote_host: Option<String>,
     aws: &AwsArgs,
     quiet: bool,
 ) -> Result<Facts, Failure> {
+    use ssm_check::gather::{self, GatherOptions};
+    use std::time::Duration;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -170,10 +189,11 @@ fn live(
     })
 }
 
+#[cfg(feature = "live")]
 async fn with_spinner<F: std::future::Future>(work: F, target: &str) -> F::Output {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
     let mut work = std::pin::pin!(work);
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
     let mut frame = 0;
     loop {
         tokio::select! {

@@ -11,8 +11,8 @@ fn cmd() -> Command {
     c
 }
 
-const WORKING: &str = "examples/seed001-private-shell.json";
-const BROKEN: &str = "examples/seed001-broken-private-dns-off.json";
+const WORKING: &str = "examples/private-shell.json";
+const BROKEN: &str = "examples/private-shell-broken-private-dns-off.json";
 
 #[test]
 fn ready_is_exit_0_and_not_ready_is_exit_1() {
@@ -56,12 +56,12 @@ fn json_is_the_versioned_report() {
     assert_eq!(dns["status"], "fail");
     assert_eq!(dns["docs"], "docs/rules.md#endpoint-private-dns");
     // The contract type reads its own output back.
-    let _: ssm_check::report::Report = serde_json::from_slice(&out).unwrap();
+    let _: ssm_check::report::v1::Report = serde_json::from_slice(&out).unwrap();
 }
 
 #[test]
 fn fail_on_widens_the_gate_and_exit_zero_closes_it() {
-    // seed001 passes but warns about S3 (no gateway endpoint, no internet).
+    // The private shell layout passes but warns about S3 (no gateway endpoint, no internet).
     cmd()
         .args(["--facts", WORKING, "--fail-on", "warn"])
         .assert()
@@ -114,15 +114,15 @@ fn colour_only_when_asked_or_on_a_terminal() {
 #[test]
 fn modes_and_ports_change_the_verdict() {
     // The same facts: fine for a port on the instance, wrong for a database behind it.
-    let seed003 = "examples/seed003-nginx-port.json";
+    let nginx = "examples/public-nginx-port.json";
     cmd()
-        .args(["--facts", seed003, "--mode", "port", "--port", "80"])
+        .args(["--facts", nginx, "--mode", "port", "--port", "80"])
         .assert()
         .code(0);
     cmd()
         .args([
             "--facts",
-            seed003,
+            nginx,
             "--mode",
             "port",
             "--port",
@@ -144,12 +144,12 @@ fn modes_and_ports_change_the_verdict() {
         "127.0.0.1",
     ];
     cmd()
-        .args(["--facts", "examples/seed003-broken-remote-loopback.json"])
+        .args(["--facts", "examples/public-remote-broken-loopback.json"])
         .args(loopback)
         .assert()
         .code(1);
     cmd()
-        .args(["--facts", seed003, "--verbose"])
+        .args(["--facts", nginx, "--verbose"])
         .args(loopback)
         .assert()
         .code(0)
@@ -205,6 +205,7 @@ fn one_line_error(args: &[&str], contains: &str) {
 }
 
 #[test]
+#[cfg(feature = "live")]
 fn environment_errors_are_one_line_and_exit_3() {
     // No region anywhere: the run stops before any call.
     let home = tempfile::tempdir().unwrap();
@@ -223,6 +224,12 @@ fn environment_errors_are_one_line_and_exit_3() {
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.starts_with("ssm-check: no region"), "{text}");
+}
+
+#[test]
+#[cfg(not(feature = "live"))]
+fn without_live_gathering_a_target_asks_for_saved_facts() {
+    one_line_error(&["i-0123456789abcdef0"], "built without live gathering");
 }
 
 #[test]
@@ -262,7 +269,7 @@ fn bad_input_is_one_clear_line() {
     one_line_error(&[], "nothing to check");
     one_line_error(
         &["--facts", WORKING, "--remote-host", "10.0.0.5"],
-        "--remote-host needs --mode remote-port",
+        "--remote-host goes with --mode remote-port",
     );
 }
 

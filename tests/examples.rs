@@ -1,13 +1,15 @@
-//! Every bundled example gives the verdicts its manifest (`examples/index.json`) promises, and the whole report
-//! of each is pinned by a snapshot.
+//! Every bundled example gives the verdicts its manifest (`examples/index.json`) promises, and what users act on
+//! is pinned per rule by a snapshot: each rule's status, message, evidence, notes and remedy over every example.
 
 use serde::Deserialize;
 use ssm_check::facts::{self, Facts};
-use ssm_check::rules::{self, Mode, Options, Status};
+use ssm_check::options::{Mode, Options};
+use ssm_check::rules::{self, Report, Status};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Case {
     name: String,
     description: String,
@@ -15,7 +17,13 @@ struct Case {
     mode: Mode,
     port: Option<u16>,
     remote_host: Option<String>,
-    expect: BTreeMap<String, Status>,
+    /// The verdict the case must give.
+    ready: bool,
+    /// Rule id → the status it must have.
+    expect: BTreeMap<String, String>,
+    /// Rule id → the permissions its Unknown finding must name.
+    #[serde(default)]
+    needs: BTreeMap<String, Vec<String>>,
 }
 
 fn examples() -> PathBuf {
@@ -27,7 +35,7 @@ fn cases() -> Vec<Case> {
     serde_json::from_str(&text).unwrap()
 }
 
-fn run(case: &Case) -> (Facts, ssm_check::report::Report) {
+fn run(case: &Case) -> (Facts, Report) {
     let f = facts::load_file(&examples().join(&case.file))
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let options = Options {
@@ -46,13 +54,34 @@ fn every_expectation_in_the_manifest_holds() {
         assert!(!case.expect.is_empty(), "{} expects nothing", case.name);
         let (_, report) = run(&case);
         for (rule, want) in &case.expect {
+            let want: Status = want
+                .parse()
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
             let got = report
                 .finding(rule)
                 .unwrap_or_else(|| panic!("{}: no rule {rule}", case.name));
-            if got.status != *want {
+            if got.status != want {
                 failures.push(format!(
-                    "{}: {rule} is {:?}, expected {want:?}: {}",
-                    case.name, got.status, got.message
+                    "{}: {rule} is {}, expected {}: {}",
+                    case.name,
+                    got.status.as_str(),
+                    want.as_str(),
+                    got.message
+                ));
+            }
+        }
+        if report.verdict.ready != case.ready {
+            failures.push(format!(
+                "{}: expected ready = {}: {}",
+                case.name, case.ready, report.verdict.summary
+            ));
+        }
+        for (rule, actions) in &case.needs {
+            let got = &report.finding(rule).unwrap().needs;
+            if got != actions {
+                failures.push(format!(
+                    "{}: {rule} names {got:?}, expected {actions:?}",
+                    case.name
                 ));
             }
         }
@@ -61,23 +90,10 @@ fn every_expectation_in_the_manifest_holds() {
 }
 
 #[test]
-fn working_layouts_are_ready_and_broken_ones_are_not() {
+fn a_case_that_expects_a_failure_is_not_ready() {
     for case in cases() {
-        let (_, report) = run(&case);
-        let broken = case.name.contains("-broken-") || case.name == "seed003-rds-through-port-mode";
-        let fails = case.expect.values().any(|s| *s == Status::Fail);
-        assert_eq!(
-            report.verdict.ready, !fails,
-            "{}: {}",
-            case.name, report.verdict.summary
-        );
-        if !broken {
-            assert!(
-                report.verdict.ready || case.name == "partial-permissions",
-                "{} should be ready: {}",
-                case.name,
-                report.verdict.summary
-            );
+        if case.expect.values().any(|s| s == "fail") {
+            assert!(!case.ready, "{} expects a failure but is ready", case.name);
         }
     }
 }
@@ -100,48 +116,66 @@ fn every_example_file_is_in_the_manifest_and_round_trips() {
 }
 
 #[test]
-fn unknown_findings_name_what_would_reveal_them() {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "partial-permissions")
-        .unwrap();
-    let (_, report) = run(&case);
-    let needs = |rule: &str| report.finding(rule).unwrap().needs.clone();
-    assert_eq!(needs("network-path"), vec!["ec2:DescribeVpcEndpoints"]);
-    assert_eq!(
-        needs("nacl-instance-subnet"),
-        vec!["ec2:DescribeVpcEndpoints"]
-    );
-    assert_eq!(
-        needs("caller-start-session"),
-        vec!["iam:SimulatePrincipalPolicy"]
-    );
-    assert_eq!(needs("audit-trail"), vec!["cloudtrail:DescribeTrails"]);
-    // Nothing that could not see its facts passed.
-    for f in &report.findings {
-        if !f.needs.is_empty() {
-            assert_eq!(
-                f.status,
-                Status::Unknown,
-                "{} names a missing permission but is {:?}",
-                f.rule,
-                f.status
-            );
+fn a_finding_that_names_a_missing_permission_is_unknown() {
+    for case in cases() {
+        let (_, report) = run(&case);
+        for f in &report.findings {
+            if !f.needs.is_empty() {
+                assert_eq!(
+                    f.status,
+                    Status::Unknown,
+                    "{}: {} names a missing permission but is {}",
+                    case.name,
+                    f.rule(),
+                    f.status.as_str()
+                );
+            }
         }
     }
 }
 
+/// One snapshot per rule: what a user reads of that rule in every example. Adding a rule adds a file; changing a
+/// remedy changes only that rule's file, in review.
 #[test]
-fn reports_snapshot() {
-    for case in cases() {
-        let (_, report) = run(&case);
-        let lines: Vec<String> = report
-            .findings
-            .iter()
-            .map(|f| format!("{:<24} {:<7} {}", f.rule, f.status.as_str(), f.message))
-            .collect();
-        insta::with_settings!({ description => case.description.clone(), omit_expression => true }, {
-            insta::assert_snapshot!(case.name.clone(), format!("{}\n\n{}", report.verdict.summary, lines.join("\n")));
+fn each_rules_findings_snapshot() {
+    let cases = cases();
+    let reports: Vec<(Case, Report)> = cases
+        .into_iter()
+        .map(|c| {
+            let (_, r) = run(&c);
+            (c, r)
+        })
+        .collect();
+    for rule in rules::all() {
+        let mut out = String::new();
+        for (case, report) in &reports {
+            let f = report.finding(rule.id()).unwrap();
+            out.push_str(&format!(
+                "{} ({}): {}: {}\n",
+                case.name,
+                case.mode.id(),
+                f.status.as_str(),
+                f.message
+            ));
+            for e in &f.evidence {
+                out.push_str(&format!("  · {e}\n"));
+            }
+            for n in &f.notes {
+                out.push_str(&format!("  note: {n}\n"));
+            }
+            if !f.needs.is_empty() {
+                out.push_str(&format!("  needs: {}\n", f.needs.join(", ")));
+            }
+            if let Some(r) = &f.remedy {
+                for (i, line) in r.lines().enumerate() {
+                    out.push_str(if i == 0 { "  fix: " } else { "       " });
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        insta::with_settings!({ description => rule.meta.title, omit_expression => true }, {
+            insta::assert_snapshot!(format!("rule-{}", rule.id()), out);
         });
     }
 }

@@ -8,8 +8,8 @@ use super::principal::{Principal, PrincipalKind};
 use crate::facts::{
     CallerPermissions, Decision, Facts, Missing, PermissionCheck, Scenario, Unavailable,
 };
+use crate::options::Mode;
 use crate::policy::{evaluate_identity, Context, Outcome, Policy, Request};
-use crate::rules::Mode;
 
 pub const LOCAL_LIMITATIONS: &[&str] = &[
     "Evaluated locally from your identity policies and permissions boundary: service control policies, resource control policies, session policies and resource-based policies are not seen.",

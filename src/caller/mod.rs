@@ -8,7 +8,7 @@ pub use local::{document_arn, evaluate_locally, LOCAL_LIMITATIONS};
 pub use principal::{Principal, PrincipalKind};
 
 use crate::facts::Facts;
-use crate::rules::Mode;
+use crate::options::Mode;
 
 /// One permission question about the caller; simulation and local evaluation ask the same ones.
 pub struct Question {

@@ -135,14 +135,18 @@ impl Facts {
         }
     }
 
-    /// The ARN of the target, as `ssm:StartSession` sees it.
-    pub fn target_arn(&self) -> String {
-        let account = self
-            .target
+    /// The account that owns the target: as gathered, else the caller's, else `*`.
+    pub fn account(&self) -> String {
+        self.target
             .account
             .clone()
             .or_else(|| self.caller.value().map(|c| c.account.clone()))
-            .unwrap_or_else(|| "*".into());
+            .unwrap_or_else(|| "*".into())
+    }
+
+    /// The ARN of the target, as `ssm:StartSession` sees it.
+    pub fn target_arn(&self) -> String {
+        let account = self.account();
         let kind = if self.target.id.starts_with("mi-") {
             "managed-instance"
         } else {

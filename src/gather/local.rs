@@ -144,16 +144,8 @@ pub async fn credentials(
         .map(str::to_string)
         .or_else(|| std::env::var("AWS_PROFILE").ok())
         .unwrap_or_else(|| "default".into());
-    let profiles = aws_config::profile::load(
-        &aws_types::os_shim_internal::Fs::real(),
-        &aws_types::os_shim_internal::Env::real(),
-        &aws_runtime::env_config::file::EnvConfigFiles::default(),
-        Some(selected.clone().into()),
-    )
-    .await
-    .ok();
-    let section = profiles.as_ref().and_then(|p| p.get_profile(&selected));
-    let get = |k: &str| section.and_then(|s| s.get(k)).map(str::to_string);
+    let section = profile_settings(&selected);
+    let get = |k: &str| section.as_ref().and_then(|s| s.get(k)).map(str::to_string);
     let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some() && profile.is_none();
     let role_arn = if from_env { None } else { get("role_arn") };
     let source = if from_env {
@@ -194,6 +186,21 @@ pub async fn credentials(
         mfa_serial,
         source_identity_arn: None,
     })
+}
+
+/// The settings of `profile` in the shared config file (`AWS_CONFIG_FILE`, else `~/.aws/config`): `[default]` or
+/// `[profile NAME]`. Only names of sources are read from it (role_arn, source_profile, mfa_serial, sso_*,
+/// credential_process), never a secret.
+fn profile_settings(profile: &str) -> Option<ini::Properties> {
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(".aws").join("config")))?;
+    let file = ini::Ini::load_from_file_noescape(path).ok()?;
+    let names = [format!("profile {profile}"), profile.to_string()];
+    names
+        .iter()
+        .find_map(|n| file.section(Some(n.as_str())))
+        .cloned()
 }
 
 fn describe(err: &dyn std::error::Error) -> String {

@@ -202,6 +202,17 @@ impl<'a> Analysis<'a> {
         CORE_SERVICES.iter().map(|s| self.service_path(s)).collect()
     }
 
+    /// The interface endpoints the agent's traffic actually goes to, by service.
+    pub fn endpoints_in_use(&self) -> Vec<(&'static str, &'a VpcEndpoint)> {
+        self.core_paths()
+            .into_iter()
+            .filter_map(|p| match p.via {
+                Via::Endpoint(e) => Some((p.service, e)),
+                Via::Internet => None,
+            })
+            .collect()
+    }
+
     /// True when at least one core service goes out over the default route.
     pub fn uses_internet(&self) -> bool {
         self.core_paths()

@@ -1,7 +1,7 @@
 //! The `Condition` element: operators, `…IfExists`, `ForAnyValue:`/`ForAllValues:` and missing keys,
 //! as AWS documents them. Anything it does not know is `Tri::Unknown`.
 
-use super::evaluate::{substitute, Context, Lookup, Unresolved};
+use super::context::{substitute, Context, Lookup, Unresolved};
 use super::pattern::wildcard_match;
 use ipnet::IpNet;
 use serde_json::{Map, Value};

@@ -6,10 +6,12 @@
 //! answer `Unknown`, never `Allow`.
 
 mod condition;
+mod context;
 mod document;
 mod evaluate;
 mod pattern;
 
+pub use context::Context;
 pub use document::{Policy, PolicyError, Principal, Statement};
-pub use evaluate::{evaluate_identity, evaluate_trust, Context, Outcome, Request, Source};
+pub use evaluate::{evaluate_identity, evaluate_trust, Outcome, Request, Source};
 pub use pattern::wildcard_match;

@@ -4,7 +4,7 @@ use crate::rules::{all, Rule, RuleMeta};
 use comfy_table::{presets, Table};
 
 fn modes(meta: &RuleMeta) -> String {
-    if meta.modes.len() == crate::rules::Mode::ALL.len() {
+    if meta.modes.len() == crate::options::Mode::ALL.len() {
         "all".to_string()
     } else {
         meta.modes
@@ -15,26 +15,18 @@ fn modes(meta: &RuleMeta) -> String {
     }
 }
 
-fn severity(meta: &RuleMeta) -> &'static str {
-    match meta.severity {
-        crate::rules::Severity::Error => "error",
-        crate::rules::Severity::Warning => "warning",
-        crate::rules::Severity::Info => "info",
-    }
-}
-
 pub fn table() -> String {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING);
     t.force_no_tty();
     t.set_header(vec!["id", "title", "area", "severity", "modes"]);
     for r in all() {
-        let m = r.meta();
+        let m = r.meta;
         t.add_row(vec![
-            m.id.clone(),
-            m.title.clone(),
-            format!("{:?}", m.area).to_lowercase(),
-            severity(m).into(),
+            m.id.to_string(),
+            m.title.to_string(),
+            m.area.as_str().to_string(),
+            m.severity.as_str().to_string(),
             modes(m),
         ]);
     }
@@ -45,10 +37,10 @@ pub fn json() -> String {
     let list: Vec<serde_json::Value> = all()
         .iter()
         .map(|r| {
-            let m = r.meta();
+            let m = r.meta;
             serde_json::json!({
-                "id": m.id, "title": m.title, "area": m.area, "severity": m.severity,
-                "modes": m.modes, "docs": m.docs_url(),
+                "id": m.id, "title": m.title, "area": m.area.as_str(), "severity": m.severity.as_str(),
+                "modes": m.modes.iter().map(|m| m.id()).collect::<Vec<_>>(), "docs": m.docs_url(),
             })
         })
         .collect();
@@ -56,23 +48,23 @@ pub fn json() -> String {
 }
 
 pub fn explain(rule: &Rule) -> String {
-    let m = rule.meta();
+    let m = rule.meta;
     let mut out = format!(
-        "{} — {}\narea: {:?}, severity: {}, modes: {}\n",
+        "{} — {}\narea: {}, severity: {}, modes: {}\n",
         m.id,
         m.title,
-        m.area,
-        severity(m),
+        m.area.as_str(),
+        m.severity.as_str(),
         modes(m)
     );
-    out.push_str(&format!("\nWhat it checks\n{}\n", indent(&m.checks)));
-    out.push_str(&format!("\nWhy it matters\n{}\n", indent(&m.rationale)));
-    out.push_str(&format!("\nHow to fix\n{}\n", indent(&m.remediation)));
-    if let Some(tf) = &m.terraform {
+    out.push_str(&format!("\nWhat it checks\n{}\n", indent(m.checks)));
+    out.push_str(&format!("\nWhy it matters\n{}\n", indent(m.rationale)));
+    out.push_str(&format!("\nHow to fix\n{}\n", indent(m.remediation)));
+    if let Some(tf) = m.terraform {
         out.push_str(&format!("\nTerraform\n{}\n", indent(tf)));
     }
     out.push_str("\nReferences\n");
-    for r in &m.references {
+    for r in m.references {
         out.push_str(&format!("  - {r}\n"));
     }
     out
@@ -101,34 +93,34 @@ pub fn markdown() -> String {
          `skip` (not needed for this mode or layout).\n\n| id | title | severity | modes |\n| --- | --- | --- | --- |\n",
     );
     for r in all() {
-        let m = r.meta();
+        let m = r.meta;
         out.push_str(&format!(
             "| [`{}`](#{}) | {} | {} | {} |\n",
             m.id,
             m.id,
             m.title,
-            severity(m),
+            m.severity.as_str(),
             modes(m)
         ));
     }
     for r in all() {
-        let m = r.meta();
+        let m = r.meta;
         out.push_str(&format!(
-            "\n## {}\n\n**{}** — area: {:?}; severity: {}; modes: {}\n\n",
+            "\n## {}\n\n**{}** — area: {}; severity: {}; modes: {}\n\n",
             m.id,
             m.title,
-            m.area,
-            severity(m),
+            m.area.as_str(),
+            m.severity.as_str(),
             modes(m)
         ));
         out.push_str(&format!("### What it checks\n\n{}\n\n", m.checks.trim()));
         out.push_str(&format!("### Why it matters\n\n{}\n\n", m.rationale.trim()));
         out.push_str(&format!("### How to fix\n\n{}\n\n", m.remediation.trim()));
-        if let Some(tf) = &m.terraform {
+        if let Some(tf) = m.terraform {
             out.push_str(&format!("```hcl\n{}\n```\n\n", tf.trim()));
         }
         out.push_str("### References\n\n");
-        for reference in &m.references {
+        for reference in m.references {
             out.push_str(&format!("- {reference}\n"));
         }
     }

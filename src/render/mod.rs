@@ -3,9 +3,10 @@
 pub mod catalog;
 pub mod table;
 
-use crate::report::Report;
+use crate::report::v1;
+use crate::rules::Report;
 
-/// The report as pretty JSON (the versioned contract).
+/// The report as pretty JSON: version 1 of the contract.
 pub fn json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).expect("a report always serialises")
+    serde_json::to_string_pretty(&v1::Report::from(report)).expect("a report always serialises")
 }

@@ -1,7 +1,6 @@
 //! The human report: a verdict line, then one table per area.
 
-use crate::report::{Finding, Report};
-use crate::rules::{Area, Status};
+use crate::rules::{Area, Finding, Report, Status};
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 pub struct Style {
@@ -30,15 +29,15 @@ pub fn render(report: &Report, style: &Style) -> String {
     // Areas in order of first appearance; each area's findings together, in registry order.
     let mut areas: Vec<Area> = Vec::new();
     for f in &report.findings {
-        if !areas.contains(&f.area) {
-            areas.push(f.area);
+        if !areas.contains(&f.meta.area) {
+            areas.push(f.meta.area);
         }
     }
     for area in areas {
         let rows: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| f.area == area && (style.verbose || f.status != Status::Skip))
+            .filter(|f| f.meta.area == area && (style.verbose || f.status != Status::Skip))
             .collect();
         if rows.is_empty() {
             continue;
@@ -61,7 +60,7 @@ pub fn render(report: &Report, style: &Style) -> String {
         for f in rows {
             table.add_row(vec![
                 status_cell(f.status, style.color),
-                Cell::new(&f.rule),
+                Cell::new(f.rule()),
                 Cell::new(details(f, style.verbose)),
             ]);
         }

@@ -1,8 +1,8 @@
 //! The SSM Agent: registered, online, and new enough for the mode.
 
 use super::minimums::{judge, Minimum};
-use super::role::agent_version;
-use super::{Check, Mode, Outcome, Verdict};
+use super::{Check, Outcome, Verdict};
+use crate::options::Mode;
 use crate::version::Version4;
 
 pub fn online(c: &Check) -> Verdict {
@@ -59,7 +59,7 @@ pub fn version(c: &Check) -> Verdict {
             "Systems Manager reports no agent version (the node is not registered)",
         ));
     };
-    let Some(have) = agent_version(c) else {
+    let Some(have) = c.agent_version() else {
         return Ok(Outcome::unknown(format!(
             "the agent version `{text}` is not a dotted version"
         )));

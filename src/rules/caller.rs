@@ -3,7 +3,6 @@
 //! Permissions come from `caller_permissions` (IAM's simulator) when the facts have them, else from a local
 //! evaluation of `caller_policies`; every finding says which, and what that method cannot see.
 
-use super::role::account;
 use super::{Check, Outcome, Verdict};
 use crate::caller::{document_arn, evaluate_locally};
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario, Unavailable};
@@ -136,7 +135,7 @@ pub fn start_session(c: &Check) -> Verdict {
     let perms = permissions(c)?;
     let targets = [
         c.facts.target_arn(),
-        document_arn(c.facts, &account(c.facts), c.options.mode),
+        document_arn(c.facts, &c.account(), c.options.mode),
     ];
     let mut evidence = Vec::new();
     let mut denied = Vec::new();
@@ -315,7 +314,7 @@ pub fn mfa(c: &Check) -> Verdict {
                 .credentials
                 .value()
                 .and_then(|cr| cr.mfa_serial.clone())
-                .unwrap_or_else(|| format!("arn:aws:iam::{}:mfa/<user>", account(c.facts)));
+                .unwrap_or_else(|| format!("arn:aws:iam::{}:mfa/<user>", c.account()));
             Outcome::fail("a policy denies ssm:StartSession unless you signed in with MFA, and these credentials carry none")
                 .evidence(format!("as now: {}", line(now)))
                 .evidence(format!("with aws:MultiFactorAuthPresent=true: {}", line(with.expect("matched"))))

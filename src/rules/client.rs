@@ -1,7 +1,8 @@
 //! The machine the session starts from: AWS CLI, Session Manager plugin, SSH configuration, proxies.
 
 use super::minimums::{judge, Minimum};
-use super::{Check, Mode, Outcome, Verdict};
+use super::{Check, Outcome, Verdict};
+use crate::options::Mode;
 use crate::policy::wildcard_match;
 use crate::version::{parse_aws_cli, parse_plugin, Version4};
 

@@ -1,29 +1,13 @@
 //! Security groups and network ACLs on the path to the endpoints or the internet.
 
-use super::network::{analysis, endpoints_in_use};
 use super::{Check, Outcome, Verdict};
-use crate::facts::{Facts, SecurityGroup, Subnet};
+use crate::facts::Subnet;
 use crate::network::nacl::{self, AclResult};
 use crate::network::path::{Analysis, Via};
 use crate::network::ports::PortSet;
 use crate::network::sg::{self, SgVerdict};
 use crate::network::Peer;
 use std::net::IpAddr;
-
-/// The groups with these ids, from the facts; a group that is missing makes the caller Unknown.
-pub(super) fn groups<'a>(
-    facts: &'a Facts,
-    ids: &[String],
-) -> Result<Vec<&'a SecurityGroup>, Outcome> {
-    let all = facts.security_groups.need("the security groups")?;
-    ids.iter()
-        .map(|id| {
-            all.iter()
-                .find(|g| &g.group_id == id)
-                .ok_or_else(|| Outcome::unknown(format!("security group {id} is not in the facts")))
-        })
-        .collect()
-}
 
 fn subnet_of(subnets: &[Subnet], ip: IpAddr) -> Option<&Subnet> {
     subnets.iter().find(|s| {
@@ -96,10 +80,6 @@ fn source(a: &Analysis) -> String {
     }
 }
 
-fn prefix_lists(facts: &Facts) -> Option<&[crate::facts::PrefixList]> {
-    facts.prefix_lists.value().map(Vec::as_slice)
-}
-
 type EndpointSide<'a> = (
     Analysis<'a>,
     Vec<(&'static str, &'a crate::facts::VpcEndpoint)>,
@@ -108,8 +88,8 @@ type EndpointSide<'a> = (
 
 /// The path analysis, the endpoints in use and the instance's address — or why there is nothing to check.
 fn endpoint_side<'a>(c: &Check<'a>) -> Result<EndpointSide<'a>, Outcome> {
-    let a = analysis(c)?;
-    let in_use = endpoints_in_use(&a);
+    let a = c.analysis()?;
+    let in_use = a.endpoints_in_use();
     if in_use.is_empty() {
         return Err(Outcome::skip("no interface endpoint in use"));
     }
@@ -133,8 +113,8 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
     let mut blocked = Vec::new();
     let mut self_only = Vec::new();
     for (service, e) in &in_use {
-        let eg = groups(c.facts, &e.security_group_ids)?;
-        match sg::permits(&eg, false, 443, &peer, prefix_lists(c.facts)) {
+        let eg = c.groups(&e.security_group_ids)?;
+        match sg::permits(&eg, false, 443, &peer, c.prefix_lists()) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
                 "{source} → {} ({service}): {} ✓",
                 e.vpc_endpoint_id,
@@ -196,17 +176,17 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
 }
 
 pub fn instance_sg_egress(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
     }
-    let ig = groups(c.facts, &a.instance.security_group_ids)?;
+    let ig = c.groups(&a.instance.security_group_ids)?;
     let source = source(&a);
     let mut evidence = Vec::new();
     let mut blocked = Vec::new();
     for d in &dests {
-        match sg::permits(&ig, true, 443, &d.peer, prefix_lists(c.facts)) {
+        match sg::permits(&ig, true, 443, &d.peer, c.prefix_lists()) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
                 "{source} → {} → {} ✓",
                 sg::describe(group, rule, true),
@@ -286,7 +266,7 @@ fn cidr_of(peer: &Peer) -> String {
 }
 
 pub fn nacl_instance_subnet(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
@@ -446,7 +426,7 @@ pub fn instance_sg_inbound(c: &Check) -> Verdict {
         ));
     }
     let instance = c.facts.instance.need("the instance")?;
-    let ig = groups(c.facts, &instance.security_group_ids)?;
+    let ig = c.groups(&instance.security_group_ids)?;
     let mut open_world = Vec::new();
     let mut open_some = Vec::new();
     for g in &ig {

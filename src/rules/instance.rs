@@ -1,6 +1,6 @@
 //! The instance exists, runs, and has a role the agent can use.
 
-use super::{role, Check, Outcome, Verdict};
+use super::{Check, Outcome, Verdict};
 use crate::facts::Unavailable;
 use crate::version::Version4;
 
@@ -109,7 +109,7 @@ pub fn dhmc_prerequisites(c: &Check) -> Verdict {
         Some(m) => out = out.evidence(format!("IMDS endpoint {}, tokens {}", m.http_endpoint, m.http_tokens)),
         None => out = out.note("the instance's metadata options are not in the facts"),
     }
-    match role::agent_version(c) {
+    match c.agent_version() {
         Some(v) if v < MIN => problems.push(format!(
             "agent {v} predates DHMC (needs {MIN}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={}`",
             instance.instance_id

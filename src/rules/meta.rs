@@ -1,13 +1,9 @@
-//! Rule metadata, one TOML file per rule in `rules/`, embedded at build time.
+//! Rule metadata: one TOML file per rule in `rules/`, turned into statics by `build.rs` (a malformed file fails
+//! the build, naming it). The area a rule belongs to is declared there and nowhere else.
 
-use super::Mode;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use crate::options::Mode;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Severity {
     /// A requirement: failing it stops the session.
     Error,
@@ -17,10 +13,18 @@ pub enum Severity {
     Info,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Where a requirement lives; the report groups findings by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Area {
     Instance,
     /// What the chosen mode itself needs (where port forwarding can reach).
@@ -33,6 +37,18 @@ pub enum Area {
 }
 
 impl Area {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Instance => "instance",
+            Area::Session => "session",
+            Area::Agent => "agent",
+            Area::Network => "network",
+            Area::Caller => "caller",
+            Area::Client => "client",
+            Area::Audit => "audit",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Area::Instance => "Instance and role",
@@ -44,27 +60,39 @@ impl Area {
             Area::Audit => "Audit",
         }
     }
+
+    /// Which failures to fix first: an instance that is not running or has no role before its network, the
+    /// network before the agent that cannot register without it, the caller and this machine after.
+    pub fn fix_order(self) -> u8 {
+        match self {
+            Area::Instance => 0,
+            Area::Network => 1,
+            Area::Agent => 2,
+            Area::Session => 3,
+            Area::Caller => 4,
+            Area::Client => 5,
+            Area::Audit => 6,
+        }
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleMeta {
-    pub id: String,
-    pub title: String,
+    pub id: &'static str,
+    pub title: &'static str,
     pub area: Area,
     pub severity: Severity,
     /// The modes the rule applies to.
-    pub modes: Vec<Mode>,
+    pub modes: &'static [Mode],
     /// What it checks, in one paragraph.
-    pub checks: String,
+    pub checks: &'static str,
     /// Why it matters.
-    pub rationale: String,
+    pub rationale: &'static str,
     /// How to fix it: steps and CLI commands.
-    pub remediation: String,
-    #[serde(default)]
-    pub terraform: Option<String>,
+    pub remediation: &'static str,
+    pub terraform: Option<&'static str>,
     /// Where the requirement comes from.
-    pub references: Vec<String>,
+    pub references: &'static [&'static str],
 }
 
 impl RuleMeta {
@@ -76,4 +104,12 @@ impl RuleMeta {
     pub fn docs_url(&self) -> String {
         format!("docs/rules.md#{}", self.id)
     }
+}
+
+/// The statics generated from `rules/*.toml`: one per file, named after its id (`INSTANCE_RUNNING`), and `ALL`.
+pub mod generated {
+    use super::{Area, RuleMeta, Severity};
+    use crate::options::Mode;
+
+    include!(concat!(env!("OUT_DIR"), "/rule_meta.rs"));
 }

@@ -1,14 +1,12 @@
 //! What the chosen mode itself requires: where port forwarding can reach.
 
-use super::firewall::groups;
-use super::network::analysis;
-use super::role::agent_version;
-use super::{Check, Mode, Outcome, Verdict};
+use super::{Check, Outcome, Verdict};
 use crate::network::nacl;
 use crate::network::ports::PortSet;
 use crate::network::route::{self, TargetKind};
 use crate::network::sg::{self, SgVerdict};
 use crate::network::Peer;
+use crate::options::Mode;
 use crate::version::Version4;
 use std::net::IpAddr;
 
@@ -103,7 +101,7 @@ pub fn remote_host_allowed(c: &Check) -> Verdict {
         .value()
         .map(|v| v.cidr_blocks.clone())
         .unwrap_or_default();
-    let agent = agent_version(c);
+    let agent = c.agent_version();
     let refusals: Vec<String> = addresses
         .iter()
         .filter_map(|ip| refused(*ip, &vpc, agent))
@@ -141,9 +139,9 @@ pub fn remote_host_reachable(c: &Check) -> Verdict {
     debug_assert_eq!(c.options.mode, Mode::RemotePort);
     let host = remote_host(c)?;
     let addresses = remote_addresses(c, &host)?;
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let port = c.options.port_or_default();
-    let ig = groups(c.facts, &a.instance.security_group_ids)?;
+    let ig = c.groups(&a.instance.security_group_ids)?;
     let dest_groups: Vec<String> = c
         .facts
         .remote_destination
@@ -152,7 +150,7 @@ pub fn remote_host_reachable(c: &Check) -> Verdict {
         .unwrap_or_default();
     let acls = c.facts.network_acls.need("the network ACLs")?;
     let acl = nacl::for_subnet(acls, a.subnet_id);
-    let pls = c.facts.prefix_lists.value().map(Vec::as_slice);
+    let pls = c.prefix_lists();
     let mut evidence = Vec::new();
     let mut problems = Vec::new();
     let mut remedy = Vec::new();
@@ -233,7 +231,7 @@ pub fn remote_host_reachable(c: &Check) -> Verdict {
             }
         }
         if !dest_groups.is_empty() {
-            let dg = groups(c.facts, &dest_groups)?;
+            let dg = c.groups(&dest_groups)?;
             let from = Peer {
                 ip: a.instance.private_ip.map(IpAddr::V4),
                 groups: &a.instance.security_group_ids,

@@ -1,37 +1,9 @@
 //! The path from the instance to Systems Manager: routes and interface endpoints.
 
-use super::{Check, Outcome, Verdict};
+use super::{agent_calls, Check, Outcome, Verdict};
 use crate::facts::VpcEndpoint;
-use crate::network::path::{analyse, Analysis, Via, CORE_SERVICES};
+use crate::network::path::{Analysis, Via, CORE_SERVICES};
 use crate::policy::{evaluate_identity, Context, Outcome as Decision, Policy, Request};
-
-/// The path analysis, or why the rule cannot look (hybrid nodes have no VPC).
-pub(super) fn analysis<'a>(c: &Check<'a>) -> Result<Analysis<'a>, Outcome> {
-    if c.facts.is_hybrid() {
-        return Err(Outcome::skip(
-            "hybrid managed node: its network is not in AWS",
-        ));
-    }
-    let a = analyse(c.facts)?;
-    // Every network rule evaluates IPv4 paths; for an IPv6-only instance none of them may pass by default.
-    if a.instance.private_ip.is_none() {
-        return Err(Outcome::unknown(
-            "the instance has no private IPv4 address: IPv6-only paths are not evaluated by this version",
-        ));
-    }
-    Ok(a)
-}
-
-/// The interface endpoints the agent's traffic actually goes to, by service.
-pub(super) fn endpoints_in_use<'a>(a: &Analysis<'a>) -> Vec<(&'static str, &'a VpcEndpoint)> {
-    a.core_paths()
-        .into_iter()
-        .filter_map(|p| match p.via {
-            Via::Endpoint(e) => Some((p.service, e)),
-            Via::Internet => None,
-        })
-        .collect()
-}
 
 fn create_endpoint(a: &Analysis, service: &str) -> String {
     format!(
@@ -45,7 +17,7 @@ fn create_endpoint(a: &Analysis, service: &str) -> String {
 }
 
 pub fn path(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let mut evidence = vec![format!(
         "{} uses route table {}",
         a.subnet_id, a.table.route_table_id
@@ -140,7 +112,7 @@ fn no_endpoints(a: &Analysis) -> Outcome {
 }
 
 pub fn endpoint_available(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let eps = core_endpoints(&a);
     if eps.is_empty() {
         return Ok(no_endpoints(&a));
@@ -167,7 +139,7 @@ pub fn endpoint_available(c: &Check) -> Verdict {
 }
 
 pub fn endpoint_private_dns(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let eps = core_endpoints(&a);
     if eps.is_empty() {
         return Ok(no_endpoints(&a));
@@ -248,8 +220,8 @@ pub fn endpoint_private_dns(c: &Check) -> Verdict {
 }
 
 pub fn endpoint_subnet_az(c: &Check) -> Verdict {
-    let a = analysis(c)?;
-    let in_use = endpoints_in_use(&a);
+    let a = c.analysis()?;
+    let in_use = a.endpoints_in_use();
     if in_use.is_empty() {
         return Ok(no_endpoints(&a));
     }
@@ -312,24 +284,6 @@ pub fn endpoint_subnet_az(c: &Check) -> Verdict {
     Ok(Outcome::pass(format!("every endpoint in use has a subnet in {az}")).evidence_all(evidence))
 }
 
-/// The actions the agent sends through each service's endpoint.
-fn service_actions(service: &str) -> &'static [&'static str] {
-    match service {
-        "ssm" => &["ssm:UpdateInstanceInformation"],
-        "ssmmessages" => &[
-            "ssmmessages:CreateControlChannel",
-            "ssmmessages:CreateDataChannel",
-            "ssmmessages:OpenControlChannel",
-            "ssmmessages:OpenDataChannel",
-        ],
-        _ => &[
-            "ec2messages:GetMessages",
-            "ec2messages:SendReply",
-            "ec2messages:AcknowledgeMessage",
-        ],
-    }
-}
-
 fn is_default_policy(p: &Policy) -> bool {
     p.statements.len() == 1 && {
         let s = &p.statements[0];
@@ -343,8 +297,8 @@ fn is_default_policy(p: &Policy) -> bool {
 }
 
 pub fn endpoint_policy(c: &Check) -> Verdict {
-    let a = analysis(c)?;
-    let in_use = endpoints_in_use(&a);
+    let a = c.analysis()?;
+    let in_use = a.endpoints_in_use();
     if in_use.is_empty() {
         return Ok(no_endpoints(&a));
     }
@@ -364,7 +318,7 @@ pub fn endpoint_policy(c: &Check) -> Verdict {
             }
         };
         custom.push(format!("{} ({service}): {doc}", e.vpc_endpoint_id));
-        for action in service_actions(service) {
+        for action in agent_calls::actions(service) {
             let resource = if action.starts_with("ssm:") {
                 instance_arn.as_str()
             } else {
@@ -418,7 +372,7 @@ pub fn endpoint_policy(c: &Check) -> Verdict {
 }
 
 pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     if a.internet.works() {
         return Ok(Outcome::pass(format!(
             "S3 is reached over {}",
@@ -469,7 +423,7 @@ pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
             gw.vpc_endpoint_id
         )));
     };
-    let groups = super::firewall::groups(c.facts, &a.instance.security_group_ids)?;
+    let groups = c.groups(&a.instance.security_group_ids)?;
     let peer = crate::network::Peer {
         prefix_list: Some(&pl),
         ..Default::default()
@@ -478,7 +432,7 @@ pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
         "{} → {table} route {pl} → {}",
         gw.vpc_endpoint_id, gw.vpc_endpoint_id
     );
-    Ok(match crate::network::sg::permits(&groups, true, 443, &peer, c.facts.prefix_lists.value().map(Vec::as_slice)) {
+    Ok(match crate::network::sg::permits(&groups, true, 443, &peer, c.prefix_lists()) {
         crate::network::sg::SgVerdict::Allowed { group, rule } => Outcome::pass(format!("S3 gateway endpoint {} serves the subnet", gw.vpc_endpoint_id))
             .evidence(evidence)
             .evidence(crate::network::sg::describe(group, rule, true)),
@@ -509,7 +463,7 @@ pub fn logging_kms_endpoints(c: &Check) -> Verdict {
             "no KMS encryption or CloudWatch logging in the session preferences",
         ));
     }
-    let a = analysis(c)?;
+    let a = c.analysis()?;
     let mut evidence = Vec::new();
     let mut missing = Vec::new();
     let mut remedy = Vec::new();
@@ -541,8 +495,8 @@ pub fn logging_kms_endpoints(c: &Check) -> Verdict {
 }
 
 pub fn endpoint_cost(c: &Check) -> Verdict {
-    let a = analysis(c)?;
-    let in_use = endpoints_in_use(&a);
+    let a = c.analysis()?;
+    let in_use = a.endpoints_in_use();
     if in_use.is_empty() {
         return Ok(no_endpoints(&a));
     }

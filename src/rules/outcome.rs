@@ -1,13 +1,8 @@
 //! What a rule returns: a status, a message in the user's terms, the evidence, and the remedy.
 
 use crate::facts::{Missing, Unavailable};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
     /// A requirement is not met: the session will not work until it is.
     Fail,
@@ -21,6 +16,14 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Fail,
+        Status::Unknown,
+        Status::Warn,
+        Status::Pass,
+        Status::Skip,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Fail => "fail",
@@ -29,6 +32,17 @@ impl Status {
             Status::Pass => "pass",
             Status::Skip => "skip",
         }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("`{s}` is not a status: fail, unknown, warn, pass or skip"))
     }
 }
 

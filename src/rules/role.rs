@@ -1,78 +1,11 @@
 //! The role the agent runs with: who may assume it, and what its documents allow.
 
 use super::outcome::by_reason;
-use super::{Check, Outcome, Verdict};
+use super::{agent_calls, Check, Outcome, Verdict};
 use crate::facts::{Facts, Role};
 use crate::policy::{
     evaluate_identity, evaluate_trust, Context, Outcome as Decision, Policy, Request,
 };
-use crate::version::Version4;
-
-/// Where the agent's role comes from.
-pub(super) enum RoleInUse<'a> {
-    Profile(&'a Role),
-    Dhmc(&'a Role),
-}
-
-impl<'a> RoleInUse<'a> {
-    pub fn role(&self) -> &'a Role {
-        match self {
-            RoleInUse::Profile(r) | RoleInUse::Dhmc(r) => r,
-        }
-    }
-
-    /// The service principal that must be trusted: EC2 for instance profiles, SSM for DHMC.
-    pub fn trusted_service(&self) -> &'static str {
-        match self {
-            RoleInUse::Profile(_) => "ec2.amazonaws.com",
-            RoleInUse::Dhmc(_) => "ssm.amazonaws.com",
-        }
-    }
-
-    pub fn via(&self) -> &'static str {
-        match self {
-            RoleInUse::Profile(_) => "instance profile",
-            RoleInUse::Dhmc(_) => "DHMC",
-        }
-    }
-}
-
-/// The role in use, or the outcome to report when there is none to look at.
-pub(super) fn role_in_use(facts: &Facts) -> Result<RoleInUse<'_>, Outcome> {
-    let instance = facts.instance.need("the instance")?;
-    if instance.instance_profile_arn.is_some() {
-        return Ok(RoleInUse::Profile(
-            facts.role.need("the instance profile's role")?,
-        ));
-    }
-    let dhmc = facts.dhmc.need("the DHMC setting")?;
-    if dhmc.role_name.is_none() {
-        return Err(Outcome::skip(
-            "the instance has no role to check (see instance-role)",
-        ));
-    }
-    Ok(RoleInUse::Dhmc(facts.dhmc_role.need("the DHMC role")?))
-}
-
-/// The registered agent's version, when Systems Manager reports one.
-pub(super) fn agent_version(c: &Check) -> Option<Version4> {
-    c.facts
-        .registration
-        .value()?
-        .agent_version
-        .as_deref()?
-        .parse()
-        .ok()
-}
-
-pub(super) fn account(facts: &Facts) -> String {
-    facts
-        .target
-        .account
-        .clone()
-        .or_else(|| facts.caller.value().map(|c| c.account.clone()))
-        .unwrap_or_else(|| "*".into())
-}
 
 /// The role's identity policies and boundary, parsed; a document that does not parse is reported as Unknown.
 struct Documents {
@@ -122,7 +55,7 @@ impl Documents {
 }
 
 pub fn trust(c: &Check) -> Verdict {
-    let in_use = role_in_use(c.facts)?;
+    let in_use = c.role_in_use()?;
     let role = in_use.role();
     let service = in_use.trusted_service();
     let policy = Policy::parse(&role.trust_policy).map_err(|e| {
@@ -167,25 +100,8 @@ pub fn trust(c: &Check) -> Verdict {
     )
 }
 
-/// What the agent calls for Session Manager (the minimum), and the message actions older agents still use.
-const SESSION_ACTIONS: [&str; 5] = [
-    "ssm:UpdateInstanceInformation",
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
-];
-const EC2MESSAGES_ACTIONS: [&str; 6] = [
-    "ec2messages:AcknowledgeMessage",
-    "ec2messages:DeleteMessage",
-    "ec2messages:FailMessage",
-    "ec2messages:GetEndpoint",
-    "ec2messages:GetMessages",
-    "ec2messages:SendReply",
-];
-
 pub fn agent_permissions(c: &Check) -> Verdict {
-    let in_use = role_in_use(c.facts)?;
+    let in_use = c.role_in_use()?;
     let role = in_use.role();
     let docs = Documents::of(role)?;
     let instance_arn = c.facts.target_arn();
@@ -201,7 +117,11 @@ pub fn agent_permissions(c: &Check) -> Verdict {
     let mut evidence = Vec::new();
     let mut denied = Vec::new();
     let mut unknown = Vec::new();
-    for action in SESSION_ACTIONS {
+    for action in agent_calls::actions("ssm")
+        .iter()
+        .chain(agent_calls::actions("ssmmessages"))
+        .copied()
+    {
         match docs.decide(action, &resource_for(action), &ctx) {
             Decision::Allowed { by } => evidence.push(format!("{action}: allowed by {by}")),
             Decision::ExplicitDeny { by } => {
@@ -211,7 +131,7 @@ pub fn agent_permissions(c: &Check) -> Verdict {
             Decision::Unknown { why } => unknown.push(format!("{action} ({why})")),
         }
     }
-    let missing_ec2messages: Vec<&str> = EC2MESSAGES_ACTIONS
+    let missing_ec2messages: Vec<&str> = agent_calls::actions("ec2messages")
         .iter()
         .copied()
         .filter(|a| !docs.decide(a, "*", &ctx).is_allowed())
@@ -258,7 +178,7 @@ fn undecided(role: &Role, unknown: &[String], evidence: Vec<String>) -> Outcome 
 }
 
 pub fn deprecated_policy(c: &Check) -> Verdict {
-    let role = role_in_use(c.facts)?.role();
+    let role = c.role_in_use()?.role();
     let old = role
         .attached_policies
         .iter()
@@ -292,7 +212,7 @@ pub fn logging_permissions(c: &Check) -> Verdict {
             "no session preferences saved in this region: no logging or KMS encryption"
         }));
     }
-    let in_use = role_in_use(c.facts)?;
+    let in_use = c.role_in_use()?;
     let role = in_use.role();
     let docs = Documents::of(role)?;
     let ctx = Context::open::<&str>([]);
@@ -334,7 +254,7 @@ fn logging_needs(facts: &Facts) -> Vec<(String, String, &'static str)> {
         return Vec::new();
     };
     let region = &facts.target.region;
-    let account = account(facts);
+    let account = facts.account();
     let mut needs = Vec::new();
     if let Some(bucket) = &prefs.s3_bucket {
         let prefix = prefs

@@ -3,9 +3,9 @@
 
 Usage: layouts.py MOTO_URL REGION LAYOUT [CALLER]
 CALLER is `admin` (default: may do everything) or `mfa` (may use SSM, but a ForceMFA policy denies all without MFA).
-Layouts mirror examples/: seed000 (strict security groups, three endpoints, S3 gateway, Windows), seed001 (VPC-CIDR
-security groups), nat, public, and the broken variants seed000-endpoint-sg-self, seed001-private-dns-off,
-seed001-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
+Layouts mirror examples/: rdp-private-strict-sg (strict security groups, three endpoints, S3 gateway, Windows), private-shell (VPC-CIDR
+security groups), nat, public, and the broken variants rdp-private-strict-sg-endpoint-sg-self, private-shell-private-dns-off,
+private-shell-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
 """
 import json, sys, uuid
 import boto3
@@ -46,7 +46,7 @@ def caller():
         iam.attach_group_policy(GroupName=group, PolicyArn=arn)
         iam.add_user_to_group(GroupName=group, UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]
-    # A role the user may switch into, as seed 002's system-account role: trusts the account, may start sessions.
+    # A role the user may switch into, as the system-account role of the article ssh-assume-role: trusts the account, may start sessions.
     role = f"SSMSSHRole-{TAG}"
     arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
@@ -101,7 +101,7 @@ def run(subnet, groups, profile, ami=LINUX_AMI, ip=None, public=False):
     return ec2.run_instances(**kw)["Instances"][0]["InstanceId"]
 
 
-def seed000(self_only=False):
+def rdp_private_strict_sg(self_only=False):
     v = vpc("192.168.0.0/16")
     subnet = ec2.create_subnet(VpcId=v, CidrBlock="192.168.64.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     t = route_table(v, subnet)
@@ -118,11 +118,11 @@ def seed000(self_only=False):
     return run(subnet, [inst], role_and_profile(), ami=WINDOWS_AMI, ip="192.168.64.10")
 
 
-def seed001(private_dns=True, profile=True):
+def private_shell(private_dns=True, profile=True):
     v = vpc("10.0.0.0/16")
     subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     # moto gives endpoint interfaces random 10.x addresses outside the VPC, so the rules name 10.0.0.0/8
-    # where seed 001 names the VPC's /16: the verdicts are the same.
+    # where the article private-subnet-pitfalls names the VPC's /16: the verdicts are the same.
     ep = sg(v, "for-endpoint", ingress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])], egress=[])
     inst = sg(v, "for-connect-to-ssm", egress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])])
     endpoints(v, subnet, ep, private_dns)
@@ -162,11 +162,11 @@ def remote_db():
 
 BUILD = {
     "remote-db": remote_db,
-    "seed000": lambda: seed000(),
-    "seed000-endpoint-sg-self": lambda: seed000(self_only=True),
-    "seed001": lambda: seed001(),
-    "seed001-private-dns-off": lambda: seed001(private_dns=False),
-    "seed001-no-profile": lambda: seed001(profile=False),
+    "rdp-private-strict-sg": lambda: rdp_private_strict_sg(),
+    "rdp-private-strict-sg-endpoint-sg-self": lambda: rdp_private_strict_sg(self_only=True),
+    "private-shell": lambda: private_shell(),
+    "private-shell-private-dns-off": lambda: private_shell(private_dns=False),
+    "private-shell-no-profile": lambda: private_shell(profile=False),
     "nat": lambda: egress_layout(public=False),
     "public": lambda: egress_layout(public=True),
 }

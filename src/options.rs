@@ -1,0 +1,100 @@
+//! What the user asks for, beside the facts: the kind of session and its parameters. A leaf: every layer may
+//! use it, it uses none of them.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What the user wants to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// An interactive shell (`aws ssm start-session --target i-…`).
+    Shell,
+    /// SSH or SCP over Session Manager (`AWS-StartSSHSession`).
+    Ssh,
+    /// Port forwarding to a port on the instance itself (`AWS-StartPortForwardingSession`; RDP is 3389).
+    Port,
+    /// Port forwarding through the instance to another host (`AWS-StartPortForwardingSessionToRemoteHost`).
+    RemotePort,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Shell, Mode::Ssh, Mode::Port, Mode::RemotePort];
+
+    /// The SSM document the session runs.
+    pub fn document(self) -> &'static str {
+        match self {
+            Mode::Shell => "SSM-SessionManagerRunShell",
+            Mode::Ssh => "AWS-StartSSHSession",
+            Mode::Port => "AWS-StartPortForwardingSession",
+            Mode::RemotePort => "AWS-StartPortForwardingSessionToRemoteHost",
+        }
+    }
+
+    /// The name `--mode` takes.
+    pub fn id(self) -> &'static str {
+        match self {
+            Mode::Shell => "shell",
+            Mode::Ssh => "ssh",
+            Mode::Port => "port",
+            Mode::RemotePort => "remote-port",
+        }
+    }
+
+    /// The mode in a sentence: "ready for {noun} to i-…".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Mode::Shell => "a shell session",
+            Mode::Ssh => "SSH",
+            Mode::Port => "port forwarding",
+            Mode::RemotePort => "remote-host port forwarding",
+        }
+    }
+
+    /// Port forwarding and SSH all run the agent's Port plugin; only the shell runs an interactive session,
+    /// which is the only kind that is logged or KMS-encrypted.
+    pub fn is_shell(self) -> bool {
+        self == Mode::Shell
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.id() == s)
+            .ok_or_else(|| format!("`{s}` is not a mode: shell, ssh, port or remote-port"))
+    }
+}
+
+/// What the user asked for, beside the facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Options {
+    pub mode: Mode,
+    /// The port to forward to (port modes); the document's default is 80.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The host to forward to (remote-port mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_host: Option<String>,
+}
+
+impl Options {
+    pub fn new(mode: Mode) -> Self {
+        Options {
+            mode,
+            port: None,
+            remote_host: None,
+        }
+    }
+
+    /// The port in effect: as given, else the document's default.
+    pub fn port_or_default(&self) -> u16 {
+        self.port.unwrap_or(match self.mode {
+            Mode::Ssh => 22,
+            _ => 80,
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! What an evaluation produces: one finding per rule, the counts and the verdict. This is the engine's own
+//! result; its JSON form is `crate::report::v1`, converted from it, so internal changes cannot reach users
+//! unannounced.
+
+use super::meta::RuleMeta;
+use super::outcome::{Outcome, Status};
+use crate::facts::Target;
+use crate::options::{Mode, Options};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub meta: &'static RuleMeta,
+    pub status: Status,
+    pub message: String,
+    pub evidence: Vec<String>,
+    pub remedy: Option<String>,
+    /// Permissions that would reveal the facts an Unknown lacked.
+    pub needs: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Finding {
+    pub fn new(meta: &'static RuleMeta, o: Outcome) -> Self {
+        Finding {
+            meta,
+            status: o.status,
+            message: o.message,
+            evidence: o.evidence,
+            remedy: o.remedy,
+            needs: o.needs,
+            notes: o.notes,
+        }
+    }
+
+    /// The rule's stable id.
+    pub fn rule(&self) -> &'static str {
+        self.meta.id
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub warn: usize,
+    pub unknown: usize,
+    pub skip: usize,
+}
+
+/// Whether the session can open, in one line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readiness {
+    /// True when no requirement fails. Unknowns do not make it false; `--fail-on unknown` does for the exit code.
+    pub ready: bool,
+    /// e.g. `ready for port forwarding (3389) to i-…: no — 2 failing requirements`.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub target: Target,
+    pub options: Options,
+    pub verdict: Readiness,
+    pub counts: Counts,
+    /// One per rule, in registry order.
+    pub findings: Vec<Finding>,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl Report {
+    pub fn new(target: &Target, options: &Options, findings: Vec<Finding>) -> Self {
+        let mut counts = Counts::default();
+        for f in &findings {
+            *match f.status {
+                Status::Pass => &mut counts.pass,
+                Status::Fail => &mut counts.fail,
+                Status::Warn => &mut counts.warn,
+                Status::Unknown => &mut counts.unknown,
+                Status::Skip => &mut counts.skip,
+            } += 1;
+        }
+        let ready = counts.fail == 0;
+        let port = match options.mode {
+            Mode::Port | Mode::RemotePort => format!(" ({})", options.port_or_default()),
+            _ => String::new(),
+        };
+        let head = format!("ready for {}{port} to {}", options.mode.noun(), target.id);
+        let mut tail = Vec::new();
+        if counts.unknown > 0 {
+            tail.push(match counts.unknown {
+                1 => "1 check could not see its facts".to_string(),
+                n => format!("{n} checks could not see their facts"),
+            });
+        }
+        if counts.warn > 0 {
+            tail.push(plural(counts.warn, "warning", "warnings"));
+        }
+        let summary = if ready {
+            let rest = if tail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", tail.join(", "))
+            };
+            format!("{head}: yes{rest}")
+        } else {
+            let mut parts = vec![plural(
+                counts.fail,
+                "failing requirement",
+                "failing requirements",
+            )];
+            parts.extend(tail);
+            format!("{head}: no — {}", parts.join(", "))
+        };
+        Report {
+            target: target.clone(),
+            options: options.clone(),
+            verdict: Readiness { ready, summary },
+            counts,
+            findings,
+        }
+    }
+
+    /// Whether any finding has one of `statuses` (the CI gate).
+    pub fn has_any(&self, statuses: &[Status]) -> bool {
+        self.findings.iter().any(|f| statuses.contains(&f.status))
+    }
+
+    pub fn finding(&self, rule: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.rule() == rule)
+    }
+
+    /// The failures in the order to fix them: the most fundamental first (an instance that is stopped before its
+    /// security group), then registry order within an area.
+    pub fn fixes(&self) -> Vec<&Finding> {
+        let mut failing: Vec<(usize, &Finding)> = self
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.status == Status::Fail)
+            .collect();
+        failing.sort_by_key(|(i, f)| (f.meta.area.fix_order(), *i));
+        failing.into_iter().map(|(_, f)| f).collect()
+    }
+}
