@@ -62,8 +62,9 @@ fn every_expectation_in_the_manifest_holds() {
                 .unwrap_or_else(|| panic!("{}: no rule {rule}", case.name));
             if got.status != want {
                 failures.push(format!(
-                    "{}: {rule} is {}, expected {}: {}",
+                    "{} ({}): {rule} is {}, expected {}: {}",
                     case.name,
+                    case.description,
                     got.status.as_str(),
                     want.as_str(),
                     got.message
