@@ -111,6 +111,75 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .stdout(predicate::str::contains("\x1b["));
 }
 
+/// Every SGR attribute a line opens is reset on that line: bold or colour never runs on into the next one.
+#[test]
+fn colour_is_reset_on_every_line() {
+    let out = cmd()
+        .args(["--facts", BROKEN, "--color", "always", "--verbose"])
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8(out).unwrap();
+    let mut styled_lines = 0;
+    for (n, line) in text.lines().enumerate() {
+        let mut open = false;
+        let mut rest = line;
+        while let Some(start) = rest.find("\x1b[") {
+            let end = rest[start..]
+                .find('m')
+                .expect("an SGR sequence ends with m")
+                + start;
+            let codes = &rest[start + 2..end];
+            open = !(codes.is_empty() || codes == "0");
+            styled_lines += 1;
+            rest = &rest[end + 1..];
+        }
+        assert!(!open, "line {} leaves a style open: {line:?}", n + 1);
+    }
+    assert!(styled_lines > 10, "--color always styled nothing");
+    // The verdict, the area titles and the status cells are styled; nothing else is.
+    for line in text.lines().filter(|l| l.contains("\x1b[")) {
+        assert!(
+            line.starts_with("\x1b[1;") || line.starts_with("\x1b[38;5;"),
+            "unexpected styling: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn failures_end_with_what_to_fix_in_order() {
+    let out = cmd()
+        .args([
+            "--facts",
+            "examples/rdp-private-strict-sg-broken-stopped.json",
+            "--mode",
+            "port",
+            "--port",
+            "3389",
+        ])
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8(out).unwrap();
+    let list = text
+        .split("What to fix, in order:\n")
+        .nth(1)
+        .expect("a fix list after the table");
+    // The stopped instance comes before the agent that cannot register while it is stopped.
+    let running = list
+        .find("instance-running")
+        .expect("instance-running is listed");
+    let agent = list.find("agent-online").expect("agent-online is listed");
+    assert!(running < agent, "{list}");
+    assert!(list.starts_with(" 1. instance-running:"), "{list}");
+    assert!(list.contains("aws ec2 start-instances"), "{list}");
+    // A ready report has no such list.
+    cmd()
+        .args(["--facts", WORKING])
+        .assert()
+        .stdout(predicate::str::contains("What to fix").not());
+}
+
 #[test]
 fn modes_and_ports_change_the_verdict() {
     // The same facts: fine for a port on the instance, wrong for a database behind it.

@@ -652,7 +652,7 @@ fn without_simulation_the_callers_own_policies_are_evaluated() {
         evidence.contains("evaluated by local_evaluation"),
         "{evidence}"
     );
-    // Seed 004's user: a group policy denies everything without MFA, and long-term keys carry none.
+    // The user of the article rdp-with-mfa: a group policy denies everything without MFA, and long-term keys carry none.
     let mfa = layout_as(&live, "rdp-private-strict-sg", "mfa");
     let out = run
         .cmd(&stub, &mfa)
@@ -684,7 +684,7 @@ fn a_profile_that_assumes_a_role_is_checked_on_both_sides() {
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(&live, stub_config(windows()));
     let run = Run::new();
-    // Seed 002's client configuration: a central profile with keys, a system profile that assumes the role.
+    // The client configuration of the article ssh-assume-role: a central profile with keys, a system profile that assumes the role.
     let aws = run.home.path().join(".aws");
     std::fs::create_dir(&aws).unwrap();
     let keys = format!(

@@ -1,6 +1,7 @@
 //! EC2 facts: the instance and its network, each Describe call filtered to the instance's VPC and paginated.
 
 use super::errors::{classify, Failure};
+use super::pages::all_pages;
 use crate::facts::*;
 use aws_sdk_ec2::types::{Filter, VpcAttributeName};
 use aws_sdk_ec2::Client;
@@ -176,85 +177,82 @@ pub async fn vpc_dns(c: &Client, vpc: &str) -> Result<VpcDns, Failure> {
 }
 
 pub async fn subnets(c: &Client, vpc: &str) -> Result<Vec<Subnet>, Failure> {
-    let mut pages = c
+    let pages = c
         .describe_subnets()
         .filters(vpc_filter(vpc))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeSubnets"))?;
-        for s in page.subnets() {
-            out.push(Subnet {
-                subnet_id: s.subnet_id().unwrap_or_default().to_string(),
-                vpc_id: s.vpc_id().unwrap_or_default().to_string(),
-                availability_zone: s.availability_zone().unwrap_or_default().to_string(),
-                cidr_block: s.cidr_block().and_then(net),
-                ipv6_cidr_blocks: s
-                    .ipv6_cidr_block_association_set()
-                    .iter()
-                    .filter_map(|a| a.ipv6_cidr_block().and_then(net))
-                    .collect(),
-            });
-        }
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeSubnets", |p| {
+        p.subnets().iter().map(subnet).collect::<Vec<_>>()
+    })
+    .await
+}
+
+fn subnet(s: &aws_sdk_ec2::types::Subnet) -> Subnet {
+    Subnet {
+        subnet_id: s.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().unwrap_or_default().to_string(),
+        cidr_block: s.cidr_block().and_then(net),
+        ipv6_cidr_blocks: s
+            .ipv6_cidr_block_association_set()
+            .iter()
+            .filter_map(|a| a.ipv6_cidr_block().and_then(net))
+            .collect(),
     }
-    Ok(out)
 }
 
 pub async fn route_tables(c: &Client, vpc: &str) -> Result<Vec<RouteTable>, Failure> {
-    let mut pages = c
+    let pages = c
         .describe_route_tables()
         .filters(vpc_filter(vpc))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeRouteTables"))?;
-        for t in page.route_tables() {
-            let routes = t
-                .routes()
-                .iter()
-                .map(|r| Route {
-                    destination: r
-                        .destination_cidr_block()
-                        .or(r.destination_ipv6_cidr_block())
-                        .and_then(net),
-                    destination_prefix_list_id: r.destination_prefix_list_id().map(str::to_string),
-                    target: [
-                        r.gateway_id(),
-                        r.nat_gateway_id(),
-                        r.transit_gateway_id(),
-                        r.vpc_peering_connection_id(),
-                        r.egress_only_internet_gateway_id(),
-                        r.network_interface_id(),
-                        r.instance_id(),
-                        r.local_gateway_id(),
-                        r.carrier_gateway_id(),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .next()
-                    .unwrap_or("unknown")
-                    .to_string(),
-                    state: r
-                        .state()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_else(|| "active".into()),
-                })
-                .collect();
-            out.push(RouteTable {
-                route_table_id: t.route_table_id().unwrap_or_default().to_string(),
-                main: t.associations().iter().any(|a| a.main() == Some(true)),
-                subnet_ids: t
-                    .associations()
-                    .iter()
-                    .filter_map(|a| a.subnet_id().map(str::to_string))
-                    .collect(),
-                routes,
-            });
-        }
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeRouteTables", |p| {
+        p.route_tables().iter().map(route_table).collect::<Vec<_>>()
+    })
+    .await
+}
+
+fn route_table(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
+    RouteTable {
+        route_table_id: t.route_table_id().unwrap_or_default().to_string(),
+        main: t.associations().iter().any(|a| a.main() == Some(true)),
+        subnet_ids: t
+            .associations()
+            .iter()
+            .filter_map(|a| a.subnet_id().map(str::to_string))
+            .collect(),
+        routes: t.routes().iter().map(route).collect(),
     }
-    Ok(out)
+}
+
+fn route(r: &aws_sdk_ec2::types::Route) -> Route {
+    Route {
+        destination: r
+            .destination_cidr_block()
+            .or(r.destination_ipv6_cidr_block())
+            .and_then(net),
+        destination_prefix_list_id: r.destination_prefix_list_id().map(str::to_string),
+        target: [
+            r.gateway_id(),
+            r.nat_gateway_id(),
+            r.transit_gateway_id(),
+            r.vpc_peering_connection_id(),
+            r.egress_only_internet_gateway_id(),
+            r.network_interface_id(),
+            r.instance_id(),
+            r.local_gateway_id(),
+            r.carrier_gateway_id(),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or("unknown")
+        .to_string(),
+        state: r
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|| "active".into()),
+    }
 }
 
 /// The endpoints, each with the ids of its network interfaces (whose addresses come in a later call).
@@ -262,49 +260,47 @@ pub async fn vpc_endpoints(
     c: &Client,
     vpc: &str,
 ) -> Result<Vec<(VpcEndpoint, Vec<String>)>, Failure> {
-    let mut pages = c
+    let pages = c
         .describe_vpc_endpoints()
         .filters(vpc_filter(vpc))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeVpcEndpoints"))?;
-        for e in page.vpc_endpoints() {
-            out.push((
-                VpcEndpoint {
-                    vpc_endpoint_id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
-                    vpc_id: e.vpc_id().unwrap_or(vpc).to_string(),
-                    service_name: e.service_name().unwrap_or_default().to_string(),
-                    endpoint_type: e
-                        .vpc_endpoint_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                    state: e
-                        .state()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                    private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
-                    subnet_ids: e.subnet_ids().to_vec(),
-                    security_group_ids: e
-                        .groups()
-                        .iter()
-                        .filter_map(|g| g.group_id().map(str::to_string))
-                        .collect(),
-                    // Filled from the network interfaces.
-                    interface_ips: Vec::new(),
-                    route_table_ids: e.route_table_ids().to_vec(),
-                    // Kept as text when it does not parse: the rule then says Unknown, never "default policy".
-                    policy: e.policy_document().map(|p| {
-                        serde_json::from_str(p)
-                            .unwrap_or_else(|_| serde_json::Value::String(p.to_string()))
-                    }),
-                },
-                e.network_interface_ids().to_vec(),
-            ));
-        }
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeVpcEndpoints", |p| {
+        p.vpc_endpoints()
+            .iter()
+            .map(|e| (vpc_endpoint(e, vpc), e.network_interface_ids().to_vec()))
+            .collect::<Vec<_>>()
+    })
+    .await
+}
+
+fn vpc_endpoint(e: &aws_sdk_ec2::types::VpcEndpoint, vpc: &str) -> VpcEndpoint {
+    VpcEndpoint {
+        vpc_endpoint_id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
+        vpc_id: e.vpc_id().unwrap_or(vpc).to_string(),
+        service_name: e.service_name().unwrap_or_default().to_string(),
+        endpoint_type: e
+            .vpc_endpoint_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        state: e
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+        subnet_ids: e.subnet_ids().to_vec(),
+        security_group_ids: e
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+        // Filled from the network interfaces.
+        interface_ips: Vec::new(),
+        route_table_ids: e.route_table_ids().to_vec(),
+        // Kept as text when it does not parse: the rule then says Unknown, never "default policy".
+        policy: e.policy_document().map(|p| {
+            serde_json::from_str(p).unwrap_or_else(|_| serde_json::Value::String(p.to_string()))
+        }),
     }
-    Ok(out)
 }
 
 /// The private addresses of network interfaces, by interface id.
@@ -315,24 +311,20 @@ pub async fn interface_addresses(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut pages = c
+    let pages = c
         .describe_network_interfaces()
         .set_network_interface_ids(Some(ids.to_vec()))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeNetworkInterfaces"))?;
-        for n in page.network_interfaces() {
-            if let (Some(id), Some(ip)) = (
-                n.network_interface_id(),
-                n.private_ip_address().and_then(|a| a.parse().ok()),
-            ) {
-                out.push((id.to_string(), ip));
-            }
-        }
-    }
-    Ok(out)
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeNetworkInterfaces", |p| {
+        p.network_interfaces()
+            .iter()
+            .filter_map(|n| {
+                let ip = n.private_ip_address()?.parse().ok()?;
+                Some((n.network_interface_id()?.to_string(), ip))
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
 }
 
 fn sg_rules(perms: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SgRule> {
@@ -381,66 +373,63 @@ fn sg_rules(perms: &[aws_sdk_ec2::types::IpPermission]) -> Vec<SgRule> {
 
 /// Every security group of the VPC: the instance's and the endpoints' come in one call.
 pub async fn security_groups(c: &Client, vpc: &str) -> Result<Vec<SecurityGroup>, Failure> {
-    let mut pages = c
+    let pages = c
         .describe_security_groups()
         .filters(vpc_filter(vpc))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeSecurityGroups"))?;
-        for g in page.security_groups() {
-            out.push(SecurityGroup {
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeSecurityGroups", |p| {
+        p.security_groups()
+            .iter()
+            .map(|g| SecurityGroup {
                 group_id: g.group_id().unwrap_or_default().to_string(),
                 group_name: g.group_name().unwrap_or_default().to_string(),
                 ingress: sg_rules(g.ip_permissions()),
                 egress: sg_rules(g.ip_permissions_egress()),
-            });
-        }
-    }
-    Ok(out)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
 }
 
 pub async fn network_acls(c: &Client, vpc: &str) -> Result<Vec<NetworkAcl>, Failure> {
-    let mut pages = c
+    let pages = c
         .describe_network_acls()
         .filters(vpc_filter(vpc))
-        .into_paginator()
-        .send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify(&e, "ec2:DescribeNetworkAcls"))?;
-        for a in page.network_acls() {
-            out.push(NetworkAcl {
-                network_acl_id: a.network_acl_id().unwrap_or_default().to_string(),
-                is_default: a.is_default().unwrap_or(false),
-                subnet_ids: a
-                    .associations()
-                    .iter()
-                    .filter_map(|x| x.subnet_id().map(str::to_string))
-                    .collect(),
-                entries: a
-                    .entries()
-                    .iter()
-                    .filter_map(|e| {
-                        Some(AclEntry {
-                            rule_number: e.rule_number()?,
-                            egress: e.egress().unwrap_or(false),
-                            protocol: e.protocol().unwrap_or("-1").to_string(),
-                            from_port: e.port_range().and_then(|p| p.from()),
-                            to_port: e.port_range().and_then(|p| p.to()),
-                            cidr: e.cidr_block().or(e.ipv6_cidr_block()).and_then(net)?,
-                            action: e
-                                .rule_action()
-                                .map(|r| r.as_str().to_string())
-                                .unwrap_or_else(|| "deny".into()),
-                        })
-                    })
-                    .collect(),
-            });
-        }
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeNetworkAcls", |p| {
+        p.network_acls().iter().map(network_acl).collect::<Vec<_>>()
+    })
+    .await
+}
+
+fn network_acl(a: &aws_sdk_ec2::types::NetworkAcl) -> NetworkAcl {
+    NetworkAcl {
+        network_acl_id: a.network_acl_id().unwrap_or_default().to_string(),
+        is_default: a.is_default().unwrap_or(false),
+        subnet_ids: a
+            .associations()
+            .iter()
+            .filter_map(|x| x.subnet_id().map(str::to_string))
+            .collect(),
+        entries: a
+            .entries()
+            .iter()
+            .filter_map(|e| {
+                Some(AclEntry {
+                    rule_number: e.rule_number()?,
+                    egress: e.egress().unwrap_or(false),
+                    protocol: e.protocol().unwrap_or("-1").to_string(),
+                    from_port: e.port_range().and_then(|p| p.from()),
+                    to_port: e.port_range().and_then(|p| p.to()),
+                    cidr: e.cidr_block().or(e.ipv6_cidr_block()).and_then(net)?,
+                    action: e
+                        .rule_action()
+                        .map(|r| r.as_str().to_string())
+                        .unwrap_or_else(|| "deny".into()),
+                })
+            })
+            .collect(),
     }
-    Ok(out)
 }
 
 /// AWS-managed prefix lists (S3, DynamoDB) with their CIDRs.

@@ -109,7 +109,7 @@ where
 }
 
 /// The error and its sources on one line: SDK errors put the useful part at the bottom of the chain.
-fn describe_chain(err: &dyn std::error::Error) -> String {
+pub(super) fn describe_chain(err: &dyn std::error::Error) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
     while let Some(s) = source {

@@ -2,6 +2,7 @@
 //! permissions by simulation.
 
 use super::errors::{classify, Failure};
+use super::pages::all_pages;
 use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
@@ -41,21 +42,20 @@ pub async fn instance_profile(c: &Client, arn: &str) -> Result<InstanceProfile, 
 /// earlier answer, so it runs in the first round and spares a GetPolicy round per policy later; a policy it
 /// does not cover (or a denied ListPolicies) falls back to GetPolicy.
 pub async fn default_versions(c: &Client) -> std::collections::HashMap<String, String> {
-    let mut pages = c
+    let pages = c
         .list_policies()
         .only_attached(true)
         .scope(aws_sdk_iam::types::PolicyScopeType::All)
-        .into_paginator()
-        .send();
-    let mut out = std::collections::HashMap::new();
-    while let Some(Ok(page)) = pages.next().await {
-        for p in page.policies() {
-            if let (Some(arn), Some(v)) = (p.arn(), p.default_version_id()) {
-                out.insert(arn.to_string(), v.to_string());
-            }
-        }
-    }
-    out
+        .into_paginator();
+    let versions = all_pages(pages.send(), "iam:ListPolicies", |p| {
+        p.policies()
+            .iter()
+            .filter_map(|p| Some((p.arn()?.to_string(), p.default_version_id()?.to_string())))
+            .collect::<Vec<_>>()
+    })
+    .await;
+    // Only a shortcut: without it each policy is looked up with GetPolicy.
+    versions.unwrap_or_default().into_iter().collect()
 }
 
 async fn managed_policy(
@@ -112,32 +112,26 @@ where
 {
     let (role, attached, inline) = tokio::join!(
         c.get_role().role_name(name).send(),
-        async {
-            let mut pages = c
-                .list_attached_role_policies()
+        all_pages(
+            c.list_attached_role_policies()
                 .role_name(name)
                 .into_paginator()
-                .send();
-            let mut out = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify(&e, "iam:ListAttachedRolePolicies"))?;
-                out.extend(page.attached_policies().iter().map(arn_and_name));
-            }
-            Ok::<_, Failure>(out)
-        },
-        async {
-            let mut pages = c
-                .list_role_policies()
+                .send(),
+            "iam:ListAttachedRolePolicies",
+            |p| p
+                .attached_policies()
+                .iter()
+                .map(arn_and_name)
+                .collect::<Vec<_>>()
+        ),
+        all_pages(
+            c.list_role_policies()
                 .role_name(name)
                 .into_paginator()
-                .send();
-            let mut out = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify(&e, "iam:ListRolePolicies"))?;
-                out.extend(page.policy_names().iter().cloned());
-            }
-            Ok::<_, Failure>(out)
-        }
+                .send(),
+            "iam:ListRolePolicies",
+            |p| p.policy_names().to_vec()
+        )
     );
     let role = role.map_err(|e| classify(&e, "iam:GetRole"))?;
     let r = role.role().ok_or_else(|| {
@@ -468,45 +462,38 @@ where
 {
     let (user, attached, inline, groups) = tokio::join!(
         c.get_user().user_name(name).send(),
-        async {
-            let mut pages = c
-                .list_attached_user_policies()
+        all_pages(
+            c.list_attached_user_policies()
                 .user_name(name)
                 .into_paginator()
-                .send();
-            let mut out = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify(&e, "iam:ListAttachedUserPolicies"))?;
-                out.extend(page.attached_policies().iter().map(arn_and_name));
-            }
-            Ok::<_, Failure>(out)
-        },
-        async {
-            let mut pages = c
-                .list_user_policies()
+                .send(),
+            "iam:ListAttachedUserPolicies",
+            |p| p
+                .attached_policies()
+                .iter()
+                .map(arn_and_name)
+                .collect::<Vec<_>>()
+        ),
+        all_pages(
+            c.list_user_policies()
                 .user_name(name)
                 .into_paginator()
-                .send();
-            let mut out = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify(&e, "iam:ListUserPolicies"))?;
-                out.extend(page.policy_names().iter().cloned());
-            }
-            Ok::<_, Failure>(out)
-        },
-        async {
-            let mut pages = c
-                .list_groups_for_user()
+                .send(),
+            "iam:ListUserPolicies",
+            |p| p.policy_names().to_vec()
+        ),
+        all_pages(
+            c.list_groups_for_user()
                 .user_name(name)
                 .into_paginator()
-                .send();
-            let mut out = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| classify(&e, "iam:ListGroupsForUser"))?;
-                out.extend(page.groups().iter().map(|g| g.group_name().to_string()));
-            }
-            Ok::<_, Failure>(out)
-        }
+                .send(),
+            "iam:ListGroupsForUser",
+            |p| p
+                .groups()
+                .iter()
+                .map(|g| g.group_name().to_string())
+                .collect::<Vec<_>>()
+        )
     );
     let user = user.map_err(|e| classify(&e, "iam:GetUser"))?;
     let user = user.user().ok_or_else(|| {

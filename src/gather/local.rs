@@ -139,7 +139,7 @@ pub async fn credentials(
     let creds = provider
         .provide_credentials()
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| super::errors::describe_chain(&e))?;
     let selected = profile
         .map(str::to_string)
         .or_else(|| std::env::var("AWS_PROFILE").ok())
@@ -201,17 +201,6 @@ fn profile_settings(profile: &str) -> Option<ini::Properties> {
         .iter()
         .find_map(|n| file.section(Some(n.as_str())))
         .cloned()
-}
-
-fn describe(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod ec2;
 pub mod errors;
 mod iam;
 mod local;
+mod pages;
 mod ssm;
 mod trail;
 

@@ -68,7 +68,7 @@ impl Internet<'_> {
                 "{} but the instance has no public IPv4 address, so the internet gateway cannot carry its traffic",
                 route::describe(r)
             ),
-            Internet::Egress { route: r, kind } => format!("{} ({})", route::describe(r), kind.noun()),
+            Internet::Egress { route: r, kind } => format!("{}, {}", route::describe(r), kind.noun()),
             Internet::Blocked { route: r, why } => format!("{} {why}", route::describe(r)),
             Internet::NoRoute => "no 0.0.0.0/0 route".to_string(),
         }

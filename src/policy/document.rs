@@ -76,7 +76,12 @@ impl Statement {
         let allow = match s.get("Effect").and_then(Value::as_str) {
             Some("Allow") => true,
             Some("Deny") => false,
-            other => return Err(PolicyError(format!("statement {sid}: Effect is {other:?}"))),
+            Some(other) => {
+                return Err(PolicyError(format!(
+                    "statement {sid}: Effect is `{other}`, not Allow or Deny"
+                )))
+            }
+            None => return Err(PolicyError(format!("statement {sid} has no Effect"))),
         };
         let (not_action, actions) = match (s.get("Action"), s.get("NotAction")) {
             (Some(a), None) => (false, strings(a, &sid, "Action")?),

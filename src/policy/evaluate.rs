@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn resources_and_policy_variables() {
-        // Seed 000's policy: StartSession on one instance and the port-forwarding document only.
+        // The policy of the article rdp-requirements: StartSession on one instance and the port-forwarding document only.
         let p = policy(json!({"Statement": [
             {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
                 "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416",
@@ -352,7 +352,7 @@ mod tests {
             &ctx
         )
         .is_allowed());
-        // Seed 002: the system account trusts the central account's root.
+        // The article ssh-assume-role: the system account trusts the central account's root.
         let central = policy(
             json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]}, "Action": "sts:AssumeRole", "Condition": {}}]}),
         );

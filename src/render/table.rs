@@ -1,4 +1,5 @@
-//! The human report: a verdict line, then one table per area.
+//! The human report: a verdict line, one table per area, the counts, and the failures' remedies in the order
+//! to apply them.
 
 use crate::rules::{Area, Finding, Report, Status};
 use comfy_table::{presets, Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
@@ -12,19 +13,14 @@ pub struct Style {
     pub verbose: bool,
 }
 
+/// Narrower than this, wrapping makes the table unreadable; a terminal that reports less (or nothing) gets the
+/// unwrapped lines instead.
+const MIN_FIT_WIDTH: u16 = 60;
+
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
-    let verdict = &report.verdict.summary;
-    out.push_str(&paint(
-        verdict,
-        if report.verdict.ready {
-            Color::Green
-        } else {
-            Color::Red
-        },
-        style.color,
-        true,
-    ));
+    let verdict_colour = if report.verdict.ready { "32" } else { "31" };
+    out.push_str(&bold(&report.verdict.summary, verdict_colour, style.color));
     out.push('\n');
     // Areas in order of first appearance; each area's findings together, in registry order.
     let mut areas: Vec<Area> = Vec::new();
@@ -43,40 +39,61 @@ pub fn render(report: &Report, style: &Style) -> String {
             continue;
         }
         out.push('\n');
-        out.push_str(&paint(area.title(), Color::Reset, style.color, true));
+        out.push_str(&bold(area.title(), "39", style.color));
         out.push('\n');
-        let mut table = Table::new();
-        table.load_preset(presets::NOTHING);
-        if style.fit_terminal {
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        } else {
-            table.set_content_arrangement(ContentArrangement::Disabled);
-        }
-        if style.color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
-        for f in rows {
-            table.add_row(vec![
-                status_cell(f.status, style.color),
-                Cell::new(f.rule()),
-                Cell::new(details(f, style.verbose)),
-            ]);
-        }
-        // comfy-table pads every cell to its column's width; trailing blanks only make diffs noisy.
-        for line in table.to_string().lines() {
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
+        out.push_str(&area_table(&rows, style));
     }
     let c = &report.counts;
     out.push_str(&format!(
         "\n{} passed, {} failed, {} warnings, {} unknown, {} skipped\n",
         c.pass, c.fail, c.warn, c.unknown, c.skip
     ));
+    let fixes = report.fixes();
+    if !fixes.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            bold("What to fix, in order:", "39", style.color)
+        ));
+        for (i, f) in fixes.iter().enumerate() {
+            let number = format!("{:>2}. ", i + 1);
+            out.push_str(&format!("{number}{}: {}\n", f.rule(), f.message));
+            if let Some(r) = &f.remedy {
+                for line in r.lines() {
+                    out.push_str(&format!("      {line}\n"));
+                }
+            }
+        }
+    }
     if c.fail + c.warn + c.unknown > 0 {
-        out.push_str("`ssm-check explain <rule>` tells more about any rule.\n");
+        out.push_str("\n`ssm-check explain <rule>` tells more about any rule.\n");
+    }
+    out
+}
+
+fn area_table(rows: &[&Finding], style: &Style) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    if style.fit_terminal && table.width().is_some_and(|w| w >= MIN_FIT_WIDTH) {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    for f in rows {
+        table.add_row(vec![
+            status_cell(f.status, style.color),
+            Cell::new(f.rule()),
+            Cell::new(details(f, style.verbose)),
+        ]);
+    }
+    // comfy-table pads every cell to its column's width; trailing blanks only make diffs noisy.
+    let mut out = String::new();
+    for line in table.to_string().lines() {
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }
@@ -119,15 +136,11 @@ fn status_cell(status: Status, color: bool) -> Cell {
     }
 }
 
-fn paint(text: &str, colour: Color, enabled: bool, bold: bool) -> String {
-    if !enabled {
-        return text.to_string();
+/// Bold text in an SGR colour, reset at its end so that nothing leaks into what follows.
+fn bold(text: &str, colour: &str, enabled: bool) -> String {
+    if enabled {
+        format!("\x1b[1;{colour}m{text}\x1b[0m")
+    } else {
+        text.to_string()
     }
-    let code = match colour {
-        Color::Green => "32",
-        Color::Red => "31",
-        _ => "39",
-    };
-    let weight = if bold { "1;" } else { "" };
-    format!("\x1b[{weight}{code}m{text}\x1b[0m")
 }

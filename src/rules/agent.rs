@@ -80,13 +80,13 @@ pub fn version(c: &Check) -> Verdict {
             mins.push(Minimum {
                 version: Version4::new(2, 3, 672, 0),
                 topic: "port forwarding",
-                source: "seed 003, AWS start-session page",
+                source: "article port-forwarding-howto; AWS start-session page",
             });
             if c.options.port == Some(3389) {
                 mins.push(Minimum {
                     version: Version4::new(2, 3, 701, 0),
                     topic: "port forwarding",
-                    source: "seed 000 (RDP)",
+                    source: "article rdp-requirements, for RDP",
                 });
             }
             mins.push(Minimum {

@@ -21,13 +21,13 @@ pub fn aws_cli(c: &Check) -> Verdict {
     let mut mins = vec![Minimum {
         version: semver::Version::new(1, 16, 12),
         topic: "Session Manager plugin support",
-        source: "seed 002, AWS plugin page",
+        source: "article ssh-assume-role; AWS plugin page",
     }];
     if matches!(c.options.mode, Mode::Port | Mode::RemotePort) {
         mins.push(Minimum {
             version: semver::Version::new(1, 16, 234),
             topic: "port forwarding",
-            source: "seed 000",
+            source: "article rdp-requirements",
         });
     }
     let out = judge_semver("AWS CLI", &have, &mins);
@@ -91,13 +91,13 @@ pub fn plugin(c: &Check) -> Verdict {
             mins.push(Minimum {
                 version: Version4::new(1, 1, 26, 0),
                 topic: "port forwarding",
-                source: "seed 003",
+                source: "article port-forwarding-howto",
             });
             if c.options.port == Some(3389) {
                 mins.push(Minimum {
                     version: Version4::new(1, 1, 31, 0),
                     topic: "port forwarding",
-                    source: "seed 000 (RDP)",
+                    source: "article rdp-requirements, for RDP",
                 });
             }
         }

@@ -91,12 +91,12 @@ mod tests {
             Minimum {
                 version: v("2.3.672.0"),
                 topic: "port forwarding",
-                source: "seed 003",
+                source: "article port-forwarding-howto",
             },
             Minimum {
                 version: v("2.3.701.0"),
                 topic: "port forwarding",
-                source: "seed 000",
+                source: "article rdp-requirements",
             },
             Minimum {
                 version: v("3.0.222.0"),

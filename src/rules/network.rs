@@ -104,11 +104,26 @@ fn core_endpoints<'a>(a: &Analysis<'a>) -> Vec<(&'static str, &'a VpcEndpoint)> 
         .collect()
 }
 
+/// Why an endpoint rule has nothing to look at: no endpoints, or endpoints the agent's traffic does not use.
 fn no_endpoints(a: &Analysis) -> Outcome {
-    Outcome::skip(format!(
-        "no Systems Manager interface endpoints in this VPC: the instance goes out over {}",
-        a.internet.describe()
-    ))
+    let exist = CORE_SERVICES
+        .iter()
+        .any(|s| a.interface_endpoint(s).is_some());
+    let what = if exist {
+        "the VPC's Systems Manager interface endpoints are not in use (their private DNS names do not answer here; see endpoint-private-dns)"
+    } else {
+        "no Systems Manager interface endpoints in this VPC"
+    };
+    if a.internet.works() {
+        Outcome::skip(format!(
+            "{what}: the instance goes out over {}",
+            a.internet.describe()
+        ))
+    } else {
+        Outcome::skip(format!(
+            "{what}, and the instance has no working way out either (see network-path)"
+        ))
+    }
 }
 
 pub fn endpoint_available(c: &Check) -> Verdict {
@@ -125,9 +140,11 @@ pub fn endpoint_available(c: &Check) -> Verdict {
         .map(|(s, e)| format!("{} ({s}): {}", e.vpc_endpoint_id, e.state))
         .collect::<Vec<_>>();
     if bad.is_empty() {
-        return Ok(
-            Outcome::pass(format!("{} endpoint(s) available", ok.len())).evidence_all(evidence)
-        );
+        return Ok(Outcome::pass(match ok.len() {
+            1 => "the endpoint is available".to_string(),
+            n => format!("all {n} endpoints are available"),
+        })
+        .evidence_all(evidence));
     }
     let names = bad
         .iter()
@@ -410,7 +427,7 @@ pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
             gw.vpc_endpoint_id
         )));
     }
-    // A strict instance SG must let 443 out to the S3 prefix list (seed 000, pl-61a54008 in Tokyo).
+    // A strict instance SG must let 443 out to the S3 prefix list (the article rdp-requirements: pl-61a54008 in Tokyo).
     let prefix_list = a
         .table
         .routes
@@ -502,8 +519,18 @@ pub fn endpoint_cost(c: &Check) -> Verdict {
     }
     let endpoint_azs: usize = in_use.iter().map(|(_, e)| e.subnet_ids.len().max(1)).sum();
     Ok(Outcome::pass(format!(
-        "{} interface endpoint(s) over {endpoint_azs} endpoint-zone(s): each is billed per hour per zone",
-        in_use.len()
+        "{} interface {} in {endpoint_azs} {}: each is billed per hour in each zone",
+        in_use.len(),
+        if in_use.len() == 1 {
+            "endpoint"
+        } else {
+            "endpoints"
+        },
+        if endpoint_azs == 1 {
+            "zone"
+        } else {
+            "zone placements"
+        }
     ))
     .note("EC2 Instance Connect Endpoint costs nothing, but has no session logging."))
 }

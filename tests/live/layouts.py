@@ -147,7 +147,7 @@ def egress_layout(public):
 
 
 def remote_db():
-    """Seed 003's trap done right: remote-host forwarding to a database whose group admits only the app tier."""
+    """The trap of the article port-forwarding-howto done right: remote-host forwarding to a database whose group admits only the app tier."""
     v = vpc("10.0.0.0/16")
     subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     t = route_table(v, subnet)
