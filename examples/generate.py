@@ -678,8 +678,8 @@ case("private-shell-local-unknown-source-ip", "An SSO role whose policy allows s
          {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}]})])),
      {"caller-start-session": "unknown", "caller-session-control": "unknown"})
 case("private-shell-local-unsupported-operator", "A policy with a condition operator the local evaluator does not know: Unknown, never Allow.",
-     mutate(shell, lambda f: local(f, SSO_ROLE, [("dated", {"Version": "2012-10-17", "Statement": [
-         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}}]})])),
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("binary", {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*", "Condition": {"BinaryEquals": {"aws:SourceIdentity": "c3NtLWNoZWNr"}}}]})])),
      {"caller-start-session": "unknown"})
 
 SSH_ROLE = "arn:aws:iam::333344445555:role/SSMSSHRole"

@@ -150,6 +150,10 @@ fn context(facts: &Facts, p: &Principal, user_id: &str, mfa: Option<bool>) -> Co
         ("aws:RequestedRegion".into(), facts.target.region.clone()),
         ("aws:SecureTransport".into(), "true".into()),
     ];
+    // The facts' time stands for the request's: a session started now is close enough to it.
+    if let Some(at) = &facts.gathered_at {
+        pairs.push(("aws:CurrentTime".into(), at.clone()));
+    }
     // Only IAM users have aws:username; for anyone else a ${aws:username} element can never match.
     let mut absent = vec![];
     if p.kind == PrincipalKind::User {

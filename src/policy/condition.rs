@@ -1,8 +1,9 @@
 //! The `Condition` element: operators, `…IfExists`, `ForAnyValue:`/`ForAllValues:` and missing keys,
-//! as AWS documents them. Anything it does not know is `Tri::Unknown`.
+//! as AWS documents them ("IAM JSON policy elements: Condition operators"). Anything it does not know is
+//! `Tri::Unknown`.
 
 use super::context::{substitute, Context, Lookup, Unresolved};
-use super::pattern::wildcard_match;
+use super::pattern::{literal_text, wildcard_match};
 use ipnet::IpNet;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
@@ -34,15 +35,16 @@ enum SetOp {
     AllValues,
 }
 
-/// Evaluates a whole Condition block: every operator and every key must hold.
-pub fn evaluate(block: &Map<String, Value>, ctx: &Context) -> Tri {
+/// Evaluates a whole Condition block: every operator and every key must hold. `variables` says whether the
+/// policy's version substitutes `${…}` in the values.
+pub fn evaluate(block: &Map<String, Value>, ctx: &Context, variables: bool) -> Tri {
     let mut result = Tri::True;
     for (operator, keys) in block {
         let Value::Object(keys) = keys else {
             return Tri::Unknown(format!("condition {operator} is not an object"));
         };
         for (key, expected) in keys {
-            let one = evaluate_key(operator, key, expected, ctx);
+            let one = evaluate_key(operator, key, expected, ctx, variables);
             result = result.and(|| one);
             if result == Tri::False {
                 return Tri::False;
@@ -52,7 +54,13 @@ pub fn evaluate(block: &Map<String, Value>, ctx: &Context) -> Tri {
     result
 }
 
-fn evaluate_key(operator: &str, key: &str, expected: &Value, ctx: &Context) -> Tri {
+fn evaluate_key(
+    operator: &str,
+    key: &str,
+    expected: &Value,
+    ctx: &Context,
+    variables: bool,
+) -> Tri {
     let (set, op) = if let Some(rest) = operator.strip_prefix("ForAnyValue:") {
         (SetOp::AnyValue, rest)
     } else if let Some(rest) = operator.strip_prefix("ForAllValues:") {
@@ -86,7 +94,7 @@ fn evaluate_key(operator: &str, key: &str, expected: &Value, ctx: &Context) -> T
     };
     let mut resolved = Vec::with_capacity(expected.len());
     for e in &expected {
-        match substitute(e, ctx) {
+        match substitute(e, ctx, variables) {
             Ok(s) => resolved.push(s),
             // A value built from an absent key matches nothing.
             Err(Unresolved::Absent) => {}
@@ -133,14 +141,19 @@ type Matcher = fn(&str, &str) -> Option<bool>;
 /// (`None` when the values cannot be compared that way).
 fn matcher(op: &str) -> Option<(bool, Matcher)> {
     Some(match op {
-        "StringEquals" => (false, |e, a| Some(e == a)),
-        "StringNotEquals" => (true, |e, a| Some(e == a)),
-        "StringEqualsIgnoreCase" => (false, |e, a| Some(e.eq_ignore_ascii_case(a))),
-        "StringNotEqualsIgnoreCase" => (true, |e, a| Some(e.eq_ignore_ascii_case(a))),
-        "StringLike" | "ArnLike" | "ArnEquals" => (false, |e, a| Some(wildcard_match(e, a, false))),
-        "StringNotLike" | "ArnNotLike" | "ArnNotEquals" => {
-            (true, |e, a| Some(wildcard_match(e, a, false)))
-        }
+        "StringEquals" => (false, |e, a| Some(literal_text(e) == a)),
+        "StringNotEquals" => (true, |e, a| Some(literal_text(e) == a)),
+        "StringEqualsIgnoreCase" => (false, |e, a| {
+            Some(literal_text(e).eq_ignore_ascii_case(a))
+        }),
+        "StringNotEqualsIgnoreCase" => (true, |e, a| {
+            Some(literal_text(e).eq_ignore_ascii_case(a))
+        }),
+        "StringLike" => (false, |e, a| Some(wildcard_match(e, a, false))),
+        "StringNotLike" => (true, |e, a| Some(wildcard_match(e, a, false))),
+        // ArnEquals and ArnLike are the same test: component by component, wildcards within each.
+        "ArnLike" | "ArnEquals" => (false, |e, a| Some(arn_like(e, a))),
+        "ArnNotLike" | "ArnNotEquals" => (true, |e, a| Some(arn_like(e, a))),
         "Bool" => (false, |e, a| Some(e.eq_ignore_ascii_case(a))),
         "NumericEquals" => (false, |e, a| numeric(e, a, |x, y| x == y)),
         "NumericNotEquals" => (true, |e, a| numeric(e, a, |x, y| x == y)),
@@ -148,6 +161,12 @@ fn matcher(op: &str) -> Option<(bool, Matcher)> {
         "NumericLessThanEquals" => (false, |e, a| numeric(e, a, |x, y| y <= x)),
         "NumericGreaterThan" => (false, |e, a| numeric(e, a, |x, y| y > x)),
         "NumericGreaterThanEquals" => (false, |e, a| numeric(e, a, |x, y| y >= x)),
+        "DateEquals" => (false, |e, a| date(e, a, |x, y| x == y)),
+        "DateNotEquals" => (true, |e, a| date(e, a, |x, y| x == y)),
+        "DateLessThan" => (false, |e, a| date(e, a, |x, y| y < x)),
+        "DateLessThanEquals" => (false, |e, a| date(e, a, |x, y| y <= x)),
+        "DateGreaterThan" => (false, |e, a| date(e, a, |x, y| y > x)),
+        "DateGreaterThanEquals" => (false, |e, a| date(e, a, |x, y| y >= x)),
         "IpAddress" => (false, ip_in),
         "NotIpAddress" => (true, ip_in),
         // Null is decided by presence alone; the matcher is not used.
@@ -156,8 +175,36 @@ fn matcher(op: &str) -> Option<(bool, Matcher)> {
     })
 }
 
+/// ARNs compared as AWS does for `ArnLike`: each of the six colon-separated parts on its own, wildcards
+/// matching within a part (the last part, the resource, may itself hold colons). A value that is not a
+/// six-part ARN matches nothing.
+fn arn_like(pattern: &str, arn: &str) -> bool {
+    let p: Vec<&str> = pattern.splitn(6, ':').collect();
+    let a: Vec<&str> = arn.splitn(6, ':').collect();
+    p.len() == 6
+        && a.len() == 6
+        && p.iter().zip(&a).all(|(p, a)| wildcard_match(p, a, false))
+}
+
 fn numeric(e: &str, a: &str, f: fn(f64, f64) -> bool) -> Option<bool> {
     Some(f(e.parse().ok()?, a.parse().ok()?))
+}
+
+/// Dates as IAM reads them: ISO 8601 (a date, or a date and time with a zone) or seconds since the epoch.
+fn date(e: &str, a: &str, f: fn(i64, i64) -> bool) -> Option<bool> {
+    Some(f(epoch_seconds(e)?, epoch_seconds(a)?))
+}
+
+fn epoch_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Some(seconds);
+    }
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Some(t.as_second());
+    }
+    let day: jiff::civil::Date = text.parse().ok()?;
+    Some(day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
 }
 
 fn ip_in(e: &str, a: &str) -> Option<bool> {
@@ -190,7 +237,7 @@ mod tests {
     use serde_json::json;
 
     fn eval(block: Value, ctx: &Context) -> Tri {
-        evaluate(block.as_object().unwrap(), ctx)
+        evaluate(block.as_object().unwrap(), ctx, true)
     }
 
     #[test]
@@ -261,22 +308,55 @@ mod tests {
             eval(json!({"Bool": {"aws:SecureTransport": "true"}}), &open),
             Tri::Unknown(_)
         ));
-        let closed = Context::closed::<&str>([("aws:CurrentTime", "2026-01-01T00:00:00Z")]);
+        let closed = Context::closed([("aws:SourceIp", "203.0.113.7")]);
         assert!(matches!(
-            eval(
-                json!({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}),
-                &closed
-            ),
+            eval(json!({"BinaryEquals": {"aws:SourceIp": "AAAA"}}), &closed),
             Tri::Unknown(_)
         ));
         // An unknown that another key already refutes is still a refusal.
         let ctx = Context::closed([("aws:username", "x")]);
         assert_eq!(
             eval(
-                json!({"DateLessThan": {"aws:CurrentTime": "1"}, "StringEquals": {"aws:username": "y"}}),
+                json!({"BinaryEquals": {"aws:CurrentTime": "1"}, "StringEquals": {"aws:username": "y"}}),
                 &ctx
             ),
             Tri::False
+        );
+    }
+
+    #[test]
+    fn dates_and_missing_date_keys() {
+        let now = Context::closed([("aws:CurrentTime", "2026-11-23T12:00:00Z")]);
+        let after = json!({"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}});
+        assert_eq!(eval(after, &now), Tri::True);
+        let before = json!({"DateLessThan": {"aws:CurrentTime": "2026-01-01"}});
+        assert_eq!(eval(before, &now), Tri::False);
+        let epoch = json!({"DateGreaterThan": {"aws:CurrentTime": 1_700_000_000}});
+        assert_eq!(eval(epoch, &now), Tri::True);
+        // Long-term keys carry no aws:TokenIssueTime: a plain test fails, IfExists passes (AWS's missing-key rule).
+        let absent = Context::open::<&str>([]).with_absent(["aws:TokenIssueTime"]);
+        let issued = json!({"DateGreaterThan": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}});
+        assert_eq!(eval(issued, &absent), Tri::False);
+        let if_exists = json!({"DateGreaterThanIfExists": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}});
+        assert_eq!(eval(if_exists, &absent), Tri::True);
+    }
+
+    #[test]
+    fn arns_are_compared_part_by_part() {
+        let ctx = Context::closed([("aws:PrincipalArn", "arn:aws:iam::111122223333:user/alice")]);
+        let like = |p: &str| eval(json!({"ArnLike": {"aws:PrincipalArn": p}}), &ctx);
+        assert_eq!(like("arn:aws:iam::*:user/al*"), Tri::True);
+        // One wildcard string would let `*` run across the colons; part by part it cannot.
+        assert_eq!(like("arn:aws:iam::*"), Tri::False);
+        assert_eq!(like("arn:*:user/alice"), Tri::False);
+        assert_eq!(like("arn:aws:iam::111122223333:user/alice"), Tri::True);
+        assert_eq!(
+            eval(json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:user/*"}}), &ctx),
+            Tri::True
+        );
+        assert_eq!(
+            eval(json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}), &ctx),
+            Tri::True
         );
     }
 }

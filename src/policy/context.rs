@@ -73,8 +73,18 @@ pub(super) enum Unresolved {
     Unknown(String),
 }
 
-/// Replaces `${key}` policy variables from the context (`${*}`, `${?}`, `${$}` are the literal characters).
-pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, Unresolved> {
+/// Stand-ins for `${*}` and `${?}` in a substituted pattern: the literal characters, which a wildcard must not read
+/// as wildcards (see `pattern::wildcard_match`).
+pub(super) const LITERAL_STAR: char = '\u{E000}';
+pub(super) const LITERAL_QUESTION: char = '\u{E001}';
+
+/// Replaces `${key}` policy variables from the context, when the policy's version has variables at all
+/// (`variables`). `${key, 'default'}` falls back to the default when the key is absent; `${*}`, `${?}` and `${$}`
+/// are the literal characters.
+pub(super) fn substitute(text: &str, ctx: &Context, variables: bool) -> Result<String, Unresolved> {
+    if !variables {
+        return Ok(text.to_string());
+    }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("${") {
@@ -83,21 +93,42 @@ pub(super) fn substitute(text: &str, ctx: &Context) -> Result<String, Unresolved
             out.push_str(&rest[start..]);
             return Ok(out);
         };
-        let key = &rest[start + 2..start + len];
-        match key {
-            "*" | "?" | "$" => out.push_str(key),
-            _ => match ctx.lookup(key) {
-                Lookup::Values([v]) => out.push_str(v),
-                Lookup::Absent => return Err(Unresolved::Absent),
-                _ => {
-                    return Err(Unresolved::Unknown(format!(
-                        "policy variable ${{{key}}} has no single known value"
-                    )))
+        let inner = &rest[start + 2..start + len];
+        match inner {
+            "*" => out.push(LITERAL_STAR),
+            "?" => out.push(LITERAL_QUESTION),
+            "$" => out.push('$'),
+            _ => {
+                let (key, default) = split_default(inner);
+                match (ctx.lookup(key), default) {
+                    (Lookup::Values([v]), _) => out.push_str(v),
+                    (Lookup::Absent, Some(d)) => out.push_str(d),
+                    (Lookup::Absent, None) => return Err(Unresolved::Absent),
+                    _ => {
+                        return Err(Unresolved::Unknown(format!(
+                            "policy variable ${{{key}}} has no single known value"
+                        )))
+                    }
                 }
-            },
+            }
         }
         rest = &rest[start + len + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// `aws:username, 'nobody'` → (`aws:username`, Some(`nobody`)).
+fn split_default(inner: &str) -> (&str, Option<&str>) {
+    match inner.split_once(',') {
+        Some((key, default)) => {
+            let d = default.trim();
+            let d = d
+                .strip_prefix('\'')
+                .and_then(|d| d.strip_suffix('\''))
+                .unwrap_or(d);
+            (key.trim(), Some(d))
+        }
+        None => (inner.trim(), None),
+    }
 }

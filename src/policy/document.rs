@@ -22,6 +22,9 @@ pub struct Statement {
     pub not_principal: bool,
     /// `Condition`, kept as JSON: operator → key → values.
     pub condition: Option<serde_json::Map<String, Value>>,
+    /// Whether `${…}` is a policy variable here: only in policies of `"Version": "2012-10-17"`; in any other
+    /// policy it is literal text (IAM User Guide, "IAM JSON policy elements: Version").
+    pub variables: bool,
 }
 
 /// A `Principal` element.
@@ -44,6 +47,7 @@ impl Policy {
                 serde_json::from_str(s).map_err(|e| PolicyError(format!("not JSON: {e}")))?;
             return Policy::parse(&inner);
         }
+        let variables = doc.get("Version").and_then(Value::as_str) == Some("2012-10-17");
         let stmts = doc
             .get("Statement")
             .ok_or_else(|| PolicyError("no Statement".into()))?;
@@ -59,14 +63,14 @@ impl Policy {
         let statements = list
             .into_iter()
             .enumerate()
-            .map(|(i, s)| Statement::parse(s, i))
+            .map(|(i, s)| Statement::parse(s, i, variables))
             .collect::<Result<_, _>>()?;
         Ok(Policy { statements })
     }
 }
 
 impl Statement {
-    fn parse(s: &Value, index: usize) -> Result<Statement, PolicyError> {
+    fn parse(s: &Value, index: usize, variables: bool) -> Result<Statement, PolicyError> {
         let sid = s
             .get("Sid")
             .and_then(Value::as_str)
@@ -127,6 +131,7 @@ impl Statement {
             principal,
             not_principal,
             condition,
+            variables,
         })
     }
 }

@@ -64,11 +64,12 @@ pub fn evaluate_identity(
     ) {
         (deny @ Outcome::ExplicitDeny { .. }, _) => deny,
         (_, deny @ Outcome::ExplicitDeny { .. }) => deny,
-        (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
-        (Outcome::Allowed { .. }, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
+        (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
+        // Whatever the identity policies say, a boundary that does not allow the action denies it.
+        (_, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
             why: format!("the permissions boundary {name} does not allow it"),
         },
-        (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
+        (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
         (Outcome::Unknown { why }, _) | (_, Outcome::Unknown { why }) => Outcome::Unknown { why },
     }
 }
@@ -118,6 +119,14 @@ fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) ->
         }
     }
     if let Some(why) = unknown_deny {
+        // A deny that may or may not apply decides nothing when no statement could allow: denied either way.
+        if allowed.is_none() && unknown_allow.is_none() {
+            return Outcome::ImplicitDeny {
+                why: format!(
+                    "no statement allows it (a deny that may apply would not change that: {why})"
+                ),
+            };
+        }
         return Outcome::Unknown { why };
     }
     match (allowed, unknown_allow) {
@@ -143,22 +152,31 @@ fn resource_matches(s: &Statement, req: &Request) -> Tri {
     let Some(resources) = &s.resources else {
         return Tri::False;
     };
-    let mut any = false;
+    let mut unknown = None;
     for r in resources {
-        match substitute(r, req.context) {
-            Ok(pattern) => any |= wildcard_match(&pattern, req.resource, false),
+        match substitute(r, req.context, s.variables) {
+            // One element that matches decides, whatever the others are.
+            Ok(pattern) if wildcard_match(&pattern, req.resource, false) => {
+                return bool_tri(!s.not_resource)
+            }
+            Ok(_) => {}
             // AWS: an element whose variable has no value in the request does not match.
             Err(Unresolved::Absent) => {}
-            Err(Unresolved::Unknown(why)) => return Tri::Unknown(why),
+            Err(Unresolved::Unknown(why)) => {
+                unknown.get_or_insert(why);
+            }
         }
     }
-    bool_tri(any != s.not_resource)
+    match unknown {
+        Some(why) => Tri::Unknown(why),
+        None => bool_tri(s.not_resource),
+    }
 }
 
 fn conditions(s: &Statement, ctx: &Context) -> Tri {
     match &s.condition {
         None => Tri::True,
-        Some(block) => condition::evaluate(block, ctx),
+        Some(block) => condition::evaluate(block, ctx, s.variables),
     }
 }
 
@@ -252,7 +270,7 @@ mod tests {
     #[test]
     fn resources_and_policy_variables() {
         // The policy of the article rdp-requirements: StartSession on one instance and the port-forwarding document only.
-        let p = policy(json!({"Statement": [
+        let p = policy(json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
                 "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0c678d2c038786416",
                 "arn:aws:ssm:ap-northeast-1::document/AWS-StartPortForwardingSession"]},
@@ -302,6 +320,65 @@ mod tests {
         assert!(matches!(
             evaluate_identity(&[("p", &p)], None, &unknown),
             Outcome::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn variables_need_the_2012_version_and_may_have_defaults() {
+        let ctx = Context::closed([("aws:username", "hoge")]);
+        let statement = json!({"Effect": "Allow", "Action": "ssm:TerminateSession",
+            "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"});
+        let own = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/hoge-1", &ctx);
+        let versioned = policy(json!({"Version": "2012-10-17", "Statement": [statement.clone()]}));
+        assert!(evaluate_identity(&[("p", &versioned)], None, &own).is_allowed());
+        // Without "Version": "2012-10-17", `${aws:username}` is literal text.
+        let old = policy(json!({"Version": "2008-10-17", "Statement": [statement.clone()]}));
+        let none = policy(json!({"Statement": [statement]}));
+        for p in [&old, &none] {
+            assert!(!evaluate_identity(&[("p", p)], None, &own).is_allowed());
+            let literal = req(
+                "ssm:TerminateSession",
+                "arn:aws:ssm:r:1:session/${aws:username}-1",
+                &ctx,
+            );
+            assert!(evaluate_identity(&[("p", p)], None, &literal).is_allowed());
+        }
+        // A default stands in for an absent key.
+        let role = Context::closed([("aws:userid", "AROAEXAMPLE:s")]);
+        let defaulted = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "ssm:TerminateSession", "Resource": "arn:aws:ssm:*:*:session/${aws:username, 'nobody'}-*"}]}));
+        let nobody = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/nobody-1", &role);
+        assert!(evaluate_identity(&[("p", &defaulted)], None, &nobody).is_allowed());
+        // `${*}` is a literal star, not a wildcard.
+        let star = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:r:1:document/${*}"}]}));
+        let any_doc = req("ssm:StartSession", "arn:aws:ssm:r:1:document/AWS-StartSSHSession", &ctx);
+        assert!(!evaluate_identity(&[("p", &star)], None, &any_doc).is_allowed());
+    }
+
+    #[test]
+    fn one_matching_element_decides_a_resource_list() {
+        let open = Context::open::<&str>([]);
+        let p = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:StartSession",
+            "Resource": ["arn:aws:ssm:*:*:session/${aws:userid}-*", "arn:aws:ec2:*:*:instance/*"]}]}));
+        let instance = req("ssm:StartSession", "arn:aws:ec2:r:1:instance/i-1", &open);
+        assert!(evaluate_identity(&[("p", &p)], None, &instance).is_allowed());
+        let session = req("ssm:StartSession", "arn:aws:ssm:r:1:session/x-1", &open);
+        assert!(matches!(
+            evaluate_identity(&[("p", &p)], None, &session),
+            Outcome::Unknown { .. }
+        ));
+    }
+
+    #[test]
+    fn an_undecided_deny_with_nothing_allowing_is_a_denial() {
+        let open = Context::open::<&str>([]);
+        let p = policy(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "ssm:*", "Resource": "*", "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}]}));
+        let r = req("ssm:StartSession", "arn:aws:ec2:r:1:instance/i-1", &open);
+        assert!(matches!(
+            evaluate_identity(&[("p", &p)], None, &r),
+            Outcome::ImplicitDeny { .. }
         ));
     }
 

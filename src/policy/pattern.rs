@@ -1,5 +1,7 @@
 //! IAM wildcards: `*` matches any run of characters, `?` any one character.
 
+use super::context::{LITERAL_QUESTION, LITERAL_STAR};
+
 /// Matches `text` against `pattern`, optionally ignoring ASCII case (actions are case-insensitive, ARNs are not).
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
@@ -10,11 +12,17 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     } else {
         (pattern.chars().collect(), text.chars().collect())
     };
+    // `${*}` and `${?}` substitute to stand-ins that match only the literal character.
+    let literal = |c: char| match c {
+        LITERAL_STAR => '*',
+        LITERAL_QUESTION => '?',
+        c => c,
+    };
     // Iterative glob with single-star backtracking: linear in practice, no recursion blow-up.
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == '?' || literal(p[pi]) == t[ti]) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == '*' {
@@ -29,6 +37,11 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// A substituted value as plain text: the `${*}`/`${?}` stand-ins back to the characters they stand for.
+pub fn literal_text(text: &str) -> String {
+    text.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?")
 }
 
 #[cfg(test)]

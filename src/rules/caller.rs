@@ -325,6 +325,14 @@ pub fn mfa(c: &Check) -> Verdict {
                      or give your profile `mfa_serial = {serial}` so the CLI asks for the code."
                 ))
         }
+        (_, Some(Decision::Unknown)) => Outcome::unknown(
+            "StartSession is denied, and whether MFA would allow it cannot be told",
+        )
+        .evidence(format!("as now: {}", line(now)))
+        .evidence(format!(
+            "with aws:MultiFactorAuthPresent=true: {}",
+            line(with.expect("matched"))
+        )),
         (_, Some(_)) => Outcome::pass("MFA would not change the answer (see caller-start-session)")
             .evidence(line(now)),
         (_, None) => Outcome::unknown(
