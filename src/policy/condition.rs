@@ -143,12 +143,8 @@ fn matcher(op: &str) -> Option<(bool, Matcher)> {
     Some(match op {
         "StringEquals" => (false, |e, a| Some(literal_text(e) == a)),
         "StringNotEquals" => (true, |e, a| Some(literal_text(e) == a)),
-        "StringEqualsIgnoreCase" => (false, |e, a| {
-            Some(literal_text(e).eq_ignore_ascii_case(a))
-        }),
-        "StringNotEqualsIgnoreCase" => (true, |e, a| {
-            Some(literal_text(e).eq_ignore_ascii_case(a))
-        }),
+        "StringEqualsIgnoreCase" => (false, |e, a| Some(literal_text(e).eq_ignore_ascii_case(a))),
+        "StringNotEqualsIgnoreCase" => (true, |e, a| Some(literal_text(e).eq_ignore_ascii_case(a))),
         "StringLike" => (false, |e, a| Some(wildcard_match(e, a, false))),
         "StringNotLike" => (true, |e, a| Some(wildcard_match(e, a, false))),
         // ArnEquals and ArnLike are the same test: component by component, wildcards within each.
@@ -181,9 +177,7 @@ fn matcher(op: &str) -> Option<(bool, Matcher)> {
 fn arn_like(pattern: &str, arn: &str) -> bool {
     let p: Vec<&str> = pattern.splitn(6, ':').collect();
     let a: Vec<&str> = arn.splitn(6, ':').collect();
-    p.len() == 6
-        && a.len() == 6
-        && p.iter().zip(&a).all(|(p, a)| wildcard_match(p, a, false))
+    p.len() == 6 && a.len() == 6 && p.iter().zip(&a).all(|(p, a)| wildcard_match(p, a, false))
 }
 
 fn numeric(e: &str, a: &str, f: fn(f64, f64) -> bool) -> Option<bool> {
@@ -204,7 +198,12 @@ fn epoch_seconds(text: &str) -> Option<i64> {
         return Some(t.as_second());
     }
     let day: jiff::civil::Date = text.parse().ok()?;
-    Some(day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
+    Some(
+        day.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
 }
 
 fn ip_in(e: &str, a: &str) -> Option<bool> {
@@ -337,7 +336,8 @@ mod tests {
         let absent = Context::open::<&str>([]).with_absent(["aws:TokenIssueTime"]);
         let issued = json!({"DateGreaterThan": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}});
         assert_eq!(eval(issued, &absent), Tri::False);
-        let if_exists = json!({"DateGreaterThanIfExists": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}});
+        let if_exists =
+            json!({"DateGreaterThanIfExists": {"aws:TokenIssueTime": "2026-01-01T00:00:00Z"}});
         assert_eq!(eval(if_exists, &absent), Tri::True);
     }
 
@@ -351,11 +351,17 @@ mod tests {
         assert_eq!(like("arn:*:user/alice"), Tri::False);
         assert_eq!(like("arn:aws:iam::111122223333:user/alice"), Tri::True);
         assert_eq!(
-            eval(json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:user/*"}}), &ctx),
+            eval(
+                json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::*:user/*"}}),
+                &ctx
+            ),
             Tri::True
         );
         assert_eq!(
-            eval(json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}), &ctx),
+            eval(
+                json!({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}),
+                &ctx
+            ),
             Tri::True
         );
     }

@@ -160,7 +160,15 @@ fn resource_matches(s: &Statement, req: &Request) -> Tri {
                 return bool_tri(!s.not_resource)
             }
             Ok(_) => {}
-            // AWS: an element whose variable has no value in the request does not match.
+            // AWS: an element whose variable has no value in the request does not match. Under NotResource the
+            // reading matters and AWS's pages give two: the value is "effectively null" (so nothing is excluded),
+            // or the statement is invalid (so it does not apply). Neither is picked.
+            Err(Unresolved::Absent) if s.not_resource => {
+                unknown.get_or_insert(format!(
+                    "NotResource element {r} names a variable with no value, which AWS documents both as \
+                     an effectively null value and as making the statement invalid"
+                ));
+            }
             Err(Unresolved::Absent) => {}
             Err(Unresolved::Unknown(why)) => {
                 unknown.get_or_insert(why);
@@ -328,7 +336,11 @@ mod tests {
         let ctx = Context::closed([("aws:username", "hoge")]);
         let statement = json!({"Effect": "Allow", "Action": "ssm:TerminateSession",
             "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"});
-        let own = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/hoge-1", &ctx);
+        let own = req(
+            "ssm:TerminateSession",
+            "arn:aws:ssm:r:1:session/hoge-1",
+            &ctx,
+        );
         let versioned = policy(json!({"Version": "2012-10-17", "Statement": [statement.clone()]}));
         assert!(evaluate_identity(&[("p", &versioned)], None, &own).is_allowed());
         // Without "Version": "2012-10-17", `${aws:username}` is literal text.
@@ -345,22 +357,36 @@ mod tests {
         }
         // A default stands in for an absent key.
         let role = Context::closed([("aws:userid", "AROAEXAMPLE:s")]);
-        let defaulted = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Action": "ssm:TerminateSession", "Resource": "arn:aws:ssm:*:*:session/${aws:username, 'nobody'}-*"}]}));
-        let nobody = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/nobody-1", &role);
+        let defaulted = policy(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "ssm:TerminateSession", "Resource": "arn:aws:ssm:*:*:session/${aws:username, 'nobody'}-*"}]}),
+        );
+        let nobody = req(
+            "ssm:TerminateSession",
+            "arn:aws:ssm:r:1:session/nobody-1",
+            &role,
+        );
         assert!(evaluate_identity(&[("p", &defaulted)], None, &nobody).is_allowed());
         // `${*}` is a literal star, not a wildcard.
-        let star = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:r:1:document/${*}"}]}));
-        let any_doc = req("ssm:StartSession", "arn:aws:ssm:r:1:document/AWS-StartSSHSession", &ctx);
+        let star = policy(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:r:1:document/${*}"}]}),
+        );
+        let any_doc = req(
+            "ssm:StartSession",
+            "arn:aws:ssm:r:1:document/AWS-StartSSHSession",
+            &ctx,
+        );
         assert!(!evaluate_identity(&[("p", &star)], None, &any_doc).is_allowed());
     }
 
     #[test]
     fn one_matching_element_decides_a_resource_list() {
         let open = Context::open::<&str>([]);
-        let p = policy(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:StartSession",
-            "Resource": ["arn:aws:ssm:*:*:session/${aws:userid}-*", "arn:aws:ec2:*:*:instance/*"]}]}));
+        let p = policy(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:StartSession",
+            "Resource": ["arn:aws:ssm:*:*:session/${aws:userid}-*", "arn:aws:ec2:*:*:instance/*"]}]}),
+        );
         let instance = req("ssm:StartSession", "arn:aws:ec2:r:1:instance/i-1", &open);
         assert!(evaluate_identity(&[("p", &p)], None, &instance).is_allowed());
         let session = req("ssm:StartSession", "arn:aws:ssm:r:1:session/x-1", &open);

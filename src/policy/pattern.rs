@@ -41,7 +41,8 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
 
 /// A substituted value as plain text: the `${*}`/`${?}` stand-ins back to the characters they stand for.
 pub fn literal_text(text: &str) -> String {
-    text.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?")
+    text.replace(LITERAL_STAR, "*")
+        .replace(LITERAL_QUESTION, "?")
 }
 
 #[cfg(test)]
