@@ -421,9 +421,11 @@ def s3_logging(f):
         "resource": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "decision": "allowed"})
 
 
-case("rdp-private-strict-sg-broken-logging-core-only", "Session logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
-     mutate(rdp, s3_logging), {"role-logging-permissions": "fail", "logging-kms-endpoints": "fail", "caller-kms": "pass", "s3-gateway-endpoint": "pass"},
-     mode="port", port=3389)
+case("rdp-private-strict-sg-broken-logging-core-only", "A shell session whose logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
+     mutate(rdp, s3_logging), {"role-logging-permissions": "fail", "logging-kms-endpoints": "fail", "caller-kms": "pass", "s3-gateway-endpoint": "pass"})
+case("rdp-private-strict-sg-logging-port-mode", "The same preferences, for RDP: port forwarding is neither logged nor KMS-encrypted, so they do not apply.",
+     None, {"role-logging-permissions": "skip", "logging-kms-endpoints": "skip", "caller-kms": "skip", "endpoint-sg-ingress": "pass"},
+     mode="port", port=3389, file="rdp-private-strict-sg-broken-logging-core-only")
 case("partial-permissions", "The strict RDP layout seen by a caller who may not describe endpoints, network ACLs, trails or simulate policies.",
      partial(), {"network-path": "unknown", "nacl-instance-subnet": "unknown", "caller-start-session": "unknown", "audit-trail": "unknown",
                  "role-agent-permissions": "pass"}, mode="port", port=3389,
@@ -469,6 +471,49 @@ def dhmc(f):
         [{"arn": "arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy", "name": "AmazonSSMManagedEC2InstanceDefaultPolicy", "document": CORE}],
         trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
 
+
+def without_ec2messages(f):
+    f["vpc_endpoints"]["value"] = [e for e in f["vpc_endpoints"]["value"] if not e["service_name"].endswith(".ec2messages")]
+
+
+case("private-shell-no-ec2messages", "Only the ssm and ssmmessages endpoints, with agent 3.3.1142.0: from 3.3.40.0 the agent needs no ec2messages.",
+     mutate(shell, without_ec2messages), {"network-path": "pass", "endpoint-sg-ingress": "pass", "nacl-endpoint-subnets": "pass",
+                                          "role-agent-permissions": "pass"})
+case("private-shell-broken-no-ec2messages-old-agent", "The same endpoints with agent 3.2.2303.0, which still reaches Systems Manager through ec2messages.",
+     mutate(shell, lambda f: (without_ec2messages(f), f["registration"]["value"].update(agent_version="3.2.2303.0"))),
+     {"network-path": "fail", "agent-version": "pass"})
+case("private-shell-no-ec2messages-version-unknown", "The same endpoints, and the agent's registration cannot be read: whether ec2messages is needed is unknown.",
+     mutate(shell, lambda f: (without_ec2messages(f), f.update(registration=denied("ssm:DescribeInstanceInformation")))),
+     {"network-path": "unknown", "agent-version": "unknown", "endpoint-sg-ingress": "pass"},
+     needs={"agent-version": ["ssm:DescribeInstanceInformation"]})
+
+def dhmc_on(f):
+    f["dhmc"] = known({"role_name": "AWSSystemsManagerDefaultEC2InstanceManagementRole"})
+    f["dhmc_role"] = known(role("AWSSystemsManagerDefaultEC2InstanceManagementRole", "222233334444",
+        [{"arn": "arn:aws:iam::aws:policy/AmazonSSMManagedEC2InstanceDefaultPolicy", "name": "AmazonSSMManagedEC2InstanceDefaultPolicy", "document": CORE}],
+        trust={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ssm.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+
+
+S3_READ = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}
+
+
+def profile_for_s3_only(f):
+    """An instance profile made for an application: its role reads S3 and may not register with Systems Manager."""
+    f["role"]["value"].update(attached_policies=[{"arn": "arn:aws:iam::222233334444:policy/app-s3-read", "name": "app-s3-read", "document": S3_READ}])
+    f["instance"]["value"]["metadata_options"] = {"http_endpoint": "enabled", "http_tokens": "optional"}
+    dhmc_on(f)
+
+
+case("private-shell-dhmc-fallback", "An application's instance profile that cannot register with Systems Manager, in a DHMC account: the agent falls back to the DHMC role (IMDSv1 still allowed).",
+     mutate(shell, profile_for_s3_only), {"instance-role": "warn", "role-agent-permissions": "pass", "role-trust": "pass",
+                                          "dhmc-prerequisites": "pass"})
+case("private-shell-broken-dhmc-fallback-old-agent", "The same, with agent 3.2.450.0, which predates the fallback to DHMC (3.2.582.0).",
+     mutate(shell, lambda f: (profile_for_s3_only(f), f["registration"]["value"].update(agent_version="3.2.450.0"))),
+     {"instance-role": "pass", "role-agent-permissions": "fail", "dhmc-prerequisites": "skip"})
+case("private-shell-broken-dhmc-fallback-no-channels", "An instance profile that may register but not open session channels: the agent does not fall back, and sessions fail.",
+     mutate(shell, lambda f: (dhmc_on(f), f["role"]["value"].update(attached_policies=[{"arn": "arn:aws:iam::222233334444:policy/register-only",
+         "name": "register-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]}}]))),
+     {"instance-role": "pass", "role-agent-permissions": "fail", "dhmc-prerequisites": "skip"})
 
 case("private-shell-dhmc", "No instance profile: Default Host Management Configuration supplies the role.", mutate(shell, dhmc),
      {"instance-role": "pass", "dhmc-prerequisites": "pass", "role-trust": "pass", "role-agent-permissions": "pass"})
@@ -529,8 +574,34 @@ case("nat-transit-gateway", "The default route goes to a transit gateway (a shar
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="tgw-0a1b2c3d4e5f60789")), {"network-path": "pass"})
 case("nat-instance", "The default route goes to a NAT instance's network interface.",
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="eni-0a1b2c3d4e5f60789")), {"network-path": "pass"})
-case("nat-broken-peering-default", "The default route points at a VPC peering connection, which never reaches the internet.",
-     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="pcx-0a1b2c3d4e5f60789")), {"network-path": "fail"})
+case("nat-peering-default", "The default route points at a VPC peering connection, which never reaches the internet, but may reach endpoints centralised in the peer VPC.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"][1].update(target="pcx-0a1b2c3d4e5f60789")), {"network-path": "unknown"})
+case("nat-centralised-endpoints", "Hub and spoke: no endpoint and no default route here, but 10.0.0.0/8 goes to a transit gateway, behind which a shared VPC may hold the endpoints.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"].__setitem__(1, {"destination": "10.0.0.0/8", "target": "tgw-0a1b2c3d4e5f60789"})),
+     {"network-path": "unknown", "endpoint-available": "skip"})
+case("nat-broken-no-way-out", "No endpoint, no default route and no route to any shared network: nothing can reach Systems Manager.",
+     mutate(n, lambda f: f["route_tables"]["value"][0]["routes"].pop(1)), {"network-path": "fail"})
+
+
+def acl(entries_in, entries_out):
+    return known([{"network_acl_id": "acl-0002custom0000000", "subnet_ids": ["subnet-0private0000000001"], "entries":
+        [dict(e, egress=False) for e in entries_in] + [dict(e, egress=True) for e in entries_out] + [
+         {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
+         {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]}])
+
+
+# AWS's example ACL opens 32768-65535 for the replies; the Linux kernel's range is 32768-61000.
+LINUX_REPLIES = acl([{"rule_number": 100, "protocol": "tcp", "from_port": 32768, "to_port": 61000, "cidr": "0.0.0.0/0", "action": "allow"}],
+                    [{"rule_number": 100, "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr": "0.0.0.0/0", "action": "allow"}])
+case("nat-nacl-linux-ephemeral", "The subnet's ACL admits replies on 32768-61000 only: enough for Linux, whose kernel uses that range.",
+     mutate(n, lambda f: f.update(network_acls=LINUX_REPLIES)), {"nacl-instance-subnet": "pass"})
+case("nat-broken-nacl-windows-ephemeral", "The same ACL in front of a Windows instance, which uses 49152-65535: replies to 61001-65535 are dropped.",
+     mutate(n, lambda f: (f.update(network_acls=LINUX_REPLIES), f["instance"]["value"].update(platform="windows"),
+                          f["registration"]["value"].update(platform_type="Windows", platform_name="Microsoft Windows Server 2022 Datacenter"))),
+     {"nacl-instance-subnet": "fail"})
+case("nat-nacl-unknown-platform", "The same ACL, and the platform cannot be told (the registration is unreadable): part of 1024-65535 is closed, a warning.",
+     mutate(n, lambda f: (f.update(network_acls=LINUX_REPLIES), f.update(registration=denied("ssm:DescribeInstanceInformation")))),
+     {"nacl-instance-subnet": "warn"})
 
 
 def bypassed(f):

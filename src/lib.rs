@@ -27,6 +27,7 @@ pub mod facts;
 pub mod gather;
 pub mod network;
 pub mod options;
+pub mod partition;
 pub mod policy;
 pub mod render;
 pub mod report;

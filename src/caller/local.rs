@@ -19,12 +19,13 @@ pub const LOCAL_LIMITATIONS: &[&str] = &[
 /// preferences document is the account's own.
 pub fn document_arn(facts: &Facts, account: &str, mode: Mode) -> String {
     let region = &facts.target.region;
+    let partition = facts.partition().name;
     match mode {
         Mode::Shell => format!(
-            "arn:aws:ssm:{region}:{account}:document/{}",
+            "arn:{partition}:ssm:{region}:{account}:document/{}",
             mode.document()
         ),
-        m => format!("arn:aws:ssm:{region}::document/{}", m.document()),
+        m => format!("arn:{partition}:ssm:{region}::document/{}", m.document()),
     }
 }
 

@@ -25,7 +25,8 @@ pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Que
     let mut start = vec![facts.target_arn()];
     start.extend(Mode::ALL.iter().map(|m| document_arn(facts, account, *m)));
     let session = format!(
-        "arn:aws:ssm:{region}:{account}:session/{}-0123456789abcdef0",
+        "arn:{}:ssm:{region}:{account}:session/{}-0123456789abcdef0",
+        facts.partition().name,
         principal.session_owner()
     );
     let mut out = vec![
@@ -52,7 +53,7 @@ pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Que
     {
         out.push(Question {
             action: "kms:GenerateDataKey",
-            resources: vec![kms_key_arn(key, region, account)],
+            resources: vec![kms_key_arn(facts, key, account)],
             ask_with_mfa: false,
         });
     }
@@ -60,10 +61,17 @@ pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Que
 }
 
 /// A KMS key id, alias or ARN as an ARN.
-pub fn kms_key_arn(key: &str, region: &str, account: &str) -> String {
+pub fn kms_key_arn(facts: &Facts, key: &str, account: &str) -> String {
     if key.starts_with("arn:") {
-        key.to_string()
-    } else {
-        format!("arn:aws:kms:{region}:{account}:key/{key}")
+        return key.to_string();
     }
+    let (kind, name) = match key.strip_prefix("alias/") {
+        Some(alias) => ("alias", alias),
+        None => ("key", key),
+    };
+    format!(
+        "arn:{}:kms:{}:{account}:{kind}/{name}",
+        facts.partition().name,
+        facts.target.region
+    )
 }

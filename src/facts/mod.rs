@@ -17,6 +17,7 @@ pub use instance::*;
 pub use load::{load_file, parse, LoadError};
 pub use network::*;
 
+use crate::partition::Partition;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -144,6 +145,14 @@ impl Facts {
             .unwrap_or_else(|| "*".into())
     }
 
+    /// The partition of the target: the caller's ARN says it, else the region does.
+    pub fn partition(&self) -> Partition {
+        self.caller
+            .value()
+            .and_then(|c| Partition::of_arn(&c.arn))
+            .unwrap_or_else(|| Partition::of_region(&self.target.region))
+    }
+
     /// The ARN of the target, as `ssm:StartSession` sees it.
     pub fn target_arn(&self) -> String {
         let account = self.account();
@@ -154,8 +163,10 @@ impl Facts {
         };
         let service = if kind == "instance" { "ec2" } else { "ssm" };
         format!(
-            "arn:aws:{service}:{}:{account}:{kind}/{}",
-            self.target.region, self.target.id
+            "arn:{}:{service}:{}:{account}:{kind}/{}",
+            self.partition().name,
+            self.target.region,
+            self.target.id
         )
     }
 

@@ -25,6 +25,11 @@ impl PortSet {
         }
     }
 
+    /// The lowest and highest port, when the set holds any.
+    pub fn bounds(&self) -> Option<(u16, u16)> {
+        Some((self.0.first()?.0, self.0.last()?.1))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -2,8 +2,9 @@
 //! and the endpoint policies alike (AmazonSSMManagedInstanceCore; requirements 2.4).
 
 /// `ssm` registers the node; `ssmmessages` carries sessions; `ec2messages` carries Run Command for agents
-/// before 3.3.40.0 (and for newer ones when ssmmessages cannot be reached).
-pub const AGENT_CALLS: [(&str, &[&str]); 3] = [
+/// before 3.3.40.0 (and for newer ones when ssmmessages cannot be reached); `kms` and `logs` serve encrypted and
+/// logged shell sessions.
+pub const AGENT_CALLS: [(&str, &[&str]); 5] = [
     ("ssm", &["ssm:UpdateInstanceInformation"]),
     (
         "ssmmessages",
@@ -23,6 +24,17 @@ pub const AGENT_CALLS: [(&str, &[&str]); 3] = [
             "ec2messages:GetEndpoint",
             "ec2messages:GetMessages",
             "ec2messages:SendReply",
+        ],
+    ),
+    // Shell sessions only: decrypting the session data key, and writing the session log.
+    ("kms", &["kms:Decrypt"]),
+    (
+        "logs",
+        &[
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "logs:DescribeLogGroups",
+            "logs:DescribeLogStreams",
         ],
     ),
 ];

@@ -255,6 +255,7 @@ pub fn session_control(c: &Check) -> Verdict {
 }
 
 pub fn kms(c: &Check) -> Verdict {
+    c.shell_only()?;
     let prefs = c
         .facts
         .session_preferences

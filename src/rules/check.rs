@@ -1,9 +1,11 @@
 //! What a rule sees: the facts, the options, and the questions several rules ask of them, answered in one place.
 
+use super::role_policies::{agent_context, agent_resource, trusts, RolePolicies};
 use super::Outcome;
 use crate::facts::{Facts, PrefixList, Role, SecurityGroup};
 use crate::network::path::{analyse, Analysis};
 use crate::options::Options;
+use crate::policy::Outcome as Decision;
 use crate::version::Version4;
 
 pub struct Check<'a> {
@@ -11,31 +13,77 @@ pub struct Check<'a> {
     pub options: &'a Options,
 }
 
-/// Where the agent's role comes from.
-pub enum RoleInUse<'a> {
-    Profile(&'a Role),
-    Dhmc(&'a Role),
+/// Why the instance profile cannot serve Systems Manager, in the three cases where the agent then falls back to
+/// the DHMC role (amazon-ssm-agent `common/identity/credentialproviders/ec2roleprovider/`: the error codes
+/// `EC2RoleRequestError`, `AssumeRoleUnauthorizedAccess` and `AccessDeniedException` from UpdateInstanceInformation).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProfileProblem {
+    /// The profile holds no role: IMDS has no credentials to give (`EC2RoleRequestError`).
+    NoRole,
+    /// EC2 may not assume the role (`AssumeRoleUnauthorizedAccess`).
+    Untrusted { role: String, why: String },
+    /// The role may not call `ssm:UpdateInstanceInformation` (`AccessDeniedException`).
+    CannotRegister { role: String, why: String },
 }
 
-impl<'a> RoleInUse<'a> {
+impl ProfileProblem {
+    pub fn describe(&self) -> String {
+        match self {
+            ProfileProblem::NoRole => "it holds no role".to_string(),
+            ProfileProblem::Untrusted { role, why } => {
+                format!("its role {role} does not let EC2 assume it ({why})")
+            }
+            ProfileProblem::CannotRegister { role, why } => {
+                format!("its role {role} may not call ssm:UpdateInstanceInformation ({why})")
+            }
+        }
+    }
+
+    /// The first agent that falls back to DHMC for this problem: 3.2.582.0, and 3.2.815.0 for a role that cannot
+    /// be assumed (agent release notes).
+    pub fn fallback_from(&self) -> Version4 {
+        match self {
+            ProfileProblem::Untrusted { .. } => Version4::new(3, 2, 815, 0),
+            _ => DHMC_MINIMUM,
+        }
+    }
+}
+
+/// The agent version DHMC needs (AWS DHMC page).
+pub const DHMC_MINIMUM: Version4 = Version4::new(3, 2, 582, 0);
+
+/// The role the agent ends up using.
+pub enum AgentRole<'a> {
+    /// The instance profile's role.
+    Profile(&'a Role),
+    /// No instance profile: Default Host Management Configuration's role.
+    Dhmc(&'a Role),
+    /// The instance profile cannot serve Systems Manager, so the agent falls back to the DHMC role.
+    Fallback {
+        problem: ProfileProblem,
+        dhmc: &'a Role,
+    },
+}
+
+impl<'a> AgentRole<'a> {
     pub fn role(&self) -> &'a Role {
         match self {
-            RoleInUse::Profile(r) | RoleInUse::Dhmc(r) => r,
+            AgentRole::Profile(r) | AgentRole::Dhmc(r) => r,
+            AgentRole::Fallback { dhmc, .. } => dhmc,
         }
     }
 
-    /// The service principal that must be trusted: EC2 for instance profiles, SSM for DHMC.
-    pub fn trusted_service(&self) -> &'static str {
-        match self {
-            RoleInUse::Profile(_) => "ec2.amazonaws.com",
-            RoleInUse::Dhmc(_) => "ssm.amazonaws.com",
-        }
+    /// Whether DHMC supplies the role (with or without an instance profile).
+    pub fn is_dhmc(&self) -> bool {
+        !matches!(self, AgentRole::Profile(_))
     }
 
+    /// How the agent comes by the role, for messages.
     pub fn via(&self) -> &'static str {
         match self {
-            RoleInUse::Profile(_) => "instance profile",
-            RoleInUse::Dhmc(_) => "DHMC",
+            AgentRole::Profile(_) => "instance profile",
+            AgentRole::Dhmc(_) => "DHMC",
+            AgentRole::Fallback { .. } => "DHMC, in place of the instance profile",
         }
     }
 }
@@ -80,21 +128,107 @@ impl<'a> Check<'a> {
     }
 
     /// The role the agent uses, or the outcome to report when there is none to look at.
-    pub fn role_in_use(&self) -> Result<RoleInUse<'a>, Outcome> {
+    pub fn role_in_use(&self) -> Result<AgentRole<'a>, Outcome> {
         let facts = self.facts;
         let instance = facts.instance.need("the instance")?;
-        if instance.instance_profile_arn.is_some() {
-            return Ok(RoleInUse::Profile(
+        if instance.instance_profile_arn.is_none() {
+            let dhmc = facts.dhmc.need("the DHMC setting")?;
+            if dhmc.role_name.is_none() {
+                return Err(Outcome::skip(
+                    "the instance has no role to check (see instance-role)",
+                ));
+            }
+            return Ok(AgentRole::Dhmc(facts.dhmc_role.need("the DHMC role")?));
+        }
+        let Some(problem) = self.profile_problem()? else {
+            return Ok(AgentRole::Profile(
                 facts.role.need("the instance profile's role")?,
             ));
+        };
+        if let Some(dhmc) = self.dhmc_fallback(&problem)? {
+            return Ok(AgentRole::Fallback { problem, dhmc });
         }
-        let dhmc = facts.dhmc.need("the DHMC setting")?;
+        match problem {
+            ProfileProblem::NoRole => Err(Outcome::skip(
+                "the instance profile holds no role (see instance-role)",
+            )),
+            _ => Ok(AgentRole::Profile(
+                facts.role.need("the instance profile's role")?,
+            )),
+        }
+    }
+
+    /// Why the instance profile cannot serve Systems Manager, when it cannot; Unknown when that cannot be told.
+    pub fn profile_problem(&self) -> Result<Option<ProfileProblem>, Outcome> {
+        let facts = self.facts;
+        let profile = facts.instance_profile.need("the instance profile")?;
+        if profile.role_names.is_empty() {
+            return Ok(Some(ProfileProblem::NoRole));
+        }
+        let role = facts.role.need("the instance profile's role")?;
+        let name = role.name.clone();
+        match self.trusted_by_ec2(role)? {
+            Decision::Allowed { .. } => {}
+            Decision::Unknown { why } => {
+                return Err(Outcome::unknown(format!(
+                    "cannot tell whether {name} trusts EC2: {why}"
+                )))
+            }
+            Decision::ExplicitDeny { by } => {
+                return Ok(Some(ProfileProblem::Untrusted {
+                    role: name,
+                    why: format!("{by} denies it"),
+                }))
+            }
+            Decision::ImplicitDeny { why } => {
+                return Ok(Some(ProfileProblem::Untrusted { role: name, why }))
+            }
+        }
+        let register = "ssm:UpdateInstanceInformation";
+        let decision = RolePolicies::of(role)?.decide(
+            register,
+            &agent_resource(facts, register),
+            &agent_context(facts),
+        );
+        match decision {
+            Decision::Allowed { .. } => Ok(None),
+            Decision::Unknown { why } => Err(Outcome::unknown(format!(
+                "cannot tell whether {name} may call {register}: {why}"
+            ))),
+            Decision::ExplicitDeny { by } => Ok(Some(ProfileProblem::CannotRegister {
+                role: name,
+                why: format!("{by} denies it"),
+            })),
+            Decision::ImplicitDeny { why } => {
+                Ok(Some(ProfileProblem::CannotRegister { role: name, why }))
+            }
+        }
+    }
+
+    /// Does the role trust EC2? In China either spelling of the EC2 principal is accepted.
+    pub fn trusted_by_ec2(&self, role: &Role) -> Result<Decision, Outcome> {
+        let partition = self.facts.partition();
+        let first = trusts(role, "ec2.amazonaws.com")?;
+        if first.is_allowed() || partition.ec2_principal() == "ec2.amazonaws.com" {
+            return Ok(first);
+        }
+        trusts(role, partition.ec2_principal())
+    }
+
+    /// The DHMC role the agent falls back to for `problem`: none when DHMC is off or the agent predates the
+    /// fallback; Unknown when the DHMC setting cannot be seen.
+    fn dhmc_fallback(&self, problem: &ProfileProblem) -> Result<Option<&'a Role>, Outcome> {
+        let dhmc = self.facts.dhmc.need("the DHMC setting")?;
         if dhmc.role_name.is_none() {
-            return Err(Outcome::skip(
-                "the instance has no role to check (see instance-role)",
-            ));
+            return Ok(None);
         }
-        Ok(RoleInUse::Dhmc(facts.dhmc_role.need("the DHMC role")?))
+        if self
+            .agent_version()
+            .is_some_and(|v| v < problem.fallback_from())
+        {
+            return Ok(None);
+        }
+        Ok(Some(self.facts.dhmc_role.need("the DHMC role")?))
     }
 
     /// The registered agent's version, when Systems Manager reports one.

@@ -1,7 +1,10 @@
-//! Security groups and network ACLs on the path to the endpoints or the internet.
+//! Security groups and network ACLs on the path to the endpoints or the internet, for every service the session
+//! needs (see `needs.rs`), with each platform's own ephemeral ports for the replies.
 
+use super::needs::Need;
+use super::network::{endpoints_in_use, legs, Leg, Problems};
 use super::{Check, Outcome, Verdict};
-use crate::facts::Subnet;
+use crate::facts::{NetworkAcl, Subnet};
 use crate::network::nacl::{self, AclResult};
 use crate::network::path::{Analysis, Via};
 use crate::network::ports::PortSet;
@@ -9,27 +12,28 @@ use crate::network::sg::{self, SgVerdict};
 use crate::network::Peer;
 use std::net::IpAddr;
 
-fn subnet_of(subnets: &[Subnet], ip: IpAddr) -> Option<&Subnet> {
+pub(super) fn subnet_of(subnets: &[Subnet], ip: IpAddr) -> Option<&Subnet> {
     subnets.iter().find(|s| {
         s.cidr_block.is_some_and(|c| c.contains(&ip))
             || s.ipv6_cidr_blocks.iter().any(|c| c.contains(&ip))
     })
 }
 
-/// Where the agent's traffic goes: one peer per endpoint address, or the internet.
+/// Where the agent's traffic goes: one peer per endpoint address, or the internet; with the need of the service.
 struct Destination<'a> {
     label: String,
     peer: Peer<'a>,
+    need: Need,
 }
 
 fn destinations<'a>(
     a: &Analysis<'a>,
+    legs: &[Leg<'a>],
     subnets: Option<&[Subnet]>,
 ) -> Result<Vec<Destination<'a>>, Outcome> {
-    let mut out = Vec::new();
-    let mut internet = false;
-    for p in a.core_paths() {
-        match p.via {
+    let mut out: Vec<Destination> = Vec::new();
+    for leg in legs {
+        match leg.path.via {
             Via::Endpoint(e) => {
                 if e.interface_ips.is_empty() {
                     return Err(Outcome::unknown(format!(
@@ -43,7 +47,7 @@ fn destinations<'a>(
                         label: format!(
                             "{} ({}) {ip}{}",
                             e.vpc_endpoint_id,
-                            p.service,
+                            leg.service,
                             subnets
                                 .and_then(|s| subnet_of(s, *ip))
                                 .map_or(String::new(), |s| format!(" in {}", s.availability_zone))
@@ -53,18 +57,27 @@ fn destinations<'a>(
                             groups: &e.security_group_ids,
                             ..Default::default()
                         },
+                        need: leg.need.clone(),
                     });
                 }
             }
-            Via::Internet if a.internet.works() && !internet => {
-                internet = true;
-                out.push(Destination {
-                    label: "the public endpoints (0.0.0.0/0)".into(),
-                    peer: Peer {
-                        internet: true,
-                        ..Default::default()
-                    },
-                });
+            Via::Internet if a.internet.works() => {
+                // One destination for every service that goes out: the strongest need among them counts.
+                match out.iter_mut().find(|d| d.peer.internet) {
+                    Some(d) => {
+                        if matches!(leg.need, Need::Required(_)) {
+                            d.need = leg.need.clone();
+                        }
+                    }
+                    None => out.push(Destination {
+                        label: "the public endpoints (0.0.0.0/0)".into(),
+                        peer: Peer {
+                            internet: true,
+                            ..Default::default()
+                        },
+                        need: leg.need.clone(),
+                    }),
+                }
             }
             Via::Internet => {}
         }
@@ -80,29 +93,18 @@ fn source(a: &Analysis) -> String {
     }
 }
 
-type EndpointSide<'a> = (
-    Analysis<'a>,
-    Vec<(&'static str, &'a crate::facts::VpcEndpoint)>,
-    std::net::Ipv4Addr,
-);
-
-/// The path analysis, the endpoints in use and the instance's address — or why there is nothing to check.
-fn endpoint_side<'a>(c: &Check<'a>) -> Result<EndpointSide<'a>, Outcome> {
+pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let in_use = a.endpoints_in_use();
+    let legs = legs(c, &a);
+    let in_use = endpoints_in_use(&legs);
     if in_use.is_empty() {
-        return Err(Outcome::skip("no interface endpoint in use"));
+        return Ok(Outcome::skip("no interface endpoint in use"));
     }
     // analysis() has already refused instances without an IPv4 address.
     let ip = a
         .instance
         .private_ip
         .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))?;
-    Ok((a, in_use, ip))
-}
-
-pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
-    let (a, in_use, ip) = endpoint_side(c)?;
     let peer = Peer {
         ip: Some(IpAddr::V4(ip)),
         groups: &a.instance.security_group_ids,
@@ -110,23 +112,32 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
     };
     let source = source(&a);
     let mut evidence = Vec::new();
-    let mut blocked = Vec::new();
+    let mut problems = Problems::new();
+    let mut groups_to_open: Vec<&str> = Vec::new();
     let mut self_only = Vec::new();
-    for (service, e) in &in_use {
+    for (leg, e) in &in_use {
         let eg = c.groups(&e.security_group_ids)?;
         match sg::permits(&eg, false, 443, &peer, c.prefix_lists()) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
-                "{source} → {} ({service}): {} ✓",
+                "{source} → {} ({}): {} ✓",
                 e.vpc_endpoint_id,
+                leg.service,
                 sg::describe(group, rule, false)
             )),
             SgVerdict::Denied => {
                 evidence.push(format!(
-                    "{source} → {} ({service}): {} admit no TCP 443 from it ✗",
+                    "{source} → {} ({}): {} admit no TCP 443 from it ✗",
                     e.vpc_endpoint_id,
+                    leg.service,
                     e.security_group_ids.join(", ")
                 ));
-                blocked.push((service, *e));
+                problems.add(
+                    &leg.need,
+                    format!("{} ({})", e.vpc_endpoint_id, leg.service),
+                );
+                if !leg.need.is_not_needed() {
+                    groups_to_open.extend(e.security_group_ids.iter().map(String::as_str));
+                }
                 let refs_only_self = eg.iter().all(|g| {
                     !g.ingress.is_empty()
                         && g.ingress.iter().all(|r| matches!(&r.peer, crate::facts::Peer::SecurityGroup(id) if id == &g.group_id))
@@ -138,34 +149,32 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
             SgVerdict::Unknown(why) => return Ok(Outcome::unknown(why).evidence_all(evidence)),
         }
     }
-    if blocked.is_empty() {
-        return Ok(Outcome::pass(
-            "every endpoint's security group admits TCP 443 from the instance",
-        )
-        .evidence_all(evidence));
-    }
-    let mut sgs: Vec<&str> = blocked
-        .iter()
-        .flat_map(|(_, e)| e.security_group_ids.iter().map(String::as_str))
-        .collect();
-    sgs.dedup();
-    let source = a
+    groups_to_open.sort();
+    groups_to_open.dedup();
+    let instance_group = a
         .instance
         .security_group_ids
         .first()
         .map(String::as_str)
         .unwrap_or("<instance-sg>");
-    let mut out = Outcome::fail(format!(
-        "the security group of {} does not admit TCP 443 from the instance ({ip})",
-        blocked.iter().map(|(s, e)| format!("{} ({s})", e.vpc_endpoint_id)).collect::<Vec<_>>().join(", ")
-    ))
-    .evidence_all(evidence)
-    .remedy(
-        sgs.iter()
-            .map(|g| format!("aws ec2 authorize-security-group-ingress --group-id {g} --protocol tcp --port 443 --source-group {source}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
+    let Some(mut out) = problems.outcome(|p| {
+        Outcome::fail(format!(
+            "the security group of {p} does not admit TCP 443 from the instance ({ip})"
+        ))
+        .remedy(
+            groups_to_open
+                .iter()
+                .map(|g| format!("aws ec2 authorize-security-group-ingress --group-id {g} --protocol tcp --port 443 --source-group {instance_group}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    }) else {
+        return Ok(Outcome::pass(
+            "every endpoint's security group admits TCP 443 from the instance",
+        )
+        .evidence_all(evidence));
+    };
+    out = out.evidence_all(evidence);
     if !self_only.is_empty() {
         out = out.note(format!(
             "{}: the group admits only its own members, a common mistake.",
@@ -177,14 +186,22 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
 
 pub fn instance_sg_egress(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
+    let legs = legs(c, &a);
+    let dests = destinations(&a, &legs, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
     }
     let ig = c.groups(&a.instance.security_group_ids)?;
     let source = source(&a);
     let mut evidence = Vec::new();
-    let mut blocked = Vec::new();
+    let mut problems = Problems::new();
+    let mut remedy = Vec::new();
+    let group = a
+        .instance
+        .security_group_ids
+        .first()
+        .map(String::as_str)
+        .unwrap_or("<instance-sg>");
     for d in &dests {
         match sg::permits(&ig, true, 443, &d.peer, c.prefix_lists()) {
             SgVerdict::Allowed { group, rule } => evidence.push(format!(
@@ -198,49 +215,96 @@ pub fn instance_sg_egress(c: &Check) -> Verdict {
                     d.label,
                     a.instance.security_group_ids.join(", ")
                 ));
-                blocked.push(d);
+                problems.add(&d.need, d.label.clone());
+                let target = match (d.peer.groups.first(), d.peer.internet) {
+                    (Some(g), _) => format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+                    (None, true) => "IpRanges=[{CidrIp=0.0.0.0/0}]".to_string(),
+                    (None, false) => format!("IpRanges=[{{CidrIp={}/32}}]", d.peer.describe()),
+                };
+                let cmd = format!("aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{target}'");
+                if !remedy.contains(&cmd) && !d.need.is_not_needed() {
+                    remedy.push(cmd);
+                }
             }
             SgVerdict::Unknown(why) => return Ok(Outcome::unknown(why).evidence_all(evidence)),
         }
     }
-    if blocked.is_empty() {
-        return Ok(Outcome::pass(
-            "the instance's security groups let TCP 443 out to every destination",
-        )
-        .evidence_all(evidence));
-    }
-    let group = a
-        .instance
-        .security_group_ids
-        .first()
-        .map(String::as_str)
-        .unwrap_or("<instance-sg>");
-    let mut remedy = Vec::new();
-    for d in &blocked {
-        let target = match (d.peer.groups.first(), d.peer.internet) {
-            (Some(g), _) => format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
-            (None, true) => "IpRanges=[{CidrIp=0.0.0.0/0}]".to_string(),
-            (None, false) => format!("IpRanges=[{{CidrIp={}/32}}]", d.peer.describe()),
-        };
-        let cmd = format!("aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{target}'");
-        if !remedy.contains(&cmd) {
-            remedy.push(cmd);
-        }
-    }
-    Ok(Outcome::fail(format!(
-        "the instance's security groups do not let TCP 443 out to {}",
-        blocked
-            .iter()
-            .map(|d| d.label.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))
-    .evidence_all(evidence)
-    .remedy(remedy.join("\n")))
+    Ok(
+        match problems.outcome(|p| {
+            Outcome::fail(format!(
+                "the instance's security groups do not let TCP 443 out to {p}"
+            ))
+            .remedy(remedy.join("\n"))
+        }) {
+            Some(out) => out.evidence_all(evidence),
+            None => {
+                Outcome::pass("the instance's security groups let TCP 443 out to every destination")
+                    .evidence_all(evidence)
+            }
+        },
+    )
 }
 
-fn ephemeral() -> PortSet {
-    PortSet::range(1024, 65535)
+/// The ports an instance's own connections come from, which the replies return to: by platform, as AWS's
+/// "Ephemeral ports" page gives them (Linux kernels 32768-61000, Windows Server 2008 and later 49152-65535); macOS
+/// uses the IANA range 49152-65535 by default. An unknown platform is judged on the whole 1024-65535.
+pub(super) struct Ephemeral {
+    pub ports: PortSet,
+    /// e.g. `Linux (32768-61000)`.
+    pub label: String,
+    pub known: bool,
+}
+
+pub(super) fn ephemeral(c: &Check) -> Ephemeral {
+    let registered = c
+        .facts
+        .registration
+        .value()
+        .and_then(|r| r.platform_type.as_deref());
+    let windows_instance = c
+        .facts
+        .instance
+        .value()
+        .is_some_and(|i| i.platform.as_deref() == Some("windows"));
+    let (from, to, name) = match (registered, windows_instance) {
+        (Some(p), _) if p.eq_ignore_ascii_case("Windows") => (49152, 65535, "Windows"),
+        (_, true) => (49152, 65535, "Windows"),
+        (Some(p), _) if p.eq_ignore_ascii_case("Linux") => (32768, 61000, "Linux"),
+        (Some(p), _) if p.eq_ignore_ascii_case("MacOS") => (49152, 65535, "macOS"),
+        _ => {
+            return Ephemeral {
+                ports: PortSet::range(1024, 65535),
+                label: "1024-65535 (the platform is not known)".into(),
+                known: false,
+            }
+        }
+    };
+    Ephemeral {
+        ports: PortSet::range(from, to),
+        label: format!("{from}-{to} ({name} ephemeral ports)"),
+        known: true,
+    }
+}
+
+/// How a stateless ACL treats the replies to the instance's connections: blocked for its platform is a
+/// failure; for an unknown platform, a partly open range is a warning and a closed one a failure.
+enum Replies {
+    Open,
+    Blocked(String),
+    /// Part of 1024-65535 is closed, and the platform is not known.
+    Partly(String),
+}
+
+fn replies(acl: &NetworkAcl, egress: bool, peer: &Peer, eph: &Ephemeral) -> (Replies, AclResult) {
+    let r = nacl::evaluate(acl, egress, eph.ports.clone(), peer);
+    let verdict = if r.denied.is_empty() {
+        Replies::Open
+    } else if eph.known || r.allowed.is_empty() {
+        Replies::Blocked(r.blockers())
+    } else {
+        Replies::Partly(r.blockers())
+    };
+    (verdict, r)
 }
 
 fn nacl_line(acl: &str, dir: &str, ports: &str, peer: &str, r: &AclResult) -> String {
@@ -248,12 +312,11 @@ fn nacl_line(acl: &str, dir: &str, ports: &str, peer: &str, r: &AclResult) -> St
     format!("{acl} {dir} tcp {ports} {peer}: {} {mark}", r.describe())
 }
 
-fn acl_entry_cmd(acl: &str, ingress: bool, ports: (u16, u16), cidr: &str) -> String {
+fn acl_entry_cmd(acl: &str, ingress: bool, ports: &PortSet, cidr: &str) -> String {
+    let (from, to) = ports.bounds().unwrap_or((1024, 65535));
     format!(
-        "aws ec2 create-network-acl-entry --network-acl-id {acl} {} --rule-number <n> --protocol tcp --port-range From={},To={} --cidr-block {cidr} --rule-action allow",
+        "aws ec2 create-network-acl-entry --network-acl-id {acl} {} --rule-number <n> --protocol tcp --port-range From={from},To={to} --cidr-block {cidr} --rule-action allow",
         if ingress { "--ingress" } else { "--egress" },
-        ports.0,
-        ports.1
     )
 }
 
@@ -265,9 +328,54 @@ fn cidr_of(peer: &Peer) -> String {
     }
 }
 
+/// ACL problems: failures by need, and the warnings an unknown platform's partly open range gives.
+struct AclFindings {
+    problems: Problems,
+    partly: Vec<String>,
+    remedy: Vec<String>,
+    evidence: Vec<String>,
+}
+
+impl AclFindings {
+    fn new() -> Self {
+        AclFindings {
+            problems: Problems::new(),
+            partly: Vec::new(),
+            remedy: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    fn outcome(mut self, pass: &str, eph: &Ephemeral, subject: &str) -> Outcome {
+        self.remedy.dedup();
+        let remedy = self.remedy.join("\n");
+        let note = format!(
+            "Network ACLs are stateless: the replies need their own rule, on the instance's ephemeral ports {}.",
+            eph.label
+        );
+        if let Some(out) = self
+            .problems
+            .outcome(|p| Outcome::fail(format!("{subject} blocks {p}")).remedy(remedy.clone()))
+        {
+            return out.evidence_all(self.evidence).note(note);
+        }
+        if !self.partly.is_empty() {
+            return Outcome::warn(format!(
+                "{subject} closes part of the ephemeral range 1024-65535, and the instance's platform is not known: {}",
+                self.partly.join("; ")
+            ))
+            .evidence_all(self.evidence)
+            .note("Linux uses 32768-61000 and Windows 49152-65535 (AWS \"Ephemeral ports\"): with the platform known, this is a pass or a failure.")
+            .remedy(remedy);
+        }
+        Outcome::pass(pass).evidence_all(self.evidence)
+    }
+}
+
 pub fn nacl_instance_subnet(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let dests = destinations(&a, c.facts.subnets.value().map(Vec::as_slice))?;
+    let legs = legs(c, &a);
+    let dests = destinations(&a, &legs, c.facts.subnets.value().map(Vec::as_slice))?;
     if dests.is_empty() {
         return Ok(Outcome::skip("no path to check (see network-path)"));
     }
@@ -279,15 +387,14 @@ pub fn nacl_instance_subnet(c: &Check) -> Verdict {
         )));
     };
     let subnets = c.facts.subnets.value();
+    let eph = ephemeral(c);
     let id = &acl.network_acl_id;
-    let mut evidence = Vec::new();
-    let mut problems = Vec::new();
-    let mut remedy = Vec::new();
+    let mut f = AclFindings::new();
     for d in &dests {
         // Traffic between two addresses of one subnet never crosses its ACL.
         if let (Some(ip), Some(subnets)) = (d.peer.ip, subnets) {
             if subnet_of(subnets, ip).is_some_and(|s| s.subnet_id == a.subnet_id) {
-                evidence.push(format!(
+                f.evidence.push(format!(
                     "→ {}: same subnet, the ACL is not crossed",
                     d.label
                 ));
@@ -295,60 +402,80 @@ pub fn nacl_instance_subnet(c: &Check) -> Verdict {
             }
         }
         let out = nacl::evaluate(acl, true, PortSet::range(443, 443), &d.peer);
-        let back = nacl::evaluate(acl, false, ephemeral(), &d.peer);
-        evidence.push(nacl_line(
+        let (back, result) = replies(acl, false, &d.peer, &eph);
+        f.evidence.push(nacl_line(
             id,
             "outbound",
             "443",
             &format!("→ {}", d.label),
             &out,
         ));
-        evidence.push(nacl_line(
+        f.evidence.push(nacl_line(
             id,
             "inbound",
-            "1024-65535",
+            &eph.ports.to_string(),
             &format!("← {}", d.label),
-            &back,
+            &result,
         ));
         if !out.denied.is_empty() {
-            problems.push(format!("outbound 443 to {} ({})", d.label, out.blockers()));
-            remedy.push(acl_entry_cmd(id, false, (443, 443), &cidr_of(&d.peer)));
-        }
-        if !back.denied.is_empty() {
-            problems.push(format!(
-                "inbound replies from {} ({})",
-                d.label,
-                back.blockers()
+            f.problems.add(
+                &d.need,
+                format!("outbound 443 to {} ({})", d.label, out.blockers()),
+            );
+            f.remedy.push(acl_entry_cmd(
+                id,
+                false,
+                &PortSet::range(443, 443),
+                &cidr_of(&d.peer),
             ));
-            remedy.push(acl_entry_cmd(id, true, (1024, 65535), &cidr_of(&d.peer)));
+        }
+        match back {
+            Replies::Open => {}
+            Replies::Blocked(why) => {
+                f.problems.add(
+                    &d.need,
+                    format!("inbound replies from {} on {} ({why})", d.label, eph.label),
+                );
+                f.remedy
+                    .push(acl_entry_cmd(id, true, &eph.ports, &cidr_of(&d.peer)));
+            }
+            Replies::Partly(why) => {
+                if !d.need.is_not_needed() {
+                    f.partly.push(format!("inbound from {} ({why})", d.label));
+                    f.remedy
+                        .push(acl_entry_cmd(id, true, &eph.ports, &cidr_of(&d.peer)));
+                }
+            }
         }
     }
-    if problems.is_empty() {
-        return Ok(
-            Outcome::pass(format!("{id} lets 443 out and the replies back in"))
-                .evidence_all(evidence),
-        );
-    }
-    remedy.dedup();
-    Ok(Outcome::fail(format!("network ACL {id} of {} blocks {}", a.subnet_id, problems.join("; ")))
-        .evidence_all(evidence)
-        .note("Network ACLs are stateless: the replies on ephemeral ports 1024-65535 need their own inbound rule.")
-        .remedy(remedy.join("\n")))
+    Ok(f.outcome(
+        &format!("{id} lets 443 out and the replies back in"),
+        &eph,
+        &format!("network ACL {id} of {}", a.subnet_id),
+    ))
 }
 
 pub fn nacl_endpoint_subnets(c: &Check) -> Verdict {
-    let (a, in_use, ip) = endpoint_side(c)?;
+    let a = c.analysis()?;
+    let legs = legs(c, &a);
+    let in_use = endpoints_in_use(&legs);
+    if in_use.is_empty() {
+        return Ok(Outcome::skip("no interface endpoint in use"));
+    }
+    let ip = a
+        .instance
+        .private_ip
+        .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))?;
     let subnets = c.facts.subnets.need("the subnets")?;
     let acls = c.facts.network_acls.need("the network ACLs")?;
     let peer = Peer {
         ip: Some(IpAddr::V4(ip)),
         ..Default::default()
     };
-    let mut seen = Vec::new();
-    let mut evidence = Vec::new();
-    let mut problems = Vec::new();
-    let mut remedy = Vec::new();
-    for (_, e) in &in_use {
+    let eph = ephemeral(c);
+    let mut seen: Vec<String> = Vec::new();
+    let mut f = AclFindings::new();
+    for (leg, e) in &in_use {
         for eip in &e.interface_ips {
             let Some(subnet) = subnet_of(subnets, *eip) else {
                 return Ok(Outcome::unknown(format!(
@@ -361,7 +488,7 @@ pub fn nacl_endpoint_subnets(c: &Check) -> Verdict {
             }
             seen.push(subnet.subnet_id.clone());
             if subnet.subnet_id == a.subnet_id {
-                evidence.push(format!(
+                f.evidence.push(format!(
                     "{} is the instance's own subnet: no ACL is crossed",
                     subnet.subnet_id
                 ));
@@ -375,48 +502,65 @@ pub fn nacl_endpoint_subnets(c: &Check) -> Verdict {
             };
             let id = &acl.network_acl_id;
             let inbound = nacl::evaluate(acl, false, PortSet::range(443, 443), &peer);
-            let outbound = nacl::evaluate(acl, true, ephemeral(), &peer);
-            evidence.push(nacl_line(
+            let (back, result) = replies(acl, true, &peer, &eph);
+            f.evidence.push(nacl_line(
                 id,
                 "inbound",
                 "443",
                 &format!("← {ip} ({})", subnet.subnet_id),
                 &inbound,
             ));
-            evidence.push(nacl_line(
+            f.evidence.push(nacl_line(
                 id,
                 "outbound",
-                "1024-65535",
+                &eph.ports.to_string(),
                 &format!("→ {ip} ({})", subnet.subnet_id),
-                &outbound,
+                &result,
             ));
             if !inbound.denied.is_empty() {
-                problems.push(format!(
-                    "{id} ({}) blocks 443 in from {ip} ({})",
-                    subnet.subnet_id,
-                    inbound.blockers()
+                f.problems.add(
+                    &leg.need,
+                    format!(
+                        "443 in from {ip} at {id} ({}: {})",
+                        subnet.subnet_id,
+                        inbound.blockers()
+                    ),
+                );
+                f.remedy.push(acl_entry_cmd(
+                    id,
+                    true,
+                    &PortSet::range(443, 443),
+                    &cidr_of(&peer),
                 ));
-                remedy.push(acl_entry_cmd(id, true, (443, 443), &cidr_of(&peer)));
             }
-            if !outbound.denied.is_empty() {
-                problems.push(format!(
-                    "{id} ({}) blocks the replies to {ip} ({})",
-                    subnet.subnet_id,
-                    outbound.blockers()
-                ));
-                remedy.push(acl_entry_cmd(id, false, (1024, 65535), &cidr_of(&peer)));
+            match back {
+                Replies::Open => {}
+                Replies::Blocked(why) => {
+                    f.problems.add(
+                        &leg.need,
+                        format!(
+                            "the replies to {ip} on {} at {id} ({}: {why})",
+                            eph.label, subnet.subnet_id
+                        ),
+                    );
+                    f.remedy
+                        .push(acl_entry_cmd(id, false, &eph.ports, &cidr_of(&peer)));
+                }
+                Replies::Partly(why) => {
+                    if !leg.need.is_not_needed() {
+                        f.partly.push(format!("outbound to {ip} at {id} ({why})"));
+                        f.remedy
+                            .push(acl_entry_cmd(id, false, &eph.ports, &cidr_of(&peer)));
+                    }
+                }
             }
         }
     }
-    if problems.is_empty() {
-        return Ok(Outcome::pass(
-            "the endpoints' subnets let 443 in from the instance and the replies out",
-        )
-        .evidence_all(evidence));
-    }
-    Ok(Outcome::fail(problems.join("; "))
-        .evidence_all(evidence)
-        .remedy(remedy.join("\n")))
+    Ok(f.outcome(
+        "the endpoints' subnets let 443 in from the instance and the replies out",
+        &eph,
+        "an endpoint subnet's network ACL",
+    ))
 }
 
 pub fn instance_sg_inbound(c: &Check) -> Verdict {

@@ -1,8 +1,8 @@
 //! The instance exists, runs, and has a role the agent can use.
 
+use super::check::{AgentRole, DHMC_MINIMUM};
 use super::{Check, Outcome, Verdict};
 use crate::facts::Unavailable;
-use crate::version::Version4;
 
 pub fn running(c: &Check) -> Verdict {
     let id = &c.facts.target.id;
@@ -39,92 +39,163 @@ pub fn running(c: &Check) -> Verdict {
 pub fn role_attached(c: &Check) -> Verdict {
     let instance = c.facts.instance.need("the instance")?;
     let id = &instance.instance_id;
-    if let Some(arn) = &instance.instance_profile_arn {
-        let profile = c.facts.instance_profile.need("the instance profile")?;
-        return Ok(match profile.role_names.first() {
-            Some(role) => Outcome::pass(format!("instance profile {} carries role {role}", profile.name))
-                .evidence(format!("{id} → {arn} → role {role}")),
-            None => Outcome::fail(format!("instance profile {} has no role in it", profile.name))
-                .evidence(format!("{id} → {arn} → no role"))
-                .remedy(format!(
-                    "Add a role that trusts ec2.amazonaws.com and has AmazonSSMManagedInstanceCore: \
-                     `aws iam add-role-to-instance-profile --instance-profile-name {} --role-name <role>`",
-                    profile.name
-                )),
-        });
-    }
-    let dhmc = c
-        .facts
-        .dhmc
-        .need("the Default Host Management Configuration setting")?;
-    Ok(match &dhmc.role_name {
-        Some(role) => Outcome::pass(format!(
-            "no instance profile, but Default Host Management Configuration gives the agent role {role}"
-        ))
-        .evidence(format!("{id} has no instance profile"))
-        .evidence(format!("/ssm/managed-instance/default-ec2-instance-management-role = {role}")),
-        None => Outcome::fail(format!("{id} has no instance profile, and Default Host Management Configuration is off"))
+    let region = &c.facts.target.region;
+    let Some(arn) = &instance.instance_profile_arn else {
+        let dhmc = c
+            .facts
+            .dhmc
+            .need("the Default Host Management Configuration setting")?;
+        return Ok(match &dhmc.role_name {
+            Some(role) => Outcome::pass(format!(
+                "no instance profile, but Default Host Management Configuration gives the agent role {role}"
+            ))
             .evidence(format!("{id} has no instance profile"))
-            .evidence("/ssm/managed-instance/default-ec2-instance-management-role is not set")
-            .note("The agent logs `RequestManagedInstanceRoleToken: AccessDeniedException: Systems Manager's instance management role is not configured for account`.")
-            .remedy(attach_profile_remedy(id, &c.facts.target.region)),
-    })
+            .evidence(format!("{DHMC_SETTING} = {role}")),
+            None => Outcome::fail(format!("{id} has no instance profile, and Default Host Management Configuration is off"))
+                .evidence(format!("{id} has no instance profile"))
+                .evidence(format!("{DHMC_SETTING} is not set"))
+                .note("The agent logs `RequestManagedInstanceRoleToken: AccessDeniedException: Systems Manager's instance management role is not configured for account`.")
+                .remedy(attach_profile_remedy(c, id, region)),
+        });
+    };
+    let profile = c.facts.instance_profile.need("the instance profile")?;
+    let holds = match profile.role_names.first() {
+        Some(role) => format!("{id} → {arn} → role {role}"),
+        None => format!("{id} → {arn} → no role"),
+    };
+    // The agent tries the profile first and falls back to DHMC's role when the profile's credentials are refused
+    // (agent `ec2roleprovider`; AWS page "SSM Agent credentials precedence").
+    if let AgentRole::Fallback { problem, dhmc } = c.role_in_use()? {
+        return Ok(Outcome::warn(format!(
+            "instance profile {} cannot serve Systems Manager ({}); the agent falls back to the DHMC role {}",
+            profile.name,
+            problem.describe(),
+            dhmc.name
+        ))
+        .evidence(holds)
+        .evidence(format!("{DHMC_SETTING} = {}", dhmc.name))
+        .note("From agent 3.2.582.0 the agent falls back to Default Host Management Configuration when the instance profile's credentials are refused (amazon-ssm-agent ec2roleprovider).")
+        .remedy(format!(
+            "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or detach it \
+             (`aws ec2 disassociate-iam-instance-profile --association-id <id> --region {region}`) if DHMC is meant to serve."
+        )));
+    }
+    let Some(role) = profile.role_names.first() else {
+        let dhmc_on = c.facts.dhmc.value().is_some_and(|d| d.role_name.is_some());
+        let mut out = Outcome::fail(format!(
+            "instance profile {} has no role in it",
+            profile.name
+        ))
+        .evidence(holds)
+        .remedy(format!(
+            "Add a role that trusts {} and has AmazonSSMManagedInstanceCore: \
+             `aws iam add-role-to-instance-profile --instance-profile-name {} --role-name <role>`",
+            c.facts.partition().ec2_principal(),
+            profile.name
+        ));
+        if dhmc_on {
+            out = out.note(format!(
+                "Default Host Management Configuration is on, but agent {} predates the fallback to it ({DHMC_MINIMUM}).",
+                c.agent_version().map_or("?".to_string(), |v| v.to_string())
+            ));
+        }
+        return Ok(out);
+    };
+    let mut out = Outcome::pass(format!(
+        "instance profile {} carries role {role}",
+        profile.name
+    ))
+    .evidence(holds);
+    // A profile that cannot serve, in a DHMC account, with an agent too old to fall back: say why DHMC does not help.
+    let dhmc_on = c.facts.dhmc.value().is_some_and(|d| d.role_name.is_some());
+    if let (true, Ok(Some(problem)), Some(v)) = (dhmc_on, c.profile_problem(), c.agent_version()) {
+        if v < problem.fallback_from() {
+            out = out.note(format!(
+                "The profile cannot serve Systems Manager ({}), and agent {v} predates the fallback to Default Host Management Configuration ({}): update the agent (see agent-version) or fix the role.",
+                problem.describe(),
+                problem.fallback_from()
+            ));
+        }
+    }
+    Ok(out)
 }
 
-pub(super) fn attach_profile_remedy(id: &str, region: &str) -> String {
+/// The service setting that turns on Default Host Management Configuration.
+const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+
+fn attach_profile_remedy(c: &Check, id: &str, region: &str) -> String {
+    let partition = c.facts.partition();
     format!(
         "Create a role for the agent and attach it through an instance profile:\n\
          aws iam create-role --role-name SSMInstanceRole --assume-role-policy-document \
-         '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"ec2.amazonaws.com\"}},\"Action\":\"sts:AssumeRole\"}}]}}'\n\
-         aws iam attach-role-policy --role-name SSMInstanceRole --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore\n\
+         '{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Principal\":{{\"Service\":\"{}\"}},\"Action\":\"sts:AssumeRole\"}}]}}'\n\
+         aws iam attach-role-policy --role-name SSMInstanceRole --policy-arn {}\n\
          aws iam create-instance-profile --instance-profile-name SSMInstanceProfile\n\
          aws iam add-role-to-instance-profile --instance-profile-name SSMInstanceProfile --role-name SSMInstanceRole\n\
          aws ec2 associate-iam-instance-profile --instance-id {id} --iam-instance-profile Name=SSMInstanceProfile --region {region}\n\
-         (or turn on Default Host Management Configuration for the account)"
+         (or turn on Default Host Management Configuration for the account)",
+        partition.ec2_principal(),
+        partition.managed_policy("AmazonSSMManagedInstanceCore")
     )
 }
 
-/// DHMC's own needs: IMDSv2 reachable and an agent that knows DHMC.
+/// DHMC's own needs, whenever DHMC supplies the role: IMDSv2 usable, and an agent that knows DHMC (and, when it
+/// takes over from a refused instance profile, the fallback).
 pub fn dhmc_prerequisites(c: &Check) -> Verdict {
     let instance = c.facts.instance.need("the instance")?;
-    if instance.instance_profile_arn.is_some() {
-        return Ok(Outcome::skip(
-            "the instance profile's role is used; DHMC is not needed",
-        ));
-    }
-    let dhmc = c.facts.dhmc.need("the DHMC setting")?;
-    if dhmc.role_name.is_none() {
-        return Ok(Outcome::skip("DHMC is off (see instance-role)"));
-    }
-    const MIN: Version4 = Version4::new(3, 2, 582, 0);
+    let in_use = c.role_in_use()?;
+    let minimum = match &in_use {
+        AgentRole::Profile(_) => {
+            return Ok(Outcome::skip(
+                "the instance profile's role serves the agent; DHMC is not used",
+            ))
+        }
+        AgentRole::Dhmc(_) => DHMC_MINIMUM,
+        AgentRole::Fallback { problem, .. } => problem.fallback_from(),
+    };
+    let id = &instance.instance_id;
     let mut problems = Vec::new();
-    let mut out =
-        Outcome::pass("DHMC can reach the instance: IMDSv2 is on and the agent is new enough");
+    let mut evidence = Vec::new();
+    // DHMC needs IMDSv2 to be usable, not IMDSv1 to be off: tokens `optional` or `required` both serve.
     match &instance.metadata_options {
         Some(m) if m.http_endpoint == "disabled" => problems.push(format!(
             "the instance metadata service is disabled, so the agent cannot get DHMC credentials \
-             (fix: `aws ec2 modify-instance-metadata-options --instance-id {} --http-endpoint enabled --http-tokens required`)",
-            instance.instance_id
+             (fix: `aws ec2 modify-instance-metadata-options --instance-id {id} --http-endpoint enabled`)"
         )),
-        Some(m) => out = out.evidence(format!("IMDS endpoint {}, tokens {}", m.http_endpoint, m.http_tokens)),
-        None => out = out.note("the instance's metadata options are not in the facts"),
+        Some(m) => evidence.push(format!(
+            "IMDS endpoint {}, tokens {}: IMDSv2 is usable",
+            m.http_endpoint, m.http_tokens
+        )),
+        None => {
+            return Ok(Outcome::unknown(
+                "DHMC needs IMDSv2, and the instance's metadata options are not in the facts",
+            )
+            .needs("ec2:DescribeInstances"))
+        }
     }
     match c.agent_version() {
-        Some(v) if v < MIN => problems.push(format!(
-            "agent {v} predates DHMC (needs {MIN}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={}`",
-            instance.instance_id
+        Some(v) if v < minimum => problems.push(format!(
+            "agent {v} predates it (needs {minimum}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={id}`"
         )),
-        Some(v) => out = out.evidence(format!("agent {v} ≥ {MIN}")),
-        None => out = out.note(format!("the agent's version is not known; DHMC needs {MIN} or later")),
+        Some(v) => evidence.push(format!("agent {v} ≥ {minimum}")),
+        None => {
+            return Ok(Outcome::unknown(format!(
+                "DHMC needs agent {minimum} or later, and the agent's version is not known"
+            ))
+            .evidence_all(evidence))
+        }
     }
     if problems.is_empty() {
-        return Ok(out);
+        return Ok(Outcome::pass(format!(
+            "DHMC can give this instance its role ({}): IMDSv2 is usable and the agent is new enough",
+            in_use.via()
+        ))
+        .evidence_all(evidence));
     }
-    let mut fail = Outcome::fail(format!(
+    Ok(Outcome::fail(format!(
         "DHMC cannot give this instance its role: {}",
         problems.join("; ")
     ))
-    .remedy("Fix each item above, or attach an instance profile instead (see instance-role).");
-    fail.evidence = out.evidence;
-    Ok(fail)
+    .evidence_all(evidence)
+    .remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role)."))
 }

@@ -14,11 +14,13 @@ mod instance;
 mod meta;
 mod minimums;
 mod mode;
+mod needs;
 mod network;
 mod outcome;
 mod registry;
 mod report;
 mod role;
+mod role_policies;
 
 pub use check::Check;
 pub use meta::{Area, RuleMeta, Severity};

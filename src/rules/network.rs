@@ -1,9 +1,99 @@
-//! The path from the instance to Systems Manager: routes and interface endpoints.
+//! The path from the instance to Systems Manager: routes and interface endpoints, for every service the session
+//! needs (`Check::services`): ssm and ssmmessages always, ec2messages for agents before 3.3.40.0, kms and logs
+//! when a shell session is encrypted or logged.
 
+use super::needs::{Need, ServiceNeed};
 use super::{agent_calls, Check, Outcome, Verdict};
 use crate::facts::VpcEndpoint;
-use crate::network::path::{Analysis, Via, CORE_SERVICES};
+use crate::network::path::{Analysis, ServicePath, Via};
+use crate::network::route::TargetKind;
 use crate::policy::{evaluate_identity, Context, Outcome as Decision, Policy, Request};
+
+/// A service the session may need, how the instance reaches it, and whether it must.
+pub(super) struct Leg<'a> {
+    pub service: &'static str,
+    pub path: ServicePath<'a>,
+    pub need: Need,
+}
+
+/// The services to check, each with its path.
+pub(super) fn legs<'a>(c: &Check<'a>, a: &Analysis<'a>) -> Vec<Leg<'a>> {
+    c.services_to_check()
+        .into_iter()
+        .map(|ServiceNeed { service, need }| Leg {
+            service,
+            path: a.service_path(service),
+            need,
+        })
+        .collect()
+}
+
+/// The interface endpoints the session's traffic actually goes to.
+pub(super) fn endpoints_in_use<'l, 'a>(legs: &'l [Leg<'a>]) -> Vec<(&'l Leg<'a>, &'a VpcEndpoint)> {
+    legs.iter()
+        .filter_map(|l| match l.path.via {
+            Via::Endpoint(e) => Some((l, e)),
+            Via::Internet => None,
+        })
+        .collect()
+}
+
+/// The Systems Manager services agents talk to: the core of every session.
+const CORE: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
+
+/// Sorts problems by whether their service is required: any required one fails; otherwise problems of services
+/// that may be needed make the answer Unknown, with the reason they may be.
+pub(super) struct Problems {
+    required: Vec<String>,
+    maybe: Vec<String>,
+    why_maybe: Vec<String>,
+}
+
+impl Problems {
+    pub fn new() -> Self {
+        Problems {
+            required: Vec::new(),
+            maybe: Vec::new(),
+            why_maybe: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, need: &Need, problem: String) {
+        match need {
+            Need::Required(_) => self.required.push(problem),
+            Need::Unknown(why) => {
+                self.maybe.push(problem);
+                if !self.why_maybe.contains(why) {
+                    self.why_maybe.push(why.clone());
+                }
+            }
+            Need::NotNeeded(_) => {}
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.required.is_empty() && self.maybe.is_empty()
+    }
+
+    /// Fail with the required problems, or — said the same way — Unknown with the others, adding why they may
+    /// not matter; `None` when there are none.
+    pub fn outcome(&self, fail: impl FnOnce(&str) -> Outcome) -> Option<Outcome> {
+        if !self.required.is_empty() {
+            return Some(fail(&self.required.join("; ")));
+        }
+        if self.maybe.is_empty() {
+            return None;
+        }
+        let mut out = fail(&self.maybe.join("; "));
+        out.status = super::Status::Unknown;
+        out.message = format!(
+            "{}; but whether that matters is not known: {}",
+            out.message,
+            self.why_maybe.join("; ")
+        );
+        Some(out)
+    }
+}
 
 fn create_endpoint(a: &Analysis, service: &str) -> String {
     format!(
@@ -16,46 +106,90 @@ fn create_endpoint(a: &Analysis, service: &str) -> String {
     )
 }
 
+/// Routes to a transit gateway or a peering connection: endpoints may live in a shared VPC behind them, with a
+/// private hosted zone for the services' names (AWS's centralised-endpoint pattern), which the facts cannot see.
+fn routes_to_shared_networks(a: &Analysis) -> Vec<String> {
+    a.table
+        .routes
+        .iter()
+        .filter(|r| {
+            matches!(
+                TargetKind::of(&r.target),
+                TargetKind::TransitGateway | TargetKind::Peering
+            )
+        })
+        .map(crate::network::route::describe)
+        .collect()
+}
+
 pub fn path(c: &Check) -> Verdict {
     let a = c.analysis()?;
+    let legs: Vec<Leg> = legs(c, &a)
+        .into_iter()
+        .filter(|l| CORE.contains(&l.service))
+        .collect();
     let mut evidence = vec![format!(
         "{} uses route table {}",
         a.subnet_id, a.table.route_table_id
     )];
-    let mut broken = Vec::new();
-    for p in a.core_paths() {
-        match p.via {
+    let mut broken: Vec<&Leg> = Vec::new();
+    for leg in &legs {
+        match leg.path.via {
             Via::Endpoint(e) => evidence.push(format!(
                 "{} → {} (interface endpoint, private DNS)",
-                p.service, e.vpc_endpoint_id
+                leg.service, e.vpc_endpoint_id
             )),
             Via::Internet if a.internet.works() => evidence.push(format!(
                 "{} → public endpoint over {}",
-                p.service,
+                leg.service,
                 a.internet.describe()
             )),
-            Via::Internet => broken.push(p),
+            Via::Internet => broken.push(leg),
         }
     }
+    let reached: Vec<&str> = legs
+        .iter()
+        .filter(|l| !broken.iter().any(|b| b.service == l.service))
+        .map(|l| l.service)
+        .collect();
+    let mut notes = Vec::new();
+    if let Some(Need::NotNeeded(why)) = c
+        .services()
+        .into_iter()
+        .find(|s| s.service == "ec2messages")
+        .map(|s| s.need)
+    {
+        notes.push(format!(
+            "ec2messages is not checked: {why}. Windows Server 2012 and earlier and Nano Server keep using it for Run Command and agent updates."
+        ));
+    }
     if broken.is_empty() {
-        let mut out = Outcome::pass("the instance has a way to ssm, ec2messages and ssmmessages")
+        let mut out = Outcome::pass(format!("the instance has a way to {}", and_list(&reached)))
             .evidence_all(evidence);
-        if let Some(beyond) = a.internet.beyond().filter(|_| a.uses_internet()) {
+        if let Some(beyond) = a
+            .internet
+            .beyond()
+            .filter(|_| legs.iter().any(|l| matches!(l.path.via, Via::Internet)))
+        {
             out = out.note(beyond);
+        }
+        for n in notes {
+            out = out.note(n);
         }
         return Ok(out);
     }
-    let names: Vec<&str> = broken.iter().map(|p| p.service).collect();
-    let (silent, absent): (Vec<_>, Vec<_>) = broken.iter().partition(|p| p.endpoint.is_some());
+    let names: Vec<&str> = broken.iter().map(|l| l.service).collect();
+    let (silent, absent): (Vec<&&Leg>, Vec<&&Leg>) =
+        broken.iter().partition(|l| l.path.endpoint.is_some());
     let mut reasons = Vec::new();
     if !silent.is_empty() {
         let list: Vec<String> = silent
             .iter()
-            .map(|p| {
+            .map(|l| {
                 format!(
                     "{} ({})",
-                    p.endpoint.map_or("", |e| e.vpc_endpoint_id.as_str()),
-                    p.service
+                    l.path.endpoint.map_or("", |e| e.vpc_endpoint_id.as_str()),
+                    l.service
                 )
             })
             .collect();
@@ -69,50 +203,85 @@ pub fn path(c: &Check) -> Verdict {
             "no interface endpoint for {}",
             absent
                 .iter()
-                .map(|p| p.service)
+                .map(|l| l.service)
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
     }
-    let mut remedy = vec![
-        "Either create the interface endpoints (the layout for a private subnet):".to_string(),
-    ];
-    remedy.extend(absent.iter().map(|p| create_endpoint(&a, p.service)));
-    if !silent.is_empty() {
-        remedy[0] = "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:".to_string();
-    }
-    remedy.push(format!(
-        "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
-        a.table.route_table_id
-    ));
-    Ok(Outcome::fail(format!(
+    let problem = format!(
         "the agent cannot reach {} from {}: {}, and {}",
         names.join(", "),
         a.subnet_id,
         reasons.join("; "),
         a.internet.describe()
-    ))
-    .evidence_all(evidence)
-    .remedy(remedy.join("\n")))
+    );
+    // Endpoints in another VPC, reached over a transit gateway or peering, are invisible from here.
+    let shared = routes_to_shared_networks(&a);
+    if !shared.is_empty() && silent.is_empty() {
+        return Ok(Outcome::unknown(format!(
+            "{problem}; but the subnet routes to shared networks ({}), where the endpoints may be centralised",
+            shared.join(", ")
+        ))
+        .evidence_all(evidence)
+        .note("In a hub-and-spoke layout a shared-services VPC holds the endpoints, and a Route 53 private hosted zone associated with this VPC answers for the services' names; look there, or run `ssm-cli get-diagnostics` on the instance."));
+    }
+    let mut remedy = vec![if silent.is_empty() {
+        "Either create the interface endpoints (the layout for a private subnet):".to_string()
+    } else {
+        "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:"
+            .to_string()
+    }];
+    remedy.extend(absent.iter().map(|l| create_endpoint(&a, l.service)));
+    remedy.push(format!(
+        "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
+        a.table.route_table_id
+    ));
+    let mut problems = Problems::new();
+    for leg in &broken {
+        problems.add(&leg.need, leg.service.to_string());
+    }
+    let out = problems
+        .outcome(|_| Outcome::fail(problem.clone()))
+        .expect("a broken service is required or may be");
+    let mut out = out.evidence_all(evidence);
+    if out.status == super::Status::Fail {
+        out = out.remedy(remedy.join("\n"));
+        for leg in broken
+            .iter()
+            .filter(|l| matches!(l.need, Need::Required(_)))
+        {
+            if leg.service == "ec2messages" {
+                out = out.note(leg.need.reason().to_string());
+            }
+        }
+    }
+    for n in notes {
+        out = out.note(n);
+    }
+    Ok(out)
 }
 
-/// Interface endpoints for the core services present in the VPC, used or not.
-fn core_endpoints<'a>(a: &Analysis<'a>) -> Vec<(&'static str, &'a VpcEndpoint)> {
-    CORE_SERVICES
-        .iter()
-        .filter_map(|s| a.interface_endpoint(s).map(|e| (*s, e)))
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => "nothing".into(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Interface endpoints for the services to check, present in the VPC, used or not.
+fn endpoints_present<'l, 'a>(legs: &'l [Leg<'a>]) -> Vec<(&'l Leg<'a>, &'a VpcEndpoint)> {
+    legs.iter()
+        .filter_map(|l| l.path.endpoint.map(|e| (l, e)))
         .collect()
 }
 
 /// Why an endpoint rule has nothing to look at: no endpoints, or endpoints the agent's traffic does not use.
-fn no_endpoints(a: &Analysis) -> Outcome {
-    let exist = CORE_SERVICES
-        .iter()
-        .any(|s| a.interface_endpoint(s).is_some());
-    let what = if exist {
-        "the VPC's Systems Manager interface endpoints are not in use (their private DNS names do not answer here; see endpoint-private-dns)"
-    } else {
+fn no_endpoints(a: &Analysis, legs: &[Leg]) -> Outcome {
+    let what = if endpoints_present(legs).is_empty() {
         "no Systems Manager interface endpoints in this VPC"
+    } else {
+        "the VPC's Systems Manager interface endpoints are not in use (their private DNS names do not answer here; see endpoint-private-dns)"
     };
     if a.internet.works() {
         Outcome::skip(format!(
@@ -128,119 +297,130 @@ fn no_endpoints(a: &Analysis) -> Outcome {
 
 pub fn endpoint_available(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let eps = core_endpoints(&a);
+    let legs = legs(c, &a);
+    let eps = endpoints_present(&legs);
     if eps.is_empty() {
-        return Ok(no_endpoints(&a));
+        return Ok(no_endpoints(&a, &legs));
     }
-    let (ok, bad): (Vec<_>, Vec<_>) = eps
-        .iter()
-        .partition(|(_, e)| e.state.eq_ignore_ascii_case("available"));
     let evidence = eps
         .iter()
-        .map(|(s, e)| format!("{} ({s}): {}", e.vpc_endpoint_id, e.state))
+        .map(|(l, e)| format!("{} ({}): {}", e.vpc_endpoint_id, l.service, e.state))
         .collect::<Vec<_>>();
-    if bad.is_empty() {
-        return Ok(Outcome::pass(match ok.len() {
-            1 => "the endpoint is available".to_string(),
-            n => format!("all {n} endpoints are available"),
-        })
-        .evidence_all(evidence));
+    let mut problems = Problems::new();
+    for (leg, e) in &eps {
+        if !e.state.eq_ignore_ascii_case("available") {
+            problems.add(
+                &leg.need,
+                format!("{} ({}) is {}", e.vpc_endpoint_id, leg.service, e.state),
+            );
+        }
     }
-    let names = bad
-        .iter()
-        .map(|(s, e)| format!("{} ({s}) is {}", e.vpc_endpoint_id, e.state))
-        .collect::<Vec<_>>();
-    Ok(Outcome::fail(format!("not every endpoint is available: {}", names.join(", ")))
-        .evidence_all(evidence)
-        .remedy("A pending endpoint needs a few minutes; a failed or rejected one must be deleted and created again (`aws ec2 delete-vpc-endpoints`, then create-vpc-endpoint)."))
+    if let Some(out) = problems.outcome(|p| {
+        Outcome::fail(format!("not every endpoint is available: {p}"))
+            .remedy("A pending endpoint needs a few minutes; a failed or rejected one must be deleted and created again (`aws ec2 delete-vpc-endpoints`, then create-vpc-endpoint).")
+    }) {
+        return Ok(out.evidence_all(evidence));
+    }
+    Ok(Outcome::pass(match eps.len() {
+        1 => "the endpoint is available".to_string(),
+        n => format!("all {n} endpoints are available"),
+    })
+    .evidence_all(evidence))
 }
 
 pub fn endpoint_private_dns(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let eps = core_endpoints(&a);
+    let legs = legs(c, &a);
+    let eps = endpoints_present(&legs);
     if eps.is_empty() {
-        return Ok(no_endpoints(&a));
+        return Ok(no_endpoints(&a, &legs));
     }
-    let mut problems = Vec::new();
+    let mut problems = Problems::new();
     let mut remedy = Vec::new();
     let mut evidence = Vec::new();
-    let mut off = Vec::new();
-    for (service, e) in &eps {
+    let host = c.facts.partition().host("ssm", a.region());
+    for (leg, e) in &eps {
         evidence.push(format!(
-            "{} ({service}): private DNS {}",
+            "{} ({}): private DNS {}",
             e.vpc_endpoint_id,
+            leg.service,
             if e.private_dns_enabled { "on" } else { "off" }
         ));
         if !e.private_dns_enabled {
-            off.push(format!("{} ({service})", e.vpc_endpoint_id));
+            problems.add(
+                &leg.need,
+                format!(
+                    "private DNS is off on {} ({}), so the service's name (e.g. {host}) resolves to the public endpoint",
+                    e.vpc_endpoint_id, leg.service
+                ),
+            );
             remedy.push(format!(
                 "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled",
                 e.vpc_endpoint_id
             ));
         }
     }
-    if !off.is_empty() {
-        problems.push(format!(
-            "private DNS is off on {}, so the services' names (e.g. ssm.{}.amazonaws.com) resolve to the public endpoints",
-            off.join(", "),
-            a.region()
-        ));
-    }
+    let vpc = a.instance.vpc_id.as_deref().unwrap_or("the VPC");
     match c.facts.vpc_dns.get_ref() {
         Ok(dns) => {
-            let vpc = a.instance.vpc_id.as_deref().unwrap_or("the VPC");
             evidence.push(format!(
                 "{vpc}: enableDnsSupport {}, enableDnsHostnames {}",
                 dns.enable_dns_support, dns.enable_dns_hostnames
             ));
-            for (on, attr) in [
-                (dns.enable_dns_support, "enableDnsSupport"),
-                (dns.enable_dns_hostnames, "enableDnsHostnames"),
+            let required = Need::Required("the endpoints answer only with both".into());
+            for (on, attr, flag) in [
+                (
+                    dns.enable_dns_support,
+                    "enableDnsSupport",
+                    "--enable-dns-support",
+                ),
+                (
+                    dns.enable_dns_hostnames,
+                    "enableDnsHostnames",
+                    "--enable-dns-hostnames",
+                ),
             ] {
                 if !on {
-                    problems.push(format!("{vpc} has {attr} off, which private DNS needs"));
-                    let flag = if attr == "enableDnsSupport" {
-                        "--enable-dns-support"
-                    } else {
-                        "--enable-dns-hostnames"
-                    };
+                    problems.add(
+                        &required,
+                        format!("{vpc} has {attr} off, which private DNS needs"),
+                    );
                     remedy.push(format!(
                         "aws ec2 modify-vpc-attribute --vpc-id {vpc} {flag} '{{\"Value\":true}}'"
                     ));
                 }
             }
         }
-        Err(reason) => {
-            if problems.is_empty() {
-                return Ok(
-                    Outcome::missing("the VPC's DNS attributes", reason).evidence_all(evidence)
-                );
-            }
+        Err(reason) if problems.is_empty() => {
+            return Ok(Outcome::missing("the VPC's DNS attributes", reason).evidence_all(evidence));
         }
+        Err(_) => {}
     }
-    if problems.is_empty() {
-        return Ok(Outcome::pass("private DNS answers for every endpoint").evidence_all(evidence));
-    }
-    let out = if a.internet.works() {
-        Outcome::warn(format!(
-            "{}: the endpoints are bypassed and traffic leaves over {}",
-            problems.join("; "),
-            a.internet.describe()
-        ))
-    } else {
-        Outcome::fail(format!(
-            "{}: with no route to the internet the agent cannot reach the service",
-            problems.join("; ")
-        ))
-    };
-    Ok(out.evidence_all(evidence).remedy(remedy.join("\n")))
+    let internet = a.internet.works();
+    let out = problems.outcome(|p| {
+        if internet {
+            Outcome::warn(format!(
+                "{p}: the endpoints are bypassed and traffic leaves over {}",
+                a.internet.describe()
+            ))
+        } else {
+            Outcome::fail(format!(
+                "{p}: with no route to the internet the agent cannot reach the service"
+            ))
+        }
+    });
+    Ok(match out {
+        Some(out) => out.evidence_all(evidence).remedy(remedy.join("\n")),
+        None => Outcome::pass("private DNS answers for every endpoint").evidence_all(evidence),
+    })
 }
 
 pub fn endpoint_subnet_az(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let in_use = a.endpoints_in_use();
+    let legs = legs(c, &a);
+    let in_use = endpoints_in_use(&legs);
     if in_use.is_empty() {
-        return Ok(no_endpoints(&a));
+        return Ok(no_endpoints(&a, &legs));
     }
     let subnets = c.facts.subnets.need("the subnets")?;
     let Some(az) = a.instance.availability_zone.as_deref() else {
@@ -251,7 +431,8 @@ pub fn endpoint_subnet_az(c: &Check) -> Verdict {
     let mut evidence = Vec::new();
     let mut elsewhere = Vec::new();
     let mut none = Vec::new();
-    for (service, e) in &in_use {
+    for (leg, e) in &in_use {
+        let service = leg.service;
         let mut azs = Vec::new();
         for id in &e.subnet_ids {
             match subnets.iter().find(|s| &s.subnet_id == id) {
@@ -315,16 +496,18 @@ fn is_default_policy(p: &Policy) -> bool {
 
 pub fn endpoint_policy(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let in_use = a.endpoints_in_use();
+    let legs = legs(c, &a);
+    let in_use = endpoints_in_use(&legs);
     if in_use.is_empty() {
-        return Ok(no_endpoints(&a));
+        return Ok(no_endpoints(&a, &legs));
     }
     let ctx = Context::open::<&str>([]);
     let instance_arn = c.facts.target_arn();
     let mut custom = Vec::new();
-    let mut blocked = Vec::new();
+    let mut blocked = Problems::new();
     let mut unknown = Vec::new();
-    for (service, e) in &in_use {
+    for (leg, e) in &in_use {
+        let service = leg.service;
         let Some(doc) = &e.policy else { continue };
         let policy = match Policy::parse(doc) {
             Ok(p) if is_default_policy(&p) => continue,
@@ -354,22 +537,23 @@ pub fn endpoint_policy(c: &Check) -> Verdict {
                 Decision::Unknown { why } => {
                     unknown.push(format!("{} {action}: {why}", e.vpc_endpoint_id))
                 }
-                Decision::ExplicitDeny { by } => {
-                    blocked.push((*action, format!("{} denies them: {by}", e.vpc_endpoint_id)))
-                }
-                Decision::ImplicitDeny { .. } => blocked.push((
-                    *action,
-                    format!("{} does not allow them", e.vpc_endpoint_id),
-                )),
+                Decision::ExplicitDeny { by } => blocked.add(
+                    &leg.need,
+                    format!("{} denies {action} ({by})", e.vpc_endpoint_id),
+                ),
+                Decision::ImplicitDeny { .. } => blocked.add(
+                    &leg.need,
+                    format!("{} does not allow {action}", e.vpc_endpoint_id),
+                ),
             }
         }
     }
     let note = "Principals in endpoint policies are not matched: a statement for another principal is read as applying to the agent.";
-    if !blocked.is_empty() {
-        return Ok(Outcome::fail(format!("an endpoint policy blocks the agent: {}", super::outcome::by_reason(&blocked)))
-            .evidence_all(custom)
-            .note(note)
-            .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`"));
+    if let Some(out) = blocked.outcome(|p| {
+        Outcome::fail(format!("an endpoint policy blocks the agent: {p}"))
+            .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`")
+    }) {
+        return Ok(out.evidence_all(custom).note(note));
     }
     if !unknown.is_empty() {
         return Ok(Outcome::unknown(format!(
@@ -396,10 +580,12 @@ pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
             a.internet.describe()
         )));
     }
+    // Session logs go to S3 only from shell sessions.
     let logging_to_s3 = c
         .facts
         .session_preferences
         .value()
+        .filter(|_| c.options.mode.is_shell())
         .and_then(|p| p.s3_bucket.clone());
     let problem = |msg: String| match &logging_to_s3 {
         Some(bucket) => Outcome::fail(format!(
@@ -463,59 +649,60 @@ pub fn s3_gateway_endpoint(c: &Check) -> Verdict {
     })
 }
 
+/// The kms and logs services, when a shell session's preferences need them: reached through an endpoint or the
+/// way out (their endpoints' state, DNS, security groups, ACLs and policies are checked with the core ones).
 pub fn logging_kms_endpoints(c: &Check) -> Verdict {
-    let prefs = c
-        .facts
-        .session_preferences
-        .need("the Session Manager preferences")?;
-    let mut needed = Vec::new();
-    if prefs.kms_key_id.is_some() {
-        needed.push(("kms", "KMS session encryption: the session cannot start"));
-    }
-    if prefs.cloudwatch_log_group.is_some() {
-        needed.push(("logs", "CloudWatch logging: the session shows a blank screen or waits about 2 minutes before the prompt"));
-    }
-    if needed.is_empty() {
+    c.shell_only()?;
+    let a = c.analysis()?;
+    let legs: Vec<Leg> = legs(c, &a)
+        .into_iter()
+        .filter(|l| matches!(l.service, "kms" | "logs"))
+        .collect();
+    if legs.is_empty() {
         return Ok(Outcome::skip(
             "no KMS encryption or CloudWatch logging in the session preferences",
         ));
     }
-    let a = c.analysis()?;
     let mut evidence = Vec::new();
-    let mut missing = Vec::new();
+    let mut problems = Problems::new();
     let mut remedy = Vec::new();
-    for (service, consequence) in needed {
-        let p = a.service_path(service);
-        match p.via {
-            Via::Endpoint(e) => evidence.push(format!("{service} → {}", e.vpc_endpoint_id)),
+    for leg in &legs {
+        let consequence = match leg.service {
+            "kms" => "with KMS encryption the session cannot start",
+            _ => "with CloudWatch logging the session shows a blank screen or waits about 2 minutes before the prompt",
+        };
+        match leg.path.via {
+            Via::Endpoint(e) => evidence.push(format!("{} → {}", leg.service, e.vpc_endpoint_id)),
             Via::Internet if a.internet.works() => evidence.push(format!(
-                "{service} → public endpoint over {}",
+                "{} → public endpoint over {}",
+                leg.service,
                 a.internet.describe()
             )),
             Via::Internet => {
-                missing.push(format!("{service} ({consequence})"));
-                remedy.push(create_endpoint(&a, service));
+                problems.add(&leg.need, format!("{} ({consequence})", leg.service));
+                remedy.push(create_endpoint(&a, leg.service));
             }
         }
     }
-    if missing.is_empty() {
-        return Ok(Outcome::pass(
-            "the instance can reach the services the session preferences use",
-        )
-        .evidence_all(evidence));
-    }
     Ok(
-        Outcome::fail(format!("the instance cannot reach {}", missing.join("; ")))
-            .evidence_all(evidence)
-            .remedy(remedy.join("\n")),
+        match problems.outcome(|p| {
+            Outcome::fail(format!("the instance cannot reach {p}")).remedy(remedy.join("\n"))
+        }) {
+            Some(out) => out.evidence_all(evidence),
+            None => {
+                Outcome::pass("the instance can reach the services the session preferences use")
+                    .evidence_all(evidence)
+            }
+        },
     )
 }
 
 pub fn endpoint_cost(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let in_use = a.endpoints_in_use();
+    let legs = legs(c, &a);
+    let in_use = endpoints_in_use(&legs);
     if in_use.is_empty() {
-        return Ok(no_endpoints(&a));
+        return Ok(no_endpoints(&a, &legs));
     }
     let endpoint_azs: usize = in_use.iter().map(|(_, e)| e.subnet_ids.len().max(1)).sum();
     Ok(Outcome::pass(format!(
