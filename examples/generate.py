@@ -160,7 +160,7 @@ def rdp_private():
     f["registration"] = known({"registered": True, "ping_status": "Online", "agent_version": "2.3.722.0", "is_latest_version": False,
         "last_ping": "2026-11-20T08:59:12Z", "platform_type": "Windows", "platform_name": "Microsoft Windows Server 2019 Datacenter"})
     f["session_preferences"] = known({"document_exists": False})
-    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["192.168.0.0/16"]})
+    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["192.168.0.0/16"], "primary_cidr_block": "192.168.0.0/16"})
     f["vpc_dns"] = known({"enable_dns_support": True, "enable_dns_hostnames": True})
     f["subnets"] = known([{"subnet_id": subnet, "vpc_id": vpc, "availability_zone": "ap-northeast-1a", "cidr_block": "192.168.64.0/24"}])
     f["route_tables"] = known([{"route_table_id": "rtb-0private000000000", "subnet_ids": [subnet], "routes": [
@@ -207,7 +207,7 @@ def private_shell():
     f["registration"] = known({"registered": True, "ping_status": "Online", "agent_version": "3.3.1142.0", "is_latest_version": False,
         "last_ping": "2026-11-20T08:58:40Z", "platform_type": "Linux", "platform_name": "Amazon Linux"})
     f["session_preferences"] = known({"document_exists": False})
-    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["10.0.0.0/16"]})
+    f["vpc"] = known({"vpc_id": vpc, "cidr_blocks": ["10.0.0.0/16"], "primary_cidr_block": "10.0.0.0/16"})
     f["vpc_dns"] = known({"enable_dns_support": True, "enable_dns_hostnames": True})
     f["subnets"] = known([{"subnet_id": subnet, "vpc_id": vpc, "availability_zone": "us-east-1a", "cidr_block": "10.0.1.0/24"}])
     f["route_tables"] = known([{"route_table_id": "rtb-0001main000000000", "main": True, "routes": [{"destination": "10.0.0.0/16", "target": "local"}]}])
@@ -646,23 +646,62 @@ case("public-nginx-port", "The article port-forwarding-howto: port forwarding to
      {"port-forward-scope": "pass", "agent-version": "pass", "client-plugin": "pass"}, mode="port", port=80)
 case("public-nginx-port-broken-rds-host", "The trap the article port-forwarding-howto warns of: AWS-StartPortForwardingSession cannot reach an RDS host behind the instance.", None,
      {"port-forward-scope": "fail"}, mode="port", port=3306, remote_host="mydb.cluster-abc.ap-northeast-1.rds.amazonaws.com", file="public-nginx-port")
-case("public-remote-db", "Remote-host port forwarding to a database in the VPC.",
-     mutate(nginx, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
+def database(f, admits="sg-0001ec2000000000a", subnet="subnet-0private0000000001", ip="10.0.1.50"):
+    """A database whose network interface (security group, subnet) is in the account."""
+    f["remote_destination"] = known({"host": ip, "addresses": [ip], "security_group_ids": ["sg-0db0000000000000a"], "subnet_id": subnet})
+    f["security_groups"]["value"].append({"group_id": "sg-0db0000000000000a", "group_name": "database",
+                                          "ingress": [tcp(3306, 3306, {"security_group": admits})], "egress": []})
+
+
+def database_subnet(f, acl_in):
+    """The database in its own subnet 10.0.2.0/24, behind an ACL admitting `acl_in`."""
+    database(f, subnet="subnet-0database000000002", ip="10.0.2.50")
+    f["subnets"]["value"].append({"subnet_id": "subnet-0database000000002", "vpc_id": "vpc-0f1e2d3c4b5a60001",
+                                  "availability_zone": "ap-northeast-1a", "cidr_block": "10.0.2.0/24"})
+    f["network_acls"]["value"].append({"network_acl_id": "acl-0database00000002", "subnet_ids": ["subnet-0database000000002"], "entries": [
+        {"rule_number": 100, "egress": False, "protocol": "tcp", "from_port": 3306, "to_port": 3306, "cidr": acl_in, "action": "allow"},
+        {"rule_number": 100, "egress": True, "protocol": "tcp", "from_port": 1024, "to_port": 65535, "cidr": "10.0.0.0/16", "action": "allow"},
+        {"rule_number": 32767, "egress": False, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"},
+        {"rule_number": 32767, "egress": True, "protocol": "-1", "cidr": "0.0.0.0/0", "action": "deny"}]})
+
+
+def secondary_range(f):
+    """A secondary VPC range 100.64.0.0/16 with a subnet of its own, and the database at its base + 2."""
+    f["vpc"]["value"]["cidr_blocks"].append("100.64.0.0/16")
+    f["route_tables"]["value"][0]["routes"].insert(1, {"destination": "100.64.0.0/16", "target": "local"})
+    f["subnets"]["value"].append({"subnet_id": "subnet-0secondary00000003", "vpc_id": "vpc-0f1e2d3c4b5a60001",
+                                  "availability_zone": "ap-northeast-1a", "cidr_block": "100.64.0.0/24"})
+    database(f, subnet="subnet-0secondary00000003", ip="100.64.0.2")
+
+
+case("public-remote-db", "Remote-host port forwarding to a database in the VPC, whose security group admits the instance's.",
+     mutate(nginx, database),
      {"remote-host-allowed": "pass", "remote-host-reachable": "pass", "agent-version": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("public-remote-db-other-subnet", "The database in its own subnet, whose network ACL admits 3306 from the instance's subnet and lets the replies out.",
+     mutate(nginx, lambda f: database_subnet(f, "10.0.1.0/24")),
+     {"remote-host-reachable": "pass"}, mode="remote-port", port=3306, remote_host="10.0.2.50")
+case("public-remote-broken-dest-subnet-nacl", "The database's subnet ACL admits 3306 only from another subnet.",
+     mutate(nginx, lambda f: database_subnet(f, "10.0.9.0/24")),
+     {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.2.50")
+case("public-remote-db-unseen", "The host's address is in no network interface of the account: its own firewall cannot be seen, so the answer is Unknown.",
+     mutate(nginx, lambda f: f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]}))),
+     {"remote-host-reachable": "unknown", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+case("public-remote-db-denied", "The caller may not describe network interfaces: the destination is not seen, never passed.",
+     mutate(nginx, lambda f: f.update(remote_destination=denied("ec2:DescribeNetworkInterfaces"))),
+     {"remote-host-reachable": "unknown"}, mode="remote-port", port=3306, remote_host="10.0.1.50",
+     needs={"remote-host-reachable": ["ec2:DescribeNetworkInterfaces"]})
+case("public-remote-broken-imds", "Forwarding to the instance metadata service, on the agent's default deny list.", None,
+     {"remote-host-allowed": "fail"}, mode="remote-port", port=80, remote_host="169.254.169.254", file="public-nginx-port")
+case("public-remote-secondary-cidr-base", "Forwarding to the base address + 2 of a secondary VPC range: the agent refuses only the primary range's reserved addresses.",
+     mutate(nginx, secondary_range),
+     {"remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="100.64.0.2")
 case("public-remote-broken-egress", "The instance's security group lets only 443 out: the database port is blocked.",
-     mutate(nginx, lambda f: (f.update(remote_destination=known({"host": "10.0.1.50", "addresses": ["10.0.1.50"]})),
-                             sg(f, "sg-0001ec2000000000a").update(egress=[tcp(443, 443, {"cidr": "0.0.0.0/0"})]))),
+     mutate(nginx, lambda f: (database(f), sg(f, "sg-0001ec2000000000a").update(egress=[tcp(443, 443, {"cidr": "0.0.0.0/0"})]))),
      {"remote-host-reachable": "fail", "instance-sg-egress": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
 
 
-def database_sg(f):
-    f["remote_destination"] = known({"host": "10.0.1.50", "addresses": ["10.0.1.50"], "security_group_ids": ["sg-0db0000000000000a"]})
-    f["security_groups"]["value"].append({"group_id": "sg-0db0000000000000a", "group_name": "database",
-                                          "ingress": [tcp(3306, 3306, {"security_group": "sg-0app000000000000a"})], "egress": []})
-
-
 case("public-remote-broken-dest-sg", "The database's security group admits only the application tier, not the instance.",
-     mutate(nginx, database_sg), {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
+     mutate(nginx, lambda f: database(f, admits="sg-0app000000000000a")), {"remote-host-reachable": "fail", "remote-host-allowed": "pass"}, mode="remote-port", port=3306, remote_host="10.0.1.50")
 case("public-remote-broken-reserved", "Forwarding to 10.0.0.2, the VPC's DNS resolver: a reserved address the agent refuses.", None,
      {"remote-host-allowed": "fail"}, mode="remote-port", port=53, remote_host="10.0.0.2", file="public-nginx-port")
 case("public-remote-broken-loopback", "Remote-host forwarding to localhost with agent 3.3.4851.0, which refuses loopback.",

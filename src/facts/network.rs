@@ -12,6 +12,10 @@ pub struct Vpc {
     pub vpc_id: String,
     #[schemars(with = "Vec<String>")]
     pub cidr_blocks: Vec<IpNet>,
+    /// The VPC's primary IPv4 range (`CidrBlock`): the one whose reserved addresses the agent refuses to forward to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub primary_cidr_block: Option<IpNet>,
 }
 
 /// `enableDnsSupport` and `enableDnsHostnames` (`ec2:DescribeVpcAttribute`); private DNS needs both.

@@ -148,6 +148,7 @@ pub async fn vpc(c: &Client, vpc: &str) -> Result<Vpc, Failure> {
     Ok(Vpc {
         vpc_id: vpc.to_string(),
         cidr_blocks,
+        primary_cidr_block: v.cidr_block().and_then(net),
     })
 }
 

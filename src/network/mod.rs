@@ -39,6 +39,17 @@ pub(crate) fn cidr_covers(net: &ipnet::IpNet, peer: &Peer) -> bool {
     }
 }
 
+/// The subnet whose range holds `ip`.
+pub fn subnet_of(
+    subnets: &[crate::facts::Subnet],
+    ip: std::net::IpAddr,
+) -> Option<&crate::facts::Subnet> {
+    subnets.iter().find(|s| {
+        s.cidr_block.is_some_and(|c| c.contains(&ip))
+            || s.ipv6_cidr_blocks.iter().any(|c| c.contains(&ip))
+    })
+}
+
 /// `tcp` in its spellings; `-1`/`all` matches every protocol.
 pub(crate) fn protocol_matches_tcp(protocol: &str) -> bool {
     matches!(

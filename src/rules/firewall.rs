@@ -2,22 +2,16 @@
 //! needs (see `needs.rs`), with each platform's own ephemeral ports for the replies.
 
 use super::needs::Need;
-use super::network::{endpoints_in_use, legs, Leg, Problems};
+use super::paths::{endpoints_in_use, ephemeral, legs, Ephemeral, Leg, Problems};
 use super::{Check, Outcome, Verdict};
 use crate::facts::{NetworkAcl, Subnet};
 use crate::network::nacl::{self, AclResult};
 use crate::network::path::{Analysis, Via};
 use crate::network::ports::PortSet;
 use crate::network::sg::{self, SgVerdict};
+use crate::network::subnet_of;
 use crate::network::Peer;
 use std::net::IpAddr;
-
-pub(super) fn subnet_of(subnets: &[Subnet], ip: IpAddr) -> Option<&Subnet> {
-    subnets.iter().find(|s| {
-        s.cidr_block.is_some_and(|c| c.contains(&ip))
-            || s.ipv6_cidr_blocks.iter().any(|c| c.contains(&ip))
-    })
-}
 
 /// Where the agent's traffic goes: one peer per endpoint address, or the internet; with the need of the service.
 struct Destination<'a> {
@@ -243,47 +237,6 @@ pub fn instance_sg_egress(c: &Check) -> Verdict {
             }
         },
     )
-}
-
-/// The ports an instance's own connections come from, which the replies return to: by platform, as AWS's
-/// "Ephemeral ports" page gives them (Linux kernels 32768-61000, Windows Server 2008 and later 49152-65535); macOS
-/// uses the IANA range 49152-65535 by default. An unknown platform is judged on the whole 1024-65535.
-pub(super) struct Ephemeral {
-    pub ports: PortSet,
-    /// e.g. `Linux (32768-61000)`.
-    pub label: String,
-    pub known: bool,
-}
-
-pub(super) fn ephemeral(c: &Check) -> Ephemeral {
-    let registered = c
-        .facts
-        .registration
-        .value()
-        .and_then(|r| r.platform_type.as_deref());
-    let windows_instance = c
-        .facts
-        .instance
-        .value()
-        .is_some_and(|i| i.platform.as_deref() == Some("windows"));
-    let (from, to, name) = match (registered, windows_instance) {
-        (Some(p), _) if p.eq_ignore_ascii_case("Windows") => (49152, 65535, "Windows"),
-        (_, true) => (49152, 65535, "Windows"),
-        (Some(p), _) if p.eq_ignore_ascii_case("Linux") => (32768, 61000, "Linux"),
-        (Some(p), _) if p.eq_ignore_ascii_case("MacOS") => (49152, 65535, "macOS"),
-        _ => {
-            return Ephemeral {
-                ports: PortSet::range(1024, 65535),
-                label: "1024-65535 (the platform is not known)".into(),
-                known: false,
-            }
-        }
-    };
-    Ephemeral {
-        ports: PortSet::range(from, to),
-        label: format!("{from}-{to} ({name} ephemeral ports)"),
-        known: true,
-    }
 }
 
 /// How a stateless ACL treats the replies to the instance's connections: blocked for its platform is a

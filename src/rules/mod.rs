@@ -17,6 +17,7 @@ mod mode;
 mod needs;
 mod network;
 mod outcome;
+mod paths;
 mod registry;
 mod report;
 mod role;

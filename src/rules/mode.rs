@@ -1,10 +1,14 @@
 //! What the chosen mode itself requires: where port forwarding can reach.
 
+use super::paths::{ephemeral, Ephemeral};
 use super::{Check, Outcome, Verdict};
+use crate::facts::Unavailable;
 use crate::network::nacl;
+use crate::network::path::Analysis;
 use crate::network::ports::PortSet;
 use crate::network::route::{self, TargetKind};
 use crate::network::sg::{self, SgVerdict};
+use crate::network::subnet_of;
 use crate::network::Peer;
 use crate::options::Mode;
 use crate::version::Version4;
@@ -37,32 +41,84 @@ pub fn port_forward_scope(c: &Check) -> Verdict {
     Ok(out)
 }
 
-/// Addresses the agent refuses to forward to (agent `port` plugin; loopback and the container credential
-/// endpoints from agent 3.3.4851.0).
-fn refused(ip: IpAddr, vpc_cidrs: &[ipnet::IpNet], agent: Option<Version4>) -> Option<String> {
-    for net in vpc_cidrs {
-        if !net.contains(&ip) {
-            continue;
-        }
-        let (IpAddr::V4(ip4), ipnet::IpNet::V4(n4)) = (ip, net) else {
-            continue;
-        };
-        let offset = u32::from(ip4) - u32::from(n4.network());
-        if offset <= 3 || ip4 == n4.broadcast() {
-            return Some(format!("{ip} is a reserved address of the VPC range {net}"));
-        }
+/// The agent's default deny list for remote-host forwarding (amazon-ssm-agent `agent/appconfig/constants.go`,
+/// `DefaultDeniedPortForwardingRemoteIPs`): the instance metadata service, the VPC's DNS, Amazon Time Sync and the
+/// Windows licence activation servers, in IPv4 and IPv6.
+const DEFAULT_DENIED: [(&str, &str); 9] = [
+    ("169.254.169.254", "the instance metadata service"),
+    ("fd00:ec2::254", "the instance metadata service (IPv6)"),
+    ("169.254.169.253", "the Amazon DNS server"),
+    ("fd00:ec2::253", "the Amazon DNS server (IPv6)"),
+    ("169.254.169.123", "Amazon Time Sync"),
+    ("fd00:ec2::123", "Amazon Time Sync (IPv6)"),
+    ("169.254.169.250", "Windows licence activation"),
+    ("169.254.169.251", "Windows licence activation"),
+    ("fd00:ec2::240", "Windows licence activation (IPv6)"),
+];
+
+/// From this version the agent also refuses loopback and the ECS/EKS credential endpoints.
+const REFUSES_LOOPBACK: Version4 = Version4::new(3, 3, 4851, 0);
+
+const CONFIGURABLE: &str = "The list is the agent's default: an administrator can replace it with `Mgs.DeniedPortForwardingRemoteIPs` in amazon-ssm-agent.json (the VPC's own addresses are always added).";
+
+/// Why the agent refuses `ip`, if it does; `Err` when that cannot be told.
+fn refused(c: &Check, ip: IpAddr) -> Result<Option<String>, String> {
+    if let Some((_, what)) = DEFAULT_DENIED
+        .iter()
+        .find(|(addr, _)| addr.parse::<IpAddr>().ok() == Some(ip))
+    {
+        return Ok(Some(format!(
+            "{ip} is {what}, on the agent's default deny list"
+        )));
     }
-    let newer = agent.is_none_or(|v| v >= Version4::new(3, 3, 4851, 0));
-    let credential_endpoints: [IpAddr; 2] = [[169, 254, 170, 2].into(), [169, 254, 170, 23].into()];
+    let newer = c.agent_version().is_none_or(|v| v >= REFUSES_LOOPBACK);
+    let credential_endpoints: [IpAddr; 3] = [
+        [169, 254, 170, 2].into(),
+        [169, 254, 170, 23].into(),
+        "fd00:ec2::23".parse().expect("an IPv6 address"),
+    ];
     if newer && ip.is_loopback() {
-        return Some(format!("{ip} is loopback, refused from agent 3.3.4851.0"));
+        return Ok(Some(format!(
+            "{ip} is loopback, refused from agent {REFUSES_LOOPBACK}"
+        )));
     }
     if newer && credential_endpoints.contains(&ip) {
-        return Some(format!(
-            "{ip} is an ECS/EKS credential endpoint, refused from agent 3.3.4851.0"
-        ));
+        return Ok(Some(format!(
+            "{ip} is an ECS/EKS credential endpoint, refused from agent {REFUSES_LOOPBACK}"
+        )));
     }
-    None
+    vpc_reserved(c, ip)
+}
+
+/// The agent adds the first four and the last address of the VPC's primary IPv4 range to its deny list
+/// (agent `agent/session/plugins/port/port.go`; AWS's pages name only the DNS resolver, base + 2).
+fn vpc_reserved(c: &Check, ip: IpAddr) -> Result<Option<String>, String> {
+    let IpAddr::V4(ip4) = ip else { return Ok(None) };
+    let vpc = match c.facts.vpc.get_ref() {
+        Ok(v) => v,
+        Err(_) if c.facts.is_hybrid() => return Ok(None),
+        Err(reason) => return Err(format!(
+            "the VPC's ranges could not be seen ({}), so its reserved addresses were not checked",
+            reason.describe()
+        )),
+    };
+    let reserved = |net: &ipnet::IpNet| match net {
+        ipnet::IpNet::V4(n4) if n4.contains(&ip4) => {
+            let offset = u32::from(ip4) - u32::from(n4.network());
+            offset <= 3 || ip4 == n4.broadcast()
+        }
+        _ => false,
+    };
+    match vpc.primary_cidr_block {
+        Some(primary) if reserved(&primary) => Ok(Some(format!(
+            "{ip} is a reserved address of the VPC's primary range {primary} (its first four and its last address)"
+        ))),
+        Some(_) => Ok(None),
+        None if vpc.cidr_blocks.iter().any(reserved) => Err(format!(
+            "{ip} is a reserved address of a VPC range, and which range is the primary one (whose reserved addresses the agent refuses) is not in the facts"
+        )),
+        None => Ok(None),
+    }
 }
 
 fn remote_host(c: &Check) -> Result<String, Outcome> {
@@ -95,44 +151,172 @@ fn remote_addresses(c: &Check, host: &str) -> Result<Vec<IpAddr>, Outcome> {
 pub fn remote_host_allowed(c: &Check) -> Verdict {
     let host = remote_host(c)?;
     let addresses = remote_addresses(c, &host)?;
-    let vpc = c
-        .facts
-        .vpc
-        .value()
-        .map(|v| v.cidr_blocks.clone())
-        .unwrap_or_default();
-    let agent = c.agent_version();
-    let refusals: Vec<String> = addresses
-        .iter()
-        .filter_map(|ip| refused(*ip, &vpc, agent))
-        .collect();
+    let mut refusals = Vec::new();
+    let mut undecided = Vec::new();
+    for ip in &addresses {
+        match refused(c, *ip) {
+            Ok(Some(why)) => refusals.push(why),
+            Ok(None) => {}
+            Err(why) => undecided.push(why),
+        }
+    }
     if !refusals.is_empty() {
         return Ok(Outcome::fail(format!("the agent will refuse it: {}", refusals.join("; ")))
             .note("The session then fails with `Forwarding to IP address … is forbidden`.")
+            .note(CONFIGURABLE)
             .remedy(if addresses.iter().any(|ip| ip.is_loopback()) {
                 "For a port on the instance itself use plain port forwarding (`--mode port`, AWS-StartPortForwardingSession)."
             } else {
                 "Forward to the host's own address instead."
             }));
     }
-    let mut out = Outcome::pass(format!("the agent forwards to {host}")).evidence(format!(
-        "{host} → {}",
-        addresses
-            .iter()
-            .map(IpAddr::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    if addresses.iter().any(IpAddr::is_loopback) {
-        out = out.note(
-            "Agents from 3.3.4851.0 refuse loopback: updating the agent will break this; use --mode port for the instance's own ports.",
-        );
+    let listed = addresses
+        .iter()
+        .map(IpAddr::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let resolved = if listed == host {
+        format!("{host} is on no deny list of the agent")
+    } else {
+        format!("{host} → {listed}, on no deny list of the agent")
+    };
+    if !undecided.is_empty() {
+        return Ok(Outcome::unknown(format!(
+            "cannot tell whether the agent forwards to {host}: {}",
+            undecided.join("; ")
+        ))
+        .evidence(resolved)
+        .needs("ec2:DescribeVpcs"));
     }
-    if vpc.is_empty() {
-        out = out
-            .note("the VPC's ranges are not in the facts: reserved VPC addresses were not checked");
+    let mut out = Outcome::pass(format!("the agent forwards to {host}"))
+        .evidence(resolved)
+        .note(CONFIGURABLE);
+    if addresses.iter().any(IpAddr::is_loopback) {
+        out = out.note(format!(
+            "Agents from {REFUSES_LOOPBACK} refuse loopback: updating the agent will break this; use --mode port for the instance's own ports."
+        ));
     }
     Ok(out)
+}
+
+/// One way the forwarded connection can be stopped, checked for every address of the host.
+struct RemotePath<'c, 'a> {
+    c: &'c Check<'a>,
+    port: u16,
+    evidence: Vec<String>,
+    problems: Vec<String>,
+    unknown: Vec<String>,
+    remedy: Vec<String>,
+}
+
+impl RemotePath<'_, '_> {
+    fn route(&mut self, a: &Analysis, ip: IpAddr) {
+        match route::lookup(a.table, ip) {
+            Some(r) if r.state == "blackhole" => self
+                .problems
+                .push(format!("route {} is a blackhole", route::describe(r))),
+            Some(r) => {
+                let kind = TargetKind::of(&r.target);
+                self.evidence.push(format!(
+                    "route to {ip}: {}, {}",
+                    route::describe(r),
+                    kind.noun()
+                ));
+                if kind == TargetKind::InternetGateway && a.instance.public_ip.is_none() {
+                    self.problems.push(format!(
+                        "{ip} is reached through {} but the instance has no public address",
+                        r.target
+                    ));
+                }
+            }
+            None => self.problems.push(format!(
+                "route table {} has no route to {ip}",
+                a.table.route_table_id
+            )),
+        }
+    }
+
+    fn instance_egress(&mut self, a: &Analysis, ip: IpAddr, peer: &Peer) -> Result<(), Outcome> {
+        let port = self.port;
+        let ig = self.c.groups(&a.instance.security_group_ids)?;
+        match sg::permits(&ig, true, port, peer, self.c.prefix_lists()) {
+            SgVerdict::Allowed { group, rule } => self.evidence.push(format!(
+                "→ {ip}:{port}: {} ✓",
+                sg::describe(group, rule, true)
+            )),
+            SgVerdict::Denied => {
+                self.problems.push(format!(
+                    "the instance's security groups do not let TCP {port} out to {ip}"
+                ));
+                self.remedy.push(format!(
+                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort={port},ToPort={port},IpRanges=[{{CidrIp={ip}/{}}}]'",
+                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<sg>"),
+                    if ip.is_ipv4() { 32 } else { 128 }
+                ));
+            }
+            SgVerdict::Unknown(why) => self.unknown.push(why),
+        }
+        Ok(())
+    }
+
+    /// A network ACL on the way: `outward` is the direction of the connection through this subnet's ACL
+    /// (out of the instance's subnet, into the destination's); the replies cross it the other way, to the
+    /// instance's ephemeral ports.
+    fn acl(
+        &mut self,
+        subnet: &str,
+        outward_egress: bool,
+        peer: &Peer,
+        eph: &Ephemeral,
+        what: &str,
+    ) {
+        let acls = match self.c.facts.network_acls.get_ref() {
+            Ok(a) => a,
+            Err(reason) => {
+                self.unknown.push(format!(
+                    "the network ACL of {subnet} could not be seen ({})",
+                    reason.describe()
+                ));
+                return;
+            }
+        };
+        let Some(acl) = nacl::for_subnet(acls, subnet) else {
+            self.unknown
+                .push(format!("no network ACL for {subnet} in the facts"));
+            return;
+        };
+        let port = self.port;
+        let id = &acl.network_acl_id;
+        let there = nacl::evaluate(acl, outward_egress, PortSet::range(port, port), peer);
+        let back = nacl::evaluate(acl, !outward_egress, eph.ports.clone(), peer);
+        self.evidence.push(format!(
+            "{id} ({what}) {port}: {}; replies {}: {}",
+            there.describe(),
+            eph.label,
+            back.describe()
+        ));
+        if !there.denied.is_empty() {
+            self.problems.push(format!(
+                "{id} ({what}) blocks TCP {port} ({})",
+                there.blockers()
+            ));
+        }
+        if !back.denied.is_empty() {
+            let partly_unknown = !eph.known && !back.allowed.is_empty();
+            let text = format!(
+                "{id} ({what}) blocks the replies on {} ({})",
+                eph.label,
+                back.blockers()
+            );
+            if partly_unknown {
+                self.unknown.push(format!(
+                    "{text}, which matters only for some platforms, and this one is not known"
+                ));
+            } else {
+                self.problems.push(text);
+            }
+        }
+    }
 }
 
 pub fn remote_host_reachable(c: &Check) -> Verdict {
@@ -141,137 +325,137 @@ pub fn remote_host_reachable(c: &Check) -> Verdict {
     let addresses = remote_addresses(c, &host)?;
     let a = c.analysis()?;
     let port = c.options.port_or_default();
-    let ig = c.groups(&a.instance.security_group_ids)?;
-    let dest_groups: Vec<String> = c
-        .facts
-        .remote_destination
-        .value()
-        .map(|d| d.security_group_ids.clone())
-        .unwrap_or_default();
-    let acls = c.facts.network_acls.need("the network ACLs")?;
-    let acl = nacl::for_subnet(acls, a.subnet_id);
-    let pls = c.prefix_lists();
-    let mut evidence = Vec::new();
-    let mut problems = Vec::new();
-    let mut remedy = Vec::new();
+    let subnets = c.facts.subnets.value().map(Vec::as_slice);
+    let eph = ephemeral(c);
+    let mut path = RemotePath {
+        c,
+        port,
+        evidence: Vec::new(),
+        problems: Vec::new(),
+        unknown: Vec::new(),
+        remedy: Vec::new(),
+    };
     for ip in &addresses {
         if ip.is_loopback() {
-            evidence.push(format!(
+            path.evidence.push(format!(
                 "{ip} is the instance itself: no network is crossed"
             ));
             continue;
         }
+        // What is known of the destination: its security groups and subnet, when its interface is in the account.
+        let dest = match c.facts.remote_destination.get_ref() {
+            Ok(d) => Some(d),
+            Err(Unavailable::NotApplicable { .. }) => {
+                path.unknown.push(
+                    "the facts were gathered without --remote-host, so the destination was not looked up (gather again with it)"
+                        .into(),
+                );
+                None
+            }
+            Err(reason) => {
+                path.unknown.push(format!(
+                    "the destination's network interface could not be seen ({})",
+                    reason.describe()
+                ));
+                None
+            }
+        };
+        let dest_groups: &[String] = dest.map_or(&[], |d| d.security_group_ids.as_slice());
+        let dest_subnet = dest.and_then(|d| d.subnet_id.clone()).or_else(|| {
+            subnets
+                .and_then(|s| subnet_of(s, *ip))
+                .map(|s| s.subnet_id.clone())
+        });
         let peer = Peer {
             ip: Some(*ip),
-            groups: &dest_groups,
+            groups: dest_groups,
             ..Default::default()
         };
-        match route::lookup(a.table, *ip) {
-            Some(r) if r.state == "blackhole" => {
-                problems.push(format!("route {} is a blackhole", route::describe(r)))
-            }
-            Some(r) => {
-                let kind = TargetKind::of(&r.target);
-                evidence.push(format!(
-                    "route to {ip}: {} ({})",
-                    route::describe(r),
-                    kind.noun()
-                ));
-                if kind == TargetKind::InternetGateway && a.instance.public_ip.is_none() {
-                    problems.push(format!(
-                        "{ip} is reached through {} but the instance has no public address",
-                        r.target
-                    ));
-                }
-            }
-            None => problems.push(format!(
-                "route table {} has no route to {ip}",
-                a.table.route_table_id
-            )),
-        }
-        match sg::permits(&ig, true, port, &peer, pls) {
-            SgVerdict::Allowed { group, rule } => evidence.push(format!(
-                "→ {ip}:{port}: {} ✓",
-                sg::describe(group, rule, true)
-            )),
-            SgVerdict::Denied => {
-                problems.push(format!(
-                    "the instance's security groups do not let TCP {port} out to {ip}"
-                ));
-                remedy.push(format!(
-                    "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort={port},ToPort={port},IpRanges=[{{CidrIp={ip}/32}}]'",
-                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<sg>")
-                ));
-            }
-            SgVerdict::Unknown(why) => return Ok(Outcome::unknown(why).evidence_all(evidence)),
-        }
-        if let Some(acl) = acl {
-            let same_subnet = c.facts.subnets.value().is_some_and(|subnets| {
-                subnets.iter().any(|s| {
-                    s.subnet_id == a.subnet_id && s.cidr_block.is_some_and(|n| n.contains(ip))
-                })
-            });
-            if !same_subnet {
-                let out = nacl::evaluate(acl, true, PortSet::range(port, port), &peer);
-                let back = nacl::evaluate(acl, false, PortSet::range(1024, 65535), &peer);
-                if !out.denied.is_empty() {
-                    problems.push(format!(
-                        "{} blocks {port} out to {ip} ({})",
-                        acl.network_acl_id,
-                        out.blockers()
-                    ));
-                }
-                if !back.denied.is_empty() {
-                    problems.push(format!(
-                        "{} blocks the replies from {ip} ({})",
-                        acl.network_acl_id,
-                        back.blockers()
-                    ));
-                }
+        path.route(&a, *ip);
+        path.instance_egress(&a, *ip, &peer)?;
+        let same_subnet = dest_subnet.as_deref() == Some(a.subnet_id);
+        if same_subnet {
+            path.evidence.push(format!(
+                "{ip} is in the instance's subnet {}: no network ACL is crossed",
+                a.subnet_id
+            ));
+        } else {
+            path.acl(a.subnet_id, true, &peer, &eph, "the instance's subnet");
+            let from = Peer {
+                ip: a.instance.private_ip.map(IpAddr::V4),
+                ..Default::default()
+            };
+            match &dest_subnet {
+                Some(s) => path.acl(s, false, &from, &eph, "the destination's subnet"),
+                None => path.unknown.push(format!(
+                    "{ip} is in no subnet of the facts: the network ACLs and firewall on its side are not known"
+                )),
             }
         }
-        if !dest_groups.is_empty() {
-            let dg = c.groups(&dest_groups)?;
+        // The destination's own security groups must admit the instance.
+        if dest_groups.is_empty() {
+            if dest.is_some() {
+                path.unknown.push(format!(
+                    "no network interface with {ip} was found in this account, so what admits the instance on its side is not known"
+                ));
+            }
+        } else {
+            let dg = c.groups(dest_groups)?;
             let from = Peer {
                 ip: a.instance.private_ip.map(IpAddr::V4),
                 groups: &a.instance.security_group_ids,
                 ..Default::default()
             };
-            match sg::permits(&dg, false, port, &from, pls) {
-                SgVerdict::Allowed { group, rule } => evidence.push(format!(
+            match sg::permits(&dg, false, port, &from, c.prefix_lists()) {
+                SgVerdict::Allowed { group, rule } => path.evidence.push(format!(
                     "{ip}:{port} ← instance: {} ✓",
                     sg::describe(group, rule, false)
                 )),
                 SgVerdict::Denied => {
-                    problems.push(format!("the destination's security groups ({}) do not admit TCP {port} from the instance", dest_groups.join(", ")));
-                    remedy.push(format!(
+                    path.problems.push(format!(
+                        "the destination's security groups ({}) do not admit TCP {port} from the instance",
+                        dest_groups.join(", ")
+                    ));
+                    path.remedy.push(format!(
                         "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port {port} --source-group {}",
                         dest_groups[0],
                         a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<instance-sg>")
                     ));
                 }
-                SgVerdict::Unknown(why) => return Ok(Outcome::unknown(why).evidence_all(evidence)),
+                SgVerdict::Unknown(why) => path.unknown.push(why),
             }
         }
     }
-    if !problems.is_empty() {
+    if !path.problems.is_empty() {
         return Ok(Outcome::fail(format!(
             "the instance cannot reach {host}:{port}: {}",
-            problems.join("; ")
+            path.problems.join("; ")
         ))
-        .evidence_all(evidence)
-        .remedy(if remedy.is_empty() {
+        .evidence_all(path.evidence)
+        .remedy(if path.remedy.is_empty() {
             "Open the entries named above.".to_string()
         } else {
-            remedy.join("\n")
+            path.remedy.join("\n")
         }));
     }
-    let mut out =
-        Outcome::pass(format!("the instance can open TCP {port} to {host}")).evidence_all(evidence);
-    if dest_groups.is_empty() {
-        out = out.note(
-            "The destination's own security group is not in the facts; it must admit the instance.",
-        );
+    if !path.unknown.is_empty() {
+        let mut out = Outcome::unknown(format!(
+            "nothing seen stops TCP {port} from the instance to {host}, but not all of the way can be seen: {}",
+            path.unknown.join("; ")
+        ))
+        .evidence_all(path.evidence);
+        if let Some(action) = c
+            .facts
+            .remote_destination
+            .reason()
+            .and_then(Unavailable::missing_action)
+        {
+            out = out.needs(action);
+        }
+        return Ok(out);
     }
-    Ok(out)
+    Ok(
+        Outcome::pass(format!("the instance can open TCP {port} to {host}"))
+            .evidence_all(path.evidence),
+    )
 }

@@ -2,98 +2,16 @@
 //! needs (`Check::services`): ssm and ssmmessages always, ec2messages for agents before 3.3.40.0, kms and logs
 //! when a shell session is encrypted or logged.
 
-use super::needs::{Need, ServiceNeed};
+use super::needs::Need;
+use super::paths::{endpoints_in_use, legs, Leg, Problems};
 use super::{agent_calls, Check, Outcome, Verdict};
 use crate::facts::VpcEndpoint;
-use crate::network::path::{Analysis, ServicePath, Via};
+use crate::network::path::{Analysis, Via};
 use crate::network::route::TargetKind;
 use crate::policy::{evaluate_identity, Context, Outcome as Decision, Policy, Request};
 
-/// A service the session may need, how the instance reaches it, and whether it must.
-pub(super) struct Leg<'a> {
-    pub service: &'static str,
-    pub path: ServicePath<'a>,
-    pub need: Need,
-}
-
-/// The services to check, each with its path.
-pub(super) fn legs<'a>(c: &Check<'a>, a: &Analysis<'a>) -> Vec<Leg<'a>> {
-    c.services_to_check()
-        .into_iter()
-        .map(|ServiceNeed { service, need }| Leg {
-            service,
-            path: a.service_path(service),
-            need,
-        })
-        .collect()
-}
-
-/// The interface endpoints the session's traffic actually goes to.
-pub(super) fn endpoints_in_use<'l, 'a>(legs: &'l [Leg<'a>]) -> Vec<(&'l Leg<'a>, &'a VpcEndpoint)> {
-    legs.iter()
-        .filter_map(|l| match l.path.via {
-            Via::Endpoint(e) => Some((l, e)),
-            Via::Internet => None,
-        })
-        .collect()
-}
-
 /// The Systems Manager services agents talk to: the core of every session.
 const CORE: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
-
-/// Sorts problems by whether their service is required: any required one fails; otherwise problems of services
-/// that may be needed make the answer Unknown, with the reason they may be.
-pub(super) struct Problems {
-    required: Vec<String>,
-    maybe: Vec<String>,
-    why_maybe: Vec<String>,
-}
-
-impl Problems {
-    pub fn new() -> Self {
-        Problems {
-            required: Vec::new(),
-            maybe: Vec::new(),
-            why_maybe: Vec::new(),
-        }
-    }
-
-    pub fn add(&mut self, need: &Need, problem: String) {
-        match need {
-            Need::Required(_) => self.required.push(problem),
-            Need::Unknown(why) => {
-                self.maybe.push(problem);
-                if !self.why_maybe.contains(why) {
-                    self.why_maybe.push(why.clone());
-                }
-            }
-            Need::NotNeeded(_) => {}
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.required.is_empty() && self.maybe.is_empty()
-    }
-
-    /// Fail with the required problems, or — said the same way — Unknown with the others, adding why they may
-    /// not matter; `None` when there are none.
-    pub fn outcome(&self, fail: impl FnOnce(&str) -> Outcome) -> Option<Outcome> {
-        if !self.required.is_empty() {
-            return Some(fail(&self.required.join("; ")));
-        }
-        if self.maybe.is_empty() {
-            return None;
-        }
-        let mut out = fail(&self.maybe.join("; "));
-        out.status = super::Status::Unknown;
-        out.message = format!(
-            "{}; but whether that matters is not known: {}",
-            out.message,
-            self.why_maybe.join("; ")
-        );
-        Some(out)
-    }
-}
 
 fn create_endpoint(a: &Analysis, service: &str) -> String {
     format!(
