@@ -626,8 +626,12 @@ case("public-broken-rdp-open", "RDP opened to the world \"for SSM\".",
 ssh = ssh_cross_account()
 case("ssh-cross-account", "The article ssh-assume-role: SSH from Windows through a role in the system account, assumed from the central account.", ssh,
      {"client-ssh-config": "pass", "caller-assume-role": "pass", "caller-start-session": "pass", "agent-version": "pass"}, mode="ssh")
-case("ssh-cross-account-broken-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts.",
-     mutate(ssh, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "fail"}, mode="ssh")
+case("ssh-cross-account-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts: `ssh i-…` will not use Session Manager, but the session itself can open (a warning).",
+     mutate(ssh, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "warn"}, mode="ssh")
+case("ssh-cross-account-alias", "A Host alias whose HostName is the instance id, with AWS's PowerShell ProxyCommand: ssh reaches the instance as `ssh web`.",
+     mutate(ssh, lambda f: f["client"]["value"].update(ssh_proxy_entries=[{"host_patterns": "web", "host_name": "i-0b2c3d4e5f6a70002",
+         "proxy_command": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p\""}])),
+     {"client-ssh-config": "pass"}, mode="ssh")
 case("ssh-cross-account-broken-relative-aws", "The Windows ProxyCommand calls `aws` without its absolute path.",
      mutate(ssh, lambda f: f["client"]["value"].update(ssh_proxy_entries=[{"host_patterns": "i-* mi-*",
          "proxy_command": "aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p"}])),

@@ -135,6 +135,62 @@ fn a_finding_that_names_a_missing_permission_is_unknown() {
     }
 }
 
+/// No silent pass: hide each fact of each example in turn (as if its read were denied). A rule that still passes
+/// must not have changed its mind on less than before: no new caveat, and no other message without at least the
+/// evidence it had. (A rule may legitimately pass on more: with the agent's version hidden, every service that
+/// may be needed is checked, and all of them pass.)
+#[test]
+fn a_fact_that_cannot_be_seen_never_leaves_a_pass_behind() {
+    let mut failures = Vec::new();
+    let mut hidden = 0;
+    for case in cases() {
+        let (_, before) = run(&case);
+        let text = std::fs::read_to_string(examples().join(&case.file)).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let options = Options {
+            mode: case.mode,
+            port: case.port,
+            remote_host: case.remote_host.clone(),
+        };
+        for (key, value) in doc.as_object().unwrap() {
+            if value.get("status").and_then(|s| s.as_str()) != Some("known") {
+                continue;
+            }
+            let mut without = doc.clone();
+            without[key] = serde_json::json!({"status": "unavailable",
+                "reason": {"kind": "access_denied", "action": "test:HiddenFact"}});
+            let facts = facts::parse(&without.to_string(), &case.file).unwrap();
+            let after = rules::evaluate(&facts, &options);
+            hidden += 1;
+            for f in &after.findings {
+                let was = before.finding(f.rule()).unwrap();
+                if f.status != Status::Pass {
+                    continue;
+                }
+                // The same pass with a new caveat is a pass despite what could not be seen.
+                let new_caveat =
+                    f.message == was.message && f.notes.iter().any(|n| !was.notes.contains(n));
+                // A pass that changed, without having looked at least at everything it looked at before, rests
+                // on less than before. (Checking more — every service that may be needed — is not that.)
+                let changed = (f.status, &f.message) != (was.status, &was.message);
+                let looked_at_less = was.evidence.iter().any(|e| !f.evidence.contains(e));
+                if new_caveat || (changed && looked_at_less) {
+                    failures.push(format!(
+                        "{}: without {key}, {} still passes: {} (was {}: {})",
+                        case.name,
+                        f.rule(),
+                        f.message,
+                        was.status.as_str(),
+                        was.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(hidden > 1000, "only {hidden} facts hidden");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
 /// One snapshot per rule: what a user reads of that rule in every example. Adding a rule adds a file; changing a
 /// remedy changes only that rule's file, in review.
 #[test]

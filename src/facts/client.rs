@@ -37,5 +37,8 @@ pub struct Tool {
 pub struct SshProxyEntry {
     /// The `Host` patterns, e.g. `i-* mi-*`.
     pub host_patterns: String,
+    /// The block's `HostName`, when it has one: an alias whose HostName is an instance id reaches that instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_name: Option<String>,
     pub proxy_command: String,
 }

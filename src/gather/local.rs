@@ -95,35 +95,52 @@ pub fn ssh_proxy_entries(config: &Path) -> Vec<SshProxyEntry> {
     let Ok(text) = std::fs::read_to_string(config) else {
         return Vec::new();
     };
+    /// One `Host` block as read so far.
+    #[derive(Default)]
+    struct Block {
+        patterns: Option<String>,
+        host_name: Option<String>,
+        proxy_command: Option<String>,
+    }
+    fn flush(block: Block, out: &mut Vec<SshProxyEntry>) {
+        if let (Some(host_patterns), Some(proxy_command)) = (block.patterns, block.proxy_command) {
+            if proxy_command.contains("start-session") {
+                out.push(SshProxyEntry {
+                    host_patterns,
+                    host_name: block.host_name,
+                    proxy_command,
+                });
+            }
+        }
+    }
     let mut out = Vec::new();
-    let mut hosts: Option<String> = None;
+    let mut block = Block::default();
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with('#') || line.is_empty() {
             continue;
         }
-        let (key, value) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((k, v)) => (
-                k.to_ascii_lowercase(),
-                v.trim_start_matches(|c: char| c.is_whitespace() || c == '=')
-                    .trim(),
-            ),
-            None => continue,
+        let Some((key, value)) = line.split_once(|c: char| c.is_whitespace() || c == '=') else {
+            continue;
         };
-        match key.as_str() {
-            "host" => hosts = Some(value.to_string()),
-            "match" => hosts = None,
-            "proxycommand" if value.contains("start-session") => {
-                if let Some(h) = &hosts {
-                    out.push(SshProxyEntry {
-                        host_patterns: h.clone(),
-                        proxy_command: value.to_string(),
-                    });
-                }
+        let value = value
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '=')
+            .trim();
+        match key.to_ascii_lowercase().as_str() {
+            "host" => {
+                flush(std::mem::take(&mut block), &mut out);
+                block.patterns = Some(value.to_string());
+            }
+            "match" => flush(std::mem::take(&mut block), &mut out),
+            // ssh takes the first value of a keyword.
+            "hostname" if block.host_name.is_none() => block.host_name = Some(value.to_string()),
+            "proxycommand" if block.proxy_command.is_none() => {
+                block.proxy_command = Some(value.to_string())
             }
             _ => {}
         }
     }
+    flush(block, &mut out);
     out
 }
 
@@ -213,13 +230,17 @@ mod tests {
         let path = dir.path().join("config");
         std::fs::write(
             &path,
-            "# comment\nHost bastion\n  HostName 10.0.0.5\nhost i-* mi-*\n    ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"\nHost other\n  ProxyCommand=nc %h %p\n",
+            "# comment\nHost bastion\n  HostName 10.0.0.5\nhost i-* mi-*\n    ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"\nHost other\n  ProxyCommand=nc %h %p\nHost web\n  ProxyCommand aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p\n  HostName i-0123456789abcdef0\n",
         )
         .unwrap();
         let entries = ssh_proxy_entries(&path);
-        assert_eq!(entries.len(), 1);
+        assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].host_patterns, "i-* mi-*");
+        assert_eq!(entries[0].host_name, None);
         assert!(entries[0].proxy_command.contains("AWS-StartSSHSession"));
+        // An alias: the HostName after the ProxyCommand still belongs to its block.
+        assert_eq!(entries[1].host_patterns, "web");
+        assert_eq!(entries[1].host_name.as_deref(), Some("i-0123456789abcdef0"));
         assert!(ssh_proxy_entries(&dir.path().join("missing")).is_empty());
     }
 }

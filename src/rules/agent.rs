@@ -71,11 +71,19 @@ pub fn version(c: &Check) -> Verdict {
     }];
     match c.options.mode {
         Mode::Shell => {}
-        Mode::Ssh => mins.push(Minimum {
-            version: Version4::new(3, 0, 222, 0),
-            topic: "SSH",
-            source: "AWS prerequisites page",
-        }),
+        // AWS's pages disagree: the start-session and SSH pages ask 2.3.672.0, the prerequisites page 3.0.222.0.
+        Mode::Ssh => {
+            mins.push(Minimum {
+                version: Version4::new(2, 3, 672, 0),
+                topic: "SSH",
+                source: "AWS start-session and SSH pages",
+            });
+            mins.push(Minimum {
+                version: Version4::new(3, 0, 222, 0),
+                topic: "SSH",
+                source: "AWS prerequisites page",
+            });
+        }
         Mode::Port => {
             mins.push(Minimum {
                 version: Version4::new(2, 3, 672, 0),
@@ -101,7 +109,13 @@ pub fn version(c: &Check) -> Verdict {
             source: "AWS start-session page",
         }),
     }
-    if let Some(prefs) = c.facts.session_preferences.value() {
+    // KMS encryption, shell profiles and CloudWatch streaming serve shell sessions only.
+    if let Some(prefs) = c
+        .facts
+        .session_preferences
+        .value()
+        .filter(|_| c.options.mode.is_shell())
+    {
         if prefs.kms_key_id.is_some() {
             mins.push(Minimum {
                 version: Version4::new(2, 3, 539, 0),
@@ -109,7 +123,7 @@ pub fn version(c: &Check) -> Verdict {
                 source: "AWS prerequisites page",
             });
         }
-        if prefs.shell_profile_enabled && c.options.mode == Mode::Shell {
+        if prefs.shell_profile_enabled {
             mins.push(Minimum {
                 version: Version4::new(3, 0, 161, 0),
                 topic: "shell profiles",

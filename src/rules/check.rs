@@ -1,7 +1,7 @@
 //! What a rule sees: the facts, the options, and the questions several rules ask of them, answered in one place.
 
 use super::role_policies::{agent_context, agent_resource, trusts, RolePolicies};
-use super::Outcome;
+use super::{Outcome, Verdict};
 use crate::facts::{Facts, PrefixList, Role, SecurityGroup};
 use crate::network::path::{analyse, Analysis};
 use crate::options::Options;
@@ -49,6 +49,13 @@ impl ProfileProblem {
     }
 }
 
+/// Whether the agent falls back to the DHMC role.
+enum Fallback<'a> {
+    No,
+    Yes(&'a Role),
+    Maybe(&'a Role),
+}
+
 /// The agent version DHMC needs (AWS DHMC page).
 pub const DHMC_MINIMUM: Version4 = Version4::new(3, 2, 582, 0);
 
@@ -63,13 +70,22 @@ pub enum AgentRole<'a> {
         problem: ProfileProblem,
         dhmc: &'a Role,
     },
+    /// The instance profile cannot serve Systems Manager, and whether the agent falls back to DHMC hangs on its
+    /// version, which is not known.
+    MaybeFallback {
+        problem: ProfileProblem,
+        /// The profile's role, when it holds one.
+        profile: Option<&'a Role>,
+        dhmc: &'a Role,
+    },
 }
 
 impl<'a> AgentRole<'a> {
+    /// The role whose documents decide; for an undecided fallback, DHMC's (see `Check::per_role`).
     pub fn role(&self) -> &'a Role {
         match self {
             AgentRole::Profile(r) | AgentRole::Dhmc(r) => r,
-            AgentRole::Fallback { dhmc, .. } => dhmc,
+            AgentRole::Fallback { dhmc, .. } | AgentRole::MaybeFallback { dhmc, .. } => dhmc,
         }
     }
 
@@ -83,7 +99,9 @@ impl<'a> AgentRole<'a> {
         match self {
             AgentRole::Profile(_) => "instance profile",
             AgentRole::Dhmc(_) => "DHMC",
-            AgentRole::Fallback { .. } => "DHMC, in place of the instance profile",
+            AgentRole::Fallback { .. } | AgentRole::MaybeFallback { .. } => {
+                "DHMC, in place of the instance profile"
+            }
         }
     }
 }
@@ -145,8 +163,19 @@ impl<'a> Check<'a> {
                 facts.role.need("the instance profile's role")?,
             ));
         };
-        if let Some(dhmc) = self.dhmc_fallback(&problem)? {
-            return Ok(AgentRole::Fallback { problem, dhmc });
+        match self.dhmc_fallback(&problem)? {
+            Fallback::Yes(dhmc) => return Ok(AgentRole::Fallback { problem, dhmc }),
+            Fallback::Maybe(dhmc) => {
+                return Ok(AgentRole::MaybeFallback {
+                    profile: facts
+                        .role
+                        .value()
+                        .filter(|_| problem != ProfileProblem::NoRole),
+                    problem,
+                    dhmc,
+                })
+            }
+            Fallback::No => {}
         }
         match problem {
             ProfileProblem::NoRole => Err(Outcome::skip(
@@ -215,20 +244,67 @@ impl<'a> Check<'a> {
         trusts(role, partition.ec2_principal())
     }
 
-    /// The DHMC role the agent falls back to for `problem`: none when DHMC is off or the agent predates the
-    /// fallback; Unknown when the DHMC setting cannot be seen.
-    fn dhmc_fallback(&self, problem: &ProfileProblem) -> Result<Option<&'a Role>, Outcome> {
+    /// Whether the agent falls back to the DHMC role for `problem`: not when DHMC is off or the agent predates the
+    /// fallback, maybe when the agent's version is not known; Unknown when the DHMC setting cannot be seen.
+    fn dhmc_fallback(&self, problem: &ProfileProblem) -> Result<Fallback<'a>, Outcome> {
         let dhmc = self.facts.dhmc.need("the DHMC setting")?;
         if dhmc.role_name.is_none() {
-            return Ok(None);
+            return Ok(Fallback::No);
         }
-        if self
-            .agent_version()
-            .is_some_and(|v| v < problem.fallback_from())
-        {
-            return Ok(None);
+        let role = || self.facts.dhmc_role.need("the DHMC role");
+        Ok(match self.agent_version() {
+            Some(v) if v < problem.fallback_from() => Fallback::No,
+            Some(_) => Fallback::Yes(role()?),
+            None => Fallback::Maybe(role()?),
+        })
+    }
+
+    /// Runs a role rule on the role the agent uses. When that hangs on the agent's unknown version (a fallback to
+    /// DHMC it may or may not make), runs it on both roles: their shared answer, or Unknown when they differ.
+    pub fn per_role(&self, rule: impl Fn(&AgentRole<'a>) -> Verdict) -> Verdict {
+        let in_use = self.role_in_use()?;
+        let AgentRole::MaybeFallback {
+            problem,
+            profile,
+            dhmc,
+        } = &in_use
+        else {
+            return rule(&in_use);
+        };
+        let run = |r: &AgentRole<'a>| match rule(r) {
+            Ok(o) | Err(o) => o,
+        };
+        let with_dhmc = run(&AgentRole::Fallback {
+            problem: problem.clone(),
+            dhmc,
+        });
+        let Some(profile) = profile else {
+            // No role in the profile: DHMC's is the only one the agent can have.
+            return Ok(with_dhmc);
+        };
+        let with_profile = run(&AgentRole::Profile(profile));
+        if with_profile.status == with_dhmc.status {
+            // The answer holds either way: show what both roles showed.
+            let mut out = with_dhmc.evidence(format!(
+                "whether the agent falls back to DHMC (from {}) is not known, its version is not; the instance profile's role {} gives the same answer: {}",
+                problem.fallback_from(),
+                profile.name,
+                with_profile.message
+            ));
+            for e in with_profile.evidence {
+                if !out.evidence.contains(&e) {
+                    out.evidence.push(e);
+                }
+            }
+            return Ok(out);
         }
-        Ok(Some(self.facts.dhmc_role.need("the DHMC role")?))
+        Ok(Outcome::unknown(format!(
+            "the agent's version is not known, so whether it falls back from the instance profile ({}) to DHMC (from {}) is not known: with the profile's role, {}; with DHMC's, {}",
+            problem.describe(),
+            problem.fallback_from(),
+            with_profile.message,
+            with_dhmc.message
+        )))
     }
 
     /// The registered agent's version, when Systems Manager reports one.

@@ -106,7 +106,7 @@ pub fn plugin(c: &Check) -> Verdict {
     mins.push(Minimum {
         version: Version4::new(1, 2, 764, 0),
         topic: "support",
-        source: "AWS plugin install page: older versions will soon stop being supported",
+        source: "AWS's plugin install page says older versions will soon stop being supported",
     });
     // Being below the support line alone is a warning, not a failure: judge it separately.
     let (support, needs): (Vec<_>, Vec<_>) = mins.into_iter().partition(|m| m.topic == "support");
@@ -122,48 +122,75 @@ pub fn plugin(c: &Check) -> Verdict {
             support[0].source
         ))
         .evidence_all(out.evidence)
+        .note("AWS's pages disagree: the plugin version history gives 1.1.17.0 as the current minimum supported version, the install page asks for 1.2.764.0 (which signs OpenDataChannel requests).")
         .remedy(remedy);
     }
     Ok(out.evidence(format!("{}: {}", plugin.path, plugin.version_output.trim())))
 }
 
+/// AWS's documented `~/.ssh/config` entries (session-manager-getting-started-enable-ssh-connections).
+const SSH_SNIPPET: &str = "# SSH over Session Manager\nHost i-* mi-*\n    ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"";
+const SSH_SNIPPET_WINDOWS: &str = "# SSH over Session Manager (C:\\Users\\<username>\\.ssh\\config)\nHost i-* mi-*\n    ProxyCommand C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p\"";
+
+/// How the user's ssh finds the session. Not a condition of the session itself (a tool may pass
+/// `-o ProxyCommand=…`, or start AWS-StartSSHSession directly), so what is missing here is a warning.
 pub fn ssh_config(c: &Check) -> Verdict {
     let client = c.facts.client.need("this machine's tools")?;
+    let windows = client.os == "windows";
+    let snippet = if windows {
+        SSH_SNIPPET_WINDOWS
+    } else {
+        SSH_SNIPPET
+    };
     if client.ssh.is_none() {
-        return Ok(Outcome::fail("no ssh client on PATH").remedy("Install an OpenSSH client."));
+        return Ok(Outcome::warn(
+            "no ssh client on PATH: the session can open, but not from this machine's ssh",
+        )
+        .remedy(format!(
+            "Install an OpenSSH client, then add to ~/.ssh/config:\n{snippet}"
+        )));
     }
     let target = &c.facts.target.id;
+    // A `Host` whose patterns match the id, or an alias whose `HostName` is the id (ProxyCommand's %h is the HostName).
     let entry = client.ssh_proxy_entries.iter().find(|e| {
-        e.host_patterns
+        let names_target = e
+            .host_patterns
             .split_whitespace()
             .any(|p| wildcard_match(p, target, true))
+            || e.host_name.as_deref() == Some(target.as_str());
+        names_target
             && e.proxy_command.contains("start-session")
             && e.proxy_command.contains("AWS-StartSSHSession")
     });
-    let snippet = "host i-* mi-*\n    ProxyCommand sh -c \"aws ssm start-session --target %h --document-name AWS-StartSSHSession --parameters 'portNumber=%p'\"";
     let Some(entry) = entry else {
-        return Ok(Outcome::fail(format!(
-            "~/.ssh/config has no ProxyCommand that starts an SSM session for {target}"
+        return Ok(Outcome::warn(format!(
+            "~/.ssh/config has no ProxyCommand that starts an SSM session for {target}: `ssh {target}` will not use Session Manager"
         ))
+        .note("The session itself does not need it: `ssh -o ProxyCommand=…` or a tool that starts AWS-StartSSHSession works without.")
         .remedy(format!("Add to ~/.ssh/config:\n{snippet}")));
     };
+    let alias = entry
+        .host_name
+        .as_deref()
+        .filter(|h| *h == target.as_str())
+        .map(|_| format!(" (HostName {target})"))
+        .unwrap_or_default();
     let evidence = format!(
-        "Host {} → ProxyCommand {}",
+        "Host {}{alias} → ProxyCommand {}",
         entry.host_patterns, entry.proxy_command
     );
-    if client.os == "windows" {
+    if windows {
         let command = entry
             .proxy_command
             .trim_start_matches("sh -c ")
             .trim_start_matches(['"', '\'']);
-        let absolute = command.starts_with("C:")
-            || command.starts_with("c:")
+        let absolute = command.get(1..3) == Some(":\\")
             || command.starts_with('/')
             || command.starts_with('\\');
         if !absolute {
-            return Ok(Outcome::warn("on Windows, ProxyCommand needs the absolute path of aws (e.g. C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe)")
+            return Ok(Outcome::warn("on Windows, ProxyCommand needs an absolute path: ssh runs it without a shell's PATH lookup")
                 .evidence(evidence)
-                .remedy("ProxyCommand C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe ssm start-session --target %h --document-name AWS-StartSSHSession --parameters portNumber=%p"));
+                .remedy(format!("Use AWS's Windows form:\n{SSH_SNIPPET_WINDOWS}")));
         }
     }
     Ok(Outcome::pass(format!("ssh sends {target} through Session Manager")).evidence(evidence))

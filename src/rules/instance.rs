@@ -65,7 +65,18 @@ pub fn role_attached(c: &Check) -> Verdict {
     };
     // The agent tries the profile first and falls back to DHMC's role when the profile's credentials are refused
     // (agent `ec2roleprovider`; AWS page "SSM Agent credentials precedence").
-    if let AgentRole::Fallback { problem, dhmc } = c.role_in_use()? {
+    let in_use = c.role_in_use()?;
+    if let AgentRole::MaybeFallback { problem, dhmc, .. } = &in_use {
+        return Ok(Outcome::unknown(format!(
+            "instance profile {} cannot serve Systems Manager ({}); agents from {} fall back to the DHMC role {}, and this agent's version is not known",
+            profile.name,
+            problem.describe(),
+            problem.fallback_from(),
+            dhmc.name
+        ))
+        .evidence(holds));
+    }
+    if let AgentRole::Fallback { problem, dhmc } = in_use {
         return Ok(Outcome::warn(format!(
             "instance profile {} cannot serve Systems Manager ({}); the agent falls back to the DHMC role {}",
             profile.name,
@@ -151,7 +162,9 @@ pub fn dhmc_prerequisites(c: &Check) -> Verdict {
             ))
         }
         AgentRole::Dhmc(_) => DHMC_MINIMUM,
-        AgentRole::Fallback { problem, .. } => problem.fallback_from(),
+        AgentRole::Fallback { problem, .. } | AgentRole::MaybeFallback { problem, .. } => {
+            problem.fallback_from()
+        }
     };
     let id = &instance.instance_id;
     let mut problems = Vec::new();

@@ -97,10 +97,12 @@ fn vpc_reserved(c: &Check, ip: IpAddr) -> Result<Option<String>, String> {
     let vpc = match c.facts.vpc.get_ref() {
         Ok(v) => v,
         Err(_) if c.facts.is_hybrid() => return Ok(None),
-        Err(reason) => return Err(format!(
+        Err(reason) => {
+            return Err(format!(
             "the VPC's ranges could not be seen ({}), so its reserved addresses were not checked",
             reason.describe()
-        )),
+        ))
+        }
     };
     let reserved = |net: &ipnet::IpNet| match net {
         ipnet::IpNet::V4(n4) if n4.contains(&ip4) => {

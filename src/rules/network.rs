@@ -615,14 +615,17 @@ pub fn logging_kms_endpoints(c: &Check) -> Verdict {
     )
 }
 
+/// Every interface endpoint is billed, needed or not: the count is of those present for Systems Manager.
 pub fn endpoint_cost(c: &Check) -> Verdict {
     let a = c.analysis()?;
-    let legs = legs(c, &a);
-    let in_use = endpoints_in_use(&legs);
+    let in_use: Vec<&VpcEndpoint> = ["ssm", "ssmmessages", "ec2messages", "kms", "logs"]
+        .iter()
+        .filter_map(|s| a.interface_endpoint(s))
+        .collect();
     if in_use.is_empty() {
-        return Ok(no_endpoints(&a, &legs));
+        return Ok(no_endpoints(&a, &legs(c, &a)));
     }
-    let endpoint_azs: usize = in_use.iter().map(|(_, e)| e.subnet_ids.len().max(1)).sum();
+    let endpoint_azs: usize = in_use.iter().map(|e| e.subnet_ids.len().max(1)).sum();
     Ok(Outcome::pass(format!(
         "{} interface {} in {endpoint_azs} {}: each is billed per hour in each zone",
         in_use.len(),

@@ -9,9 +9,12 @@ use crate::facts::{Facts, Role};
 use crate::policy::{Context, Outcome as Decision};
 
 pub fn trust(c: &Check) -> Verdict {
-    let in_use = c.role_in_use()?;
+    c.per_role(|in_use| trust_of(c, in_use))
+}
+
+fn trust_of(c: &Check, in_use: &AgentRole) -> Verdict {
     let role = in_use.role();
-    let (decision, service) = match &in_use {
+    let (decision, service) = match in_use {
         AgentRole::Profile(_) => (c.trusted_by_ec2(role)?, c.facts.partition().ec2_principal()),
         _ => (trusts(role, DHMC_SERVICE)?, DHMC_SERVICE),
     };
@@ -43,7 +46,10 @@ fn untrusted(role: &Role, service: &str, why: &str) -> Outcome {
 }
 
 pub fn agent_permissions(c: &Check) -> Verdict {
-    let in_use = c.role_in_use()?;
+    c.per_role(|in_use| agent_permissions_of(c, in_use))
+}
+
+fn agent_permissions_of(c: &Check, in_use: &AgentRole) -> Verdict {
     let role = in_use.role();
     let policies = RolePolicies::of(role)?;
     let ctx = agent_context(c.facts);
@@ -131,7 +137,11 @@ fn undecided(role: &Role, unknown: &[String], evidence: Vec<String>) -> Outcome 
 }
 
 pub fn deprecated_policy(c: &Check) -> Verdict {
-    let role = c.role_in_use()?.role();
+    c.per_role(|in_use| deprecated_policy_of(c, in_use))
+}
+
+fn deprecated_policy_of(c: &Check, in_use: &AgentRole) -> Verdict {
+    let role = in_use.role();
     let old = role
         .attached_policies
         .iter()
@@ -170,14 +180,22 @@ pub fn logging_permissions(c: &Check) -> Verdict {
             "no session preferences saved in this region: no logging or KMS encryption"
         }));
     }
-    let in_use = c.role_in_use()?;
+    c.per_role(|in_use| logging_permissions_of(c, in_use, &needs))
+}
+
+fn logging_permissions_of(
+    c: &Check,
+    in_use: &AgentRole,
+    needs: &[(String, String, &'static str)],
+) -> Verdict {
+    let _ = c;
     let role = in_use.role();
     let policies = RolePolicies::of(role)?;
     let ctx = Context::open::<&str>([]);
     let mut evidence = Vec::new();
     let mut missing = Vec::new();
     let mut unknown = Vec::new();
-    for (action, resource, why) in &needs {
+    for (action, resource, why) in needs {
         match policies.decide(action, resource, &ctx) {
             Decision::Allowed { by } => {
                 evidence.push(format!("{action} on {resource}: allowed by {by}"))
