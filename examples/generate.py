@@ -84,16 +84,18 @@ DOCUMENTS = ["SSM-SessionManagerRunShell", "AWS-StartSSHSession", "AWS-StartPort
              "AWS-StartPortForwardingSessionToRemoteHost"]
 
 
-def checks(principal, region, account, instance, documents, decisions, mfa=None, username="user"):
-    """StartSession on the instance and every mode's document (so the facts serve any mode offline).
+def checks(principal, region, account, instance, documents, decisions, mfa=None, username="user", user_id=None, document_check=False):
+    """StartSession on the instance and every mode's document (so the facts serve any mode offline); Terminate,
+    Resume and OpenDataChannel on the caller's sessions, in both forms a session id may take.
     documents: the documents the principal may start (others are implicitly denied);
-    decisions: overrides for the current credentials."""
+    decisions: overrides for the current credentials;
+    document_check: whether the policies test ssm:SessionDocumentAccessCheck."""
     if documents == "all":
         documents = DOCUMENTS
     doc_arn = lambda d: (f"arn:aws:ssm:{region}:{account}:document/{d}" if d == "SSM-SessionManagerRunShell"
                          else f"arn:aws:ssm:{region}::document/{d}")
     inst_arn = f"arn:aws:ec2:{region}:{account}:instance/{instance}"
-    session = f"arn:aws:ssm:{region}:{account}:session/{username}-*"
+    sessions = [f"arn:aws:ssm:{region}:{account}:session/{owner}-0123456789abcdef0" for owner in [username] + ([user_id] if user_id else [])]
     out = []
     def add(action, resource, decision, scenario=None, by=None):
         k = {"action": action, "resource": resource, "decision": decision}
@@ -106,14 +108,17 @@ def checks(principal, region, account, instance, documents, decisions, mfa=None,
     for d in DOCUMENTS:
         allowed = decisions.get("start_document", "allowed") if d in documents else "implicit_deny"
         add("ssm:StartSession", doc_arn(d), allowed, by=decisions.get("by") if d in documents else None)
-    add("ssm:TerminateSession", session, decisions.get("terminate", "allowed"))
-    add("ssm:ResumeSession", session, decisions.get("resume", "allowed"))
+    for session in sessions:
+        add("ssm:TerminateSession", session, decisions.get("terminate", "allowed"))
+        add("ssm:ResumeSession", session, decisions.get("resume", "allowed"))
+        add("ssmmessages:OpenDataChannel", session, decisions.get("data_channel", "allowed"))
     if mfa:
         add("ssm:StartSession", inst_arn, mfa, scenario="with_mfa")
         for d in documents:
             add("ssm:StartSession", doc_arn(d), mfa, scenario="with_mfa")
     return {"method": "simulate_principal_policy", "principal_arn": principal, "checks": out,
-            "limitations": ["Service control policies, resource control policies and session policies are not simulated."]}
+            "limitations": ["Service control policies, resource control policies and session policies are not simulated."],
+            "session_document_access_check": document_check}
 
 
 def client(os_name, cli="aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64", plugin="1.2.764.0", ssh=None, entries=None, proxies=None):
@@ -320,6 +325,7 @@ def rdp_mfa_long_term_keys():
     f = rdp_mfa()
     account = f["target"]["account"]
     f["credentials"] = known({"source": "profile", "profile": "default", "temporary": False})
+    f["mfa_devices"] = known([f"arn:aws:iam::{account}:mfa/hoge-phone"])
     user = f["caller"]["value"]["arn"]
     f["caller_permissions"] = known(checks(user, "ap-northeast-1", account, f["target"]["id"], ["AWS-StartPortForwardingSession"],
         {"start_instance": "explicit_deny", "start_document": "explicit_deny", "by": MFA_DENY}, mfa="allowed", username="hoge"))
@@ -345,6 +351,7 @@ def hybrid():
     f["caller_permissions"] = known(perms)
     f["client"] = client("macos", cli="aws-cli/2.17.20 Python/3.11.9 Darwin/23.6.0 exe/x86_64")
     f["cloudtrail"] = known([])
+    f["activation_tier"] = known("standard")
     return f
 
 
@@ -374,13 +381,14 @@ def endpoint(f, service):
 CASES = []  # (name, description, document, options, expectations)
 
 
-def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None):
+def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None, agrees_with=None):
     """One manifest entry. `ready` is the verdict the case must give: by default a case is ready unless it expects a
-    failure; `needs` pins the permissions an Unknown finding must name."""
+    failure; `needs` pins the permissions an Unknown finding must name; `agrees_with` names a case whose
+    StartSession finding must have the same status (local evaluation and simulation of the same policy)."""
     if ready is None:
         ready = "fail" not in expect.values()
     CASES.append({"name": name, "description": description, "file": f"{file or name}.json", "mode": mode, "port": port,
-                  "remote_host": remote_host, "ready": ready, "expect": expect, "needs": needs,
+                  "remote_host": remote_host, "ready": ready, "expect": expect, "needs": needs, "agrees_with": agrees_with,
                   "_doc": doc if file is None else None})
 
 
@@ -515,6 +523,20 @@ case("private-shell-broken-dhmc-fallback-no-channels", "An instance profile that
          "name": "register-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]}}]))),
      {"instance-role": "pass", "role-agent-permissions": "fail", "dhmc-prerequisites": "skip"})
 
+def in_china(f):
+    """The same layout in cn-north-1, account 999900001111: every ARN in the aws-cn partition."""
+    text = json.dumps(f).replace("us-east-1", "cn-north-1").replace("arn:aws:", "arn:aws-cn:").replace("222233334444", "999900001111")
+    return json.loads(text)
+
+
+case("cn-private-shell", "The private shell layout in China (cn-north-1): ARNs in the aws-cn partition, service names under amazonaws.com.cn.",
+     in_china(shell), {"network-path": "pass", "caller-start-session": "pass", "role-agent-permissions": "pass"})
+case("cn-private-shell-broken-no-profile", "No instance profile in China: the remedy's policy ARN and trust principal are China's.",
+     in_china(mutate(shell, lambda f: (f["instance"]["value"].pop("instance_profile_arn"),
+         f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
+                  role=unavailable("not_applicable", why="no instance profile"), registration=known({"registered": False}))))),
+     {"instance-role": "fail"})
+
 case("private-shell-dhmc", "No instance profile: Default Host Management Configuration supplies the role.", mutate(shell, dhmc),
      {"instance-role": "pass", "dhmc-prerequisites": "pass", "role-trust": "pass", "role-agent-permissions": "pass"})
 case("private-shell-broken-dhmc-imds-off", "DHMC with the instance metadata service disabled.",
@@ -581,6 +603,51 @@ case("nat-centralised-endpoints", "Hub and spoke: no endpoint and no default rou
      {"network-path": "unknown", "endpoint-available": "skip"})
 case("nat-broken-no-way-out", "No endpoint, no default route and no route to any shared network: nothing can reach Systems Manager.",
      mutate(n, lambda f: f["route_tables"]["value"][0]["routes"].pop(1)), {"network-path": "fail"})
+
+
+LOGGING = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"], "Resource": "*"},
+    {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetEncryptionConfiguration"], "Resource": "*"}]}
+KEY = "arn:aws:kms:us-east-1:222233334444:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+
+def cloudwatch_logging(f, kms=True, exists=True):
+    """CloudWatch logging with encryption enforced (the console's default), and a role that may log."""
+    f["session_preferences"] = known({"document_exists": True, "cloudwatch_log_group": "/ssm/sessions",
+                                      "cloudwatch_encryption_enabled": True, "cloudwatch_streaming_enabled": True})
+    group = {"name": "/ssm/sessions", "exists": exists}
+    if kms and exists:
+        group["kms_key_id"] = KEY
+    f["log_group"] = known(group)
+    f["log_bucket_encryption"] = unavailable("not_applicable", why="the session preferences name no bucket")
+    f["role"]["value"]["inline_policies"] = [{"name": "session-logging", "document": LOGGING}]
+
+
+def s3_logging_enforced(f, algorithm=None):
+    f["session_preferences"] = known({"document_exists": True, "s3_bucket": "ssm-session-logs-222233334444", "s3_encryption_enabled": True})
+    enc = {"bucket": "ssm-session-logs-222233334444", "exists": True}
+    if algorithm:
+        enc["algorithm"] = algorithm
+    f["log_bucket_encryption"] = known(enc)
+    f["log_group"] = unavailable("not_applicable", why="the session preferences name no log group")
+    f["role"]["value"]["inline_policies"] = [{"name": "session-logging", "document": LOGGING}]
+
+
+case("nat-cloudwatch-encrypted", "Session logs stream to a KMS-encrypted CloudWatch log group, with encryption enforced: the shell opens.",
+     mutate(n, cloudwatch_logging), {"session-log-encryption": "pass", "role-logging-permissions": "pass", "logging-kms-endpoints": "pass"})
+case("nat-cloudwatch-encrypted-port", "The same preferences for port forwarding, which is never logged: nothing to check.", None,
+     {"session-log-encryption": "skip", "role-logging-permissions": "skip"}, mode="port", port=80, file="nat-cloudwatch-encrypted")
+case("nat-broken-cloudwatch-unencrypted", "Encryption enforced, and the log group has no KMS key: the agent refuses every shell session.",
+     mutate(n, lambda f: cloudwatch_logging(f, kms=False)), {"session-log-encryption": "fail"})
+case("nat-broken-cloudwatch-group-missing", "Encryption enforced, and the log group does not exist: the agent reads it as unencrypted.",
+     mutate(n, lambda f: cloudwatch_logging(f, exists=False)), {"session-log-encryption": "fail"})
+case("nat-cloudwatch-group-unseen", "Encryption enforced, and the caller may not describe log groups: Unknown, never a pass.",
+     mutate(n, lambda f: (cloudwatch_logging(f), f.update(log_group=denied("logs:DescribeLogGroups")))), {"session-log-encryption": "unknown"},
+     needs={"session-log-encryption": ["logs:DescribeLogGroups"]})
+case("nat-s3-encrypted", "Session logs go to an S3 bucket with default SSE-S3 encryption, and encryption is enforced.",
+     mutate(n, lambda f: s3_logging_enforced(f, "AES256")), {"session-log-encryption": "pass", "role-logging-permissions": "pass"})
+case("nat-broken-s3-unencrypted", "Encryption enforced, and the bucket has no default encryption: the agent refuses every shell session.",
+     mutate(n, s3_logging_enforced), {"session-log-encryption": "fail"})
 
 
 def acl(entries_in, entries_out):
@@ -725,8 +792,11 @@ case("rdp-mfa-enforced", "The article rdp-with-mfa: MFA session credentials, and
 case("rdp-mfa-enforced-broken-no-mfa", "The error of the article rdp-with-mfa: long-term keys against a policy that denies without MFA.", rdp_mfa_long_term_keys(),
      {"caller-mfa": "fail", "caller-start-session": "fail"}, mode="port", port=3389)
 
-case("hybrid-onprem", "A hybrid managed node (mi-): no EC2 network, CloudWatch logging on, no trail.", hybrid(),
-     {"instance-running": "skip", "network-path": "skip", "agent-online": "pass", "audit-trail": "warn"})
+case("hybrid-onprem", "A hybrid managed node (mi-) in the standard tier, which Session Manager no longer minds: no EC2 network, CloudWatch logging on, no trail.", hybrid(),
+     {"instance-running": "skip", "network-path": "skip", "agent-online": "pass", "audit-trail": "warn", "hybrid-activation-tier": "pass"})
+case("hybrid-onprem-tier-unseen", "The same node, and the caller may not read the tier setting: Unknown, naming the permission.",
+     mutate(hybrid(), lambda f: f.update(activation_tier=denied("ssm:GetServiceSetting"))), {"hybrid-activation-tier": "unknown"},
+     needs={"hybrid-activation-tier": ["ssm:GetServiceSetting"]})
 
 # ---------------------------------------------------------------- the caller's policies, evaluated locally
 def local(f, principal, policies, boundary=None, trust=None):
@@ -755,9 +825,30 @@ case("rdp-private-strict-sg-local-policy", "The caller may not simulate; the use
 case("rdp-private-strict-sg-local-broken-other-instance", "The same user policy names another instance.",
      mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0aaaaaaaaaaaaaaaa"))])),
      {"caller-start-session": "fail"}, mode="port", port=3389)
-case("rdp-private-strict-sg-local-broken-shell-document", "The user policy allows only the port-forwarding document, and the user asks for a shell.",
+case("rdp-private-strict-sg-local-shell-document", "The user policy names only the port-forwarding document, and the user asks for a plain shell: it starts without the document, since the policy does not set ssm:SessionDocumentAccessCheck (AWS's pages disagree: a warning).",
      mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0c678d2c038786416"))])),
+     {"caller-start-session": "warn"}, mode="shell", agrees_with="rdp-private-strict-sg-shell-document")
+case("rdp-private-strict-sg-shell-document", "The same question answered by IAM's simulator: the document is denied, and the policies do not test ssm:SessionDocumentAccessCheck.",
+     mutate(rdp, lambda f: f["caller_permissions"]["value"].update(session_document_access_check=False)),
+     {"caller-start-session": "warn"}, mode="shell")
+
+
+def document_checked(instance):
+    """The user policy with AWS's 2023 quickstart condition: every StartSession must name an allowed document."""
+    p = rdp_user_policy(instance)
+    p["Statement"][0]["Condition"] = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    return p
+
+
+case("rdp-private-strict-sg-local-broken-shell-document-checked", "The same user policy with ssm:SessionDocumentAccessCheck: a shell now needs SSM-SessionManagerRunShell, which it does not allow.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", document_checked("i-0c678d2c038786416"))])),
+     {"caller-start-session": "fail"}, mode="shell", agrees_with="rdp-private-strict-sg-broken-shell-document-checked")
+case("rdp-private-strict-sg-broken-shell-document-checked", "The same, answered by IAM's simulator: the probe without the key finds ssm:SessionDocumentAccessCheck missing, so the policies test it.",
+     mutate(rdp, lambda f: f["caller_permissions"]["value"].update(session_document_access_check=True)),
      {"caller-start-session": "fail"}, mode="shell")
+case("rdp-private-strict-sg-local-document-checked-port", "With ssm:SessionDocumentAccessCheck, port forwarding names its document anyway, and the policy allows it.",
+     None, {"caller-start-session": "pass"}, mode="port", port=3389, file="rdp-private-strict-sg-local-broken-shell-document-checked",
+     agrees_with="rdp-private-strict-sg")
 case("rdp-private-strict-sg-local-broken-boundary", "A permissions boundary on the user allows only EC2 reads.",
      mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", rdp_user_policy("i-0c678d2c038786416"))],
          boundary={"arn": "arn:aws:iam::111122223333:policy/ec2-read-only", "name": "ec2-read-only",

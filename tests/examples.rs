@@ -24,6 +24,10 @@ struct Case {
     /// Rule id → the permissions its Unknown finding must name.
     #[serde(default)]
     needs: BTreeMap<String, Vec<String>>,
+    /// A case whose StartSession finding must have the same status: the same policy, evaluated locally here and
+    /// by IAM's simulator there.
+    #[serde(default)]
+    agrees_with: Option<String>,
 }
 
 fn examples() -> PathBuf {
@@ -88,6 +92,65 @@ fn every_expectation_in_the_manifest_holds() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn local_evaluation_and_simulation_agree() {
+    let all = cases();
+    let mut pairs = 0;
+    for case in &all {
+        let Some(other) = &case.agrees_with else {
+            continue;
+        };
+        let twin = all
+            .iter()
+            .find(|c| &c.name == other)
+            .unwrap_or_else(|| panic!("{} agrees with an unknown case {other}", case.name));
+        let (_, mine) = run(case);
+        let (_, theirs) = run(twin);
+        let status = |r: &Report| r.finding("caller-start-session").unwrap().status;
+        assert_eq!(
+            status(&mine),
+            status(&theirs),
+            "{} and {other} disagree",
+            case.name
+        );
+        pairs += 1;
+    }
+    assert!(pairs >= 3, "only {pairs} pairs");
+}
+
+/// ARNs are built from the target's partition, never a hard-coded `arn:aws:`.
+#[test]
+fn findings_in_china_use_the_china_partition() {
+    let mut seen = 0;
+    for case in cases() {
+        let (f, report) = run(&case);
+        if !f.target.region.starts_with("cn-") {
+            continue;
+        }
+        seen += 1;
+        for finding in &report.findings {
+            let text = format!(
+                "{} {} {} {}",
+                finding.message,
+                finding.evidence.join(" "),
+                finding.remedy.clone().unwrap_or_default(),
+                finding.notes.join(" ")
+            );
+            assert!(
+                !text.contains("arn:aws:"),
+                "{}: {} names another partition: {text}",
+                case.name,
+                finding.rule()
+            );
+        }
+        if let Some(remedy) = &report.finding("instance-role").unwrap().remedy {
+            assert!(remedy.contains("arn:aws-cn:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+            assert!(remedy.contains("ec2.amazonaws.com.cn"));
+        }
+    }
+    assert!(seen >= 2, "no China examples");
 }
 
 #[test]

@@ -63,14 +63,16 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
     let identity_refs: Vec<(&str, &Policy)> =
         identity.iter().map(|(n, p)| (n.as_str(), p)).collect();
     let boundary_ref = boundary.as_ref().map(|(n, p)| (n.as_str(), p));
-    let now = context(facts, &principal, &caller.user_id, current_mfa(facts));
-    let with_mfa = context(facts, &principal, &caller.user_id, Some(true));
     let mut checks = Vec::new();
-    for (scenario, ctx) in [(Scenario::Current, &now), (Scenario::WithMfa, &with_mfa)] {
+    for (scenario, mfa) in [
+        (Scenario::Current, current_mfa(facts)),
+        (Scenario::WithMfa, Some(true)),
+    ] {
         for q in &questions {
             if scenario == Scenario::WithMfa && !q.ask_with_mfa {
                 continue;
             }
+            let ctx = &context(facts, &principal, &caller.user_id, mfa, &q.context);
             for resource in &q.resources {
                 let action = q.action;
                 let outcome = if principal.kind == PrincipalKind::Root {
@@ -95,12 +97,24 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
             }
         }
     }
+    let all = identity.iter().chain(&boundary).map(|(_, p)| p);
     Ok(CallerPermissions {
         method: "local_evaluation".into(),
         principal_arn: docs.principal_arn.clone(),
         checks,
         limitations: LOCAL_LIMITATIONS.iter().map(|s| s.to_string()).collect(),
+        session_document_access_check: Some(uses_key(all, super::DOCUMENT_ACCESS_CHECK)),
     })
+}
+
+/// Whether any statement's condition tests `key` (keys are case-insensitive).
+fn uses_key<'p>(policies: impl Iterator<Item = &'p Policy>, key: &str) -> bool {
+    policies
+        .flat_map(|p| &p.statements)
+        .filter_map(|s| s.condition.as_ref())
+        .flat_map(|block| block.values())
+        .filter_map(|keys| keys.as_object())
+        .any(|keys| keys.keys().any(|k| k.eq_ignore_ascii_case(key)))
 }
 
 fn check(action: &str, resource: &str, scenario: Scenario, outcome: Outcome) -> PermissionCheck {
@@ -136,7 +150,13 @@ fn current_mfa(facts: &Facts) -> Option<bool> {
 }
 
 /// The request context IAM would see. Keys not set here stay unknown, so a condition on them is Unknown.
-fn context(facts: &Facts, p: &Principal, user_id: &str, mfa: Option<bool>) -> Context {
+fn context(
+    facts: &Facts,
+    p: &Principal,
+    user_id: &str,
+    mfa: Option<bool>,
+    extra: &[(&'static str, String)],
+) -> Context {
     let kind = match p.kind {
         PrincipalKind::User => "User",
         PrincipalKind::AssumedRole { .. } => "AssumedRole",
@@ -151,6 +171,7 @@ fn context(facts: &Facts, p: &Principal, user_id: &str, mfa: Option<bool>) -> Co
         ("aws:RequestedRegion".into(), facts.target.region.clone()),
         ("aws:SecureTransport".into(), "true".into()),
     ];
+    pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
     // The facts' time stands for the request's: a session started now is close enough to it.
     if let Some(at) = &facts.gathered_at {
         pairs.push(("aws:CurrentTime".into(), at.clone()));

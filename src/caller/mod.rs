@@ -16,35 +16,70 @@ pub struct Question {
     pub resources: Vec<String>,
     /// Also asked as if MFA were present, to tell whether MFA is what stands in the way.
     pub ask_with_mfa: bool,
+    /// Keys the request carries beside the caller's own (`ssm:SessionDocumentAccessCheck`, a session's tag).
+    pub context: Vec<(&'static str, String)>,
 }
 
-/// StartSession on the instance and every mode's document (so the facts serve any `--mode`), Terminate and
-/// ResumeSession on the caller's own sessions, and kms:GenerateDataKey on the session key when there is one.
+/// The key a policy sets to make every StartSession name its document, even a plain shell (AWS page
+/// "Enforce a session document permission check for the AWS CLI").
+pub const DOCUMENT_ACCESS_CHECK: &str = "ssm:SessionDocumentAccessCheck";
+
+/// The tag every session carries with its owner's `aws:userid`, which AWS's policies for role and federated
+/// callers test instead of the session ARN (AWS "Restrict access to sessions", method 2).
+pub const SESSION_OWNER_TAG: &str = "ssm:resourceTag/aws:ssmmessages:session-id";
+
+/// Sessions the caller would own. AWS documents session ids as starting with the user name (or, for a role, the
+/// session name: `JohnDoe-1a2b3c…`), while its current policies match `session/${aws:userid}-*`: both forms are
+/// asked, and a rule that gets different answers says so.
+pub fn session_arns(facts: &Facts, account: &str, principal: &Principal) -> Vec<String> {
+    let arn = |owner: &str| {
+        format!(
+            "arn:{}:ssm:{}:{account}:session/{owner}-0123456789abcdef0",
+            facts.partition().name,
+            facts.target.region
+        )
+    };
+    let mut out = vec![arn(principal.session_owner())];
+    if let Some(c) = facts.caller.value() {
+        if c.user_id != principal.session_owner() {
+            out.push(arn(&c.user_id));
+        }
+    }
+    out
+}
+
+/// StartSession on the instance and every mode's document (so the facts serve any `--mode`), as the CLI asks it
+/// with `--document-name`; Terminate and ResumeSession on the caller's own sessions, and the data channel's
+/// OpenDataChannel; and kms:GenerateDataKey on the session key when there is one.
 pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Question> {
-    let region = &facts.target.region;
     let mut start = vec![facts.target_arn()];
     start.extend(Mode::ALL.iter().map(|m| document_arn(facts, account, *m)));
-    let session = format!(
-        "arn:{}:ssm:{region}:{account}:session/{}-0123456789abcdef0",
-        facts.partition().name,
-        principal.session_owner()
-    );
+    let sessions = session_arns(facts, account, principal);
+    // A role's sessions carry its aws:userid (`AROA…:session-name`) as the session-id tag.
+    let session_tag: Vec<(&'static str, String)> = match &principal.kind {
+        PrincipalKind::AssumedRole { .. } => facts
+            .caller
+            .value()
+            .map(|c| vec![(SESSION_OWNER_TAG, c.user_id.clone())])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let on_session = |action| Question {
+        action,
+        resources: sessions.clone(),
+        ask_with_mfa: false,
+        context: session_tag.clone(),
+    };
     let mut out = vec![
         Question {
             action: "ssm:StartSession",
             resources: start,
             ask_with_mfa: true,
+            context: vec![(DOCUMENT_ACCESS_CHECK, "true".into())],
         },
-        Question {
-            action: "ssm:TerminateSession",
-            resources: vec![session.clone()],
-            ask_with_mfa: false,
-        },
-        Question {
-            action: "ssm:ResumeSession",
-            resources: vec![session],
-            ask_with_mfa: false,
-        },
+        on_session("ssm:TerminateSession"),
+        on_session("ssm:ResumeSession"),
+        on_session("ssmmessages:OpenDataChannel"),
     ];
     if let Some(key) = facts
         .session_preferences
@@ -55,6 +90,7 @@ pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Que
             action: "kms:GenerateDataKey",
             resources: vec![kms_key_arn(facts, key, account)],
             ask_with_mfa: false,
+            context: Vec::new(),
         });
     }
     out

@@ -102,6 +102,10 @@ pub struct CallerPermissions {
     /// What the method does not cover (SCPs, session policies, ...), shown with every result.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub limitations: Vec<String>,
+    /// Whether the caller's policies condition `ssm:StartSession` on `ssm:SessionDocumentAccessCheck`, which makes
+    /// even a plain shell session need an explicit grant on its document; absent when that could not be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_document_access_check: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -119,6 +119,30 @@ pub struct SessionPreferences {
     pub shell_profile_enabled: bool,
 }
 
+/// The CloudWatch Logs group the session preferences name (`logs:DescribeLogGroups`): with
+/// `cloudWatchEncryptionEnabled` the agent refuses shell sessions unless it exists and has a KMS key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    pub name: String,
+    pub exists: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+}
+
+/// The default encryption of the S3 bucket the session preferences name (`s3:GetEncryptionConfiguration`): with
+/// `s3EncryptionEnabled` the agent refuses shell sessions unless it is `AES256` or `aws:kms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BucketEncryption {
+    pub bucket: String,
+    pub exists: bool,
+    /// The SSE algorithm of the bucket's first encryption rule (`AES256`, `aws:kms`, `aws:kms:dsse`); absent when
+    /// the bucket has no default encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+}
+
 /// A CloudTrail trail (`cloudtrail:DescribeTrails` + `GetTrailStatus`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -50,6 +50,16 @@ pub struct Facts {
     pub registration: Fact<Registration>,
     #[serde(default)]
     pub session_preferences: Fact<SessionPreferences>,
+    /// The log group the preferences name, when they name one.
+    #[serde(default)]
+    pub log_group: Fact<LogGroup>,
+    /// The default encryption of the bucket the preferences name, when they name one.
+    #[serde(default)]
+    pub log_bucket_encryption: Fact<BucketEncryption>,
+    /// The account's hybrid-node tier, `standard` or `advanced` (`/ssm/managed-instance/activation-tier`), for `mi-`
+    /// nodes.
+    #[serde(default)]
+    pub activation_tier: Fact<String>,
 
     // The network.
     #[serde(default)]
@@ -86,6 +96,9 @@ pub struct Facts {
     /// The caller's policy documents; used when `caller_permissions` could not be simulated.
     #[serde(default)]
     pub caller_policies: Fact<CallerPolicies>,
+    /// Serial numbers of an IAM user caller's MFA devices (`iam:ListMFADevices`), for the remedy that needs one.
+    #[serde(default)]
+    pub mfa_devices: Fact<Vec<String>>,
 
     // The client machine and the account's audit trail.
     #[serde(default)]
@@ -118,6 +131,9 @@ impl Facts {
             dhmc_role: Fact::default(),
             registration: Fact::default(),
             session_preferences: Fact::default(),
+            log_group: Fact::default(),
+            log_bucket_encryption: Fact::default(),
+            activation_tier: Fact::default(),
             vpc: Fact::default(),
             vpc_dns: Fact::default(),
             subnets: Fact::default(),
@@ -131,6 +147,7 @@ impl Facts {
             credentials: Fact::default(),
             caller_permissions: Fact::default(),
             caller_policies: Fact::default(),
+            mfa_devices: Fact::default(),
             client: Fact::default(),
             cloudtrail: Fact::default(),
         }

@@ -199,9 +199,9 @@ where
     })
 }
 
-/// The caller's decisions by `iam:SimulatePrincipalPolicy`: StartSession on the instance and every mode's
-/// document, Terminate/ResumeSession on the caller's own sessions, and kms:GenerateDataKey on the session key,
-/// as the credentials are now and with MFA.
+/// The caller's decisions by `iam:SimulatePrincipalPolicy`: the questions of `caller::questions`, as the
+/// credentials are now and with MFA, plus one probe telling whether the policies test
+/// `ssm:SessionDocumentAccessCheck`.
 pub async fn simulate(
     c: &Client,
     facts: &Facts,
@@ -209,7 +209,67 @@ pub async fn simulate(
     mfa_now: Option<bool>,
     long_term: bool,
 ) -> Result<CallerPermissions, Failure> {
-    // Not simulable is "could not see", never "not needed": the caller rules must say Unknown.
+    let principal = simulable(caller)?;
+    let source = policy_source(c, &principal).await;
+    let account = facts
+        .target
+        .account
+        .clone()
+        .unwrap_or_else(|| caller.account.clone());
+    let sim = Simulation {
+        c,
+        source: &source,
+        known: known_context(facts, caller, &principal),
+        principal: &principal,
+        long_term,
+    };
+    let mut asks = Vec::new();
+    for q in crate::caller::questions(facts, &account, &principal) {
+        asks.push((
+            q.action,
+            q.resources.clone(),
+            q.context.clone(),
+            Scenario::Current,
+        ));
+        if q.ask_with_mfa {
+            asks.push((q.action, q.resources, q.context, Scenario::WithMfa));
+        }
+    }
+    let shell_document = crate::caller::document_arn(facts, &account, crate::options::Mode::Shell);
+    let (answers, probe) = tokio::join!(
+        futures_util::future::join_all(asks.into_iter().map(
+            |(action, resources, extra, scenario)| {
+                let mfa = if scenario == Scenario::WithMfa {
+                    Some(true)
+                } else {
+                    mfa_now
+                };
+                sim.ask(action, resources, extra, mfa, scenario)
+            }
+        )),
+        // Without the key, the simulator names it among the missing context values exactly when a policy tests it.
+        sim.keys_used("ssm:StartSession", shell_document, mfa_now)
+    );
+    let mut checks = Vec::new();
+    for answer in answers {
+        checks.extend(answer?);
+    }
+    Ok(CallerPermissions {
+        method: "simulate_principal_policy".into(),
+        principal_arn: source,
+        checks,
+        limitations: vec![
+            "IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control policies or session policies.".into(),
+        ],
+        session_document_access_check: probe.ok().map(|keys| {
+            keys.iter()
+                .any(|k| k.eq_ignore_ascii_case(crate::caller::DOCUMENT_ACCESS_CHECK))
+        }),
+    })
+}
+
+/// The caller as IAM's simulator takes it, or why it cannot: "could not see", never "not needed".
+fn simulable(caller: &CallerIdentity) -> Result<Principal, Failure> {
     let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
         Failure::Fact(Unavailable::NotGathered {
             why: format!("{} is not a principal IAM's simulator takes", caller.arn),
@@ -223,62 +283,100 @@ pub async fn simulate(
             why: format!("IAM's simulator does not take {}", caller.arn),
         }));
     }
-    let mut source = principal.policy_arn.clone();
+    Ok(principal)
+}
+
+/// The ARN the simulator needs: an assumed-role ARN drops the role's path, which `iam:GetRole` gives back.
+async fn policy_source(c: &Client, principal: &Principal) -> String {
     if !principal.path_known {
-        // The assumed-role ARN drops the role's path; the simulator needs the exact role ARN.
         if let Ok(role) = c.get_role().role_name(&principal.name).send().await {
             if let Some(r) = role.role() {
-                source = r.arn().to_string();
+                return r.arn().to_string();
             }
         }
     }
-    let account = facts
-        .target
-        .account
-        .clone()
-        .unwrap_or_else(|| caller.account.clone());
-    let questions = crate::caller::questions(facts, &account, &principal);
-    // Every key whose value is known is passed; the simulator names the ones the policies use that are still
-    // missing, and those make the decision Unknown — except keys known to be absent (MFA keys for long-term
-    // access keys, aws:username for a role), which the simulator's "absent" reading gets right.
-    let entry = |key: &str, kind: ContextKeyTypeEnum, value: &str| {
-        ContextEntry::builder()
-            .context_key_name(key)
-            .context_key_type(kind)
-            .context_key_values(value)
-            .build()
-    };
+    principal.policy_arn.clone()
+}
+
+fn entry(key: &str, kind: ContextKeyTypeEnum, value: &str) -> ContextEntry {
+    ContextEntry::builder()
+        .context_key_name(key)
+        .context_key_type(kind)
+        .context_key_values(value)
+        .build()
+}
+
+/// Every key whose value is known, as the simulator takes them; it names the keys the policies use that are still
+/// missing, and those make the decision Unknown (see `Simulation::decisions`).
+fn known_context(
+    facts: &Facts,
+    caller: &CallerIdentity,
+    principal: &Principal,
+) -> Vec<ContextEntry> {
     let principal_type = match principal.kind {
         PrincipalKind::User => "User",
         _ => "AssumedRole",
     };
-    let now = jiff::Timestamp::now().to_string();
-    let context = |mfa: Option<bool>| {
-        let mut entries = vec![
-            entry(
-                "aws:PrincipalArn",
-                ContextKeyTypeEnum::String,
-                &principal.policy_arn,
-            ),
-            entry(
-                "aws:PrincipalAccount",
-                ContextKeyTypeEnum::String,
-                &principal.account,
-            ),
-            entry(
-                "aws:PrincipalType",
-                ContextKeyTypeEnum::String,
-                principal_type,
-            ),
-            entry("aws:userid", ContextKeyTypeEnum::String, &caller.user_id),
-            entry(
-                "aws:RequestedRegion",
-                ContextKeyTypeEnum::String,
-                &facts.target.region,
-            ),
-            entry("aws:SecureTransport", ContextKeyTypeEnum::Boolean, "true"),
-            entry("aws:CurrentTime", ContextKeyTypeEnum::Date, &now),
-        ];
+    let mut entries = vec![
+        entry(
+            "aws:PrincipalArn",
+            ContextKeyTypeEnum::String,
+            &principal.policy_arn,
+        ),
+        entry(
+            "aws:PrincipalAccount",
+            ContextKeyTypeEnum::String,
+            &principal.account,
+        ),
+        entry(
+            "aws:PrincipalType",
+            ContextKeyTypeEnum::String,
+            principal_type,
+        ),
+        entry("aws:userid", ContextKeyTypeEnum::String, &caller.user_id),
+        entry(
+            "aws:RequestedRegion",
+            ContextKeyTypeEnum::String,
+            &facts.target.region,
+        ),
+        entry("aws:SecureTransport", ContextKeyTypeEnum::Boolean, "true"),
+        entry(
+            "aws:CurrentTime",
+            ContextKeyTypeEnum::Date,
+            &jiff::Timestamp::now().to_string(),
+        ),
+    ];
+    if principal.kind == PrincipalKind::User {
+        entries.push(entry(
+            "aws:username",
+            ContextKeyTypeEnum::String,
+            &principal.name,
+        ));
+    }
+    entries
+}
+
+/// One simulation setting: who is simulated, with which known keys.
+struct Simulation<'a> {
+    c: &'a Client,
+    source: &'a str,
+    known: Vec<ContextEntry>,
+    principal: &'a Principal,
+    long_term: bool,
+}
+
+impl Simulation<'_> {
+    /// The context of one question: the known keys, its own keys, and MFA as the scenario has it.
+    fn context(&self, extra: &[(&'static str, String)], mfa: Option<bool>) -> Vec<ContextEntry> {
+        let mut entries = self.known.clone();
+        for (key, value) in extra {
+            let kind = if value == "true" || value == "false" {
+                ContextKeyTypeEnum::Boolean
+            } else {
+                ContextKeyTypeEnum::String
+            };
+            entries.push(entry(key, kind, value));
+        }
         if let Some(present) = mfa {
             entries.push(entry(
                 "aws:MultiFactorAuthPresent",
@@ -293,66 +391,92 @@ pub async fn simulate(
                 ));
             }
         }
-        if principal.kind == PrincipalKind::User {
-            entries.push(entry(
-                "aws:username",
-                ContextKeyTypeEnum::String,
-                &principal.name,
-            ));
-        }
         entries
-    };
-    let known_absent = |scenario: Scenario, key: &str| {
+    }
+
+    /// Keys known to be absent, which the simulator's reading of a missing key gets right: MFA keys for long-term
+    /// access keys, `aws:username` for a role.
+    fn known_absent(&self, scenario: Scenario, key: &str) -> bool {
         let key = key.to_ascii_lowercase();
         (scenario == Scenario::Current
-            && long_term
+            && self.long_term
             && matches!(
                 key.as_str(),
-                "aws:multifactorauthpresent" | "aws:multifactorauthage"
+                "aws:multifactorauthpresent" | "aws:multifactorauthage" | "aws:tokenissuetime"
             ))
-            || (principal.kind != PrincipalKind::User && key == "aws:username")
-    };
-    let mut asks = Vec::new();
-    for q in questions {
-        asks.push((q.action, q.resources.clone(), Scenario::Current));
-        if q.ask_with_mfa {
-            asks.push((q.action, q.resources, Scenario::WithMfa));
-        }
+            || (self.principal.kind != PrincipalKind::User && key == "aws:username")
     }
-    let calls = asks.into_iter().map(|(action, resources, scenario)| {
-        let mfa = if scenario == Scenario::WithMfa {
-            Some(true)
-        } else {
-            mfa_now
+
+    async fn call(
+        &self,
+        action: &str,
+        resources: Vec<String>,
+        entries: Vec<ContextEntry>,
+    ) -> Result<
+        aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
+        Failure,
+    > {
+        self.c
+            .simulate_principal_policy()
+            .policy_source_arn(self.source)
+            .action_names(action)
+            .set_resource_arns(Some(resources))
+            .set_context_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))
+    }
+
+    async fn ask(
+        &self,
+        action: &'static str,
+        resources: Vec<String>,
+        extra: Vec<(&'static str, String)>,
+        mfa: Option<bool>,
+        scenario: Scenario,
+    ) -> Result<Vec<PermissionCheck>, Failure> {
+        let out = self
+            .call(action, resources, self.context(&extra, mfa))
+            .await?;
+        Ok(self.decisions(&out, scenario))
+    }
+
+    /// The context keys the policies use that the simulator was not given, asked without `extra`.
+    async fn keys_used(
+        &self,
+        action: &str,
+        resource: String,
+        mfa: Option<bool>,
+    ) -> Result<Vec<String>, Failure> {
+        let out = self
+            .call(action, vec![resource], self.context(&[], mfa))
+            .await?;
+        Ok(out
+            .evaluation_results()
+            .iter()
+            .flat_map(|r| r.missing_context_values().iter().cloned())
+            .collect())
+    }
+
+    /// One check per resource; a key the policies use whose value ssm-check cannot know makes it Unknown.
+    fn decisions(
+        &self,
+        out: &aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
+        scenario: Scenario,
+    ) -> Vec<PermissionCheck> {
+        let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
+            s.iter()
+                .filter_map(|m| m.source_policy_id().map(str::to_string))
+                .collect()
         };
-        let source = source.clone();
-        let entries = context(mfa);
-        async move {
-            let out = c
-                .simulate_principal_policy()
-                .policy_source_arn(source)
-                .action_names(action)
-                .set_resource_arns(Some(resources))
-                .set_context_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))?;
-            Ok::<_, Failure>((scenario, out))
-        }
-    });
-    let mut checks = Vec::new();
-    for result in futures_util::future::join_all(calls).await {
-        let (scenario, out) = result?;
+        let mut checks = Vec::new();
         for r in out.evaluation_results() {
             let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
                 if r.resource_specific_results().is_empty() {
                     vec![(
                         r.eval_resource_name().unwrap_or("*").to_string(),
                         r.eval_decision(),
-                        r.matched_statements()
-                            .iter()
-                            .filter_map(|s| s.source_policy_id().map(str::to_string))
-                            .collect(),
+                        statements(r.matched_statements()),
                     )]
                 } else {
                     r.resource_specific_results()
@@ -361,10 +485,7 @@ pub async fn simulate(
                             (
                                 s.eval_resource_name().to_string(),
                                 s.eval_resource_decision(),
-                                s.matched_statements()
-                                    .iter()
-                                    .filter_map(|m| m.source_policy_id().map(str::to_string))
-                                    .collect(),
+                                statements(s.matched_statements()),
                             )
                         })
                         .collect()
@@ -372,7 +493,7 @@ pub async fn simulate(
             let missing: Vec<String> = r
                 .missing_context_values()
                 .iter()
-                .filter(|k| !known_absent(scenario, k))
+                .filter(|k| !self.known_absent(scenario, k))
                 .cloned()
                 .collect();
             for (resource, decision, matched) in per_resource {
@@ -398,15 +519,8 @@ pub async fn simulate(
                 });
             }
         }
+        checks
     }
-    Ok(CallerPermissions {
-        method: "simulate_principal_policy".into(),
-        principal_arn: source,
-        checks,
-        limitations: vec![
-            "IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control policies or session policies.".into(),
-        ],
-    })
 }
 
 /// The caller's own policy documents, for local evaluation: a user's attached, inline and group policies and

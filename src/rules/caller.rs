@@ -131,16 +131,26 @@ fn with_limits(mut out: Outcome, perms: &CallerPermissions) -> Outcome {
     out
 }
 
+/// Why a document denial matters, or not, for this mode.
+enum DocumentNeed {
+    /// A named document (SSH, port forwarding): StartSession is asked on it.
+    Named,
+    /// A plain shell whose caller's policies test `ssm:SessionDocumentAccessCheck`: the document must be named too.
+    ShellChecked,
+    /// A plain shell without that condition: AWS's pages disagree on whether the document matters.
+    ShellUnchecked,
+    /// A plain shell, and whether the policies test the key is not known.
+    ShellUnknown,
+}
+
+const DOCUMENT_PAGES: &str = "AWS's pages disagree: \"Enforce a session document permission check for the AWS CLI\" says a plain shell session \"starts even if the user's IAM policy doesn't grant explicit permission to access the SSM-SessionManagerRunShell document\" unless ssm:SessionDocumentAccessCheck is set; \"Specify a default session document\" says \"To start a default shell session, you must specify the default session document in the IAM policy\".";
+
 pub fn start_session(c: &Check) -> Verdict {
     let perms = permissions(c)?;
-    let targets = [
-        c.facts.target_arn(),
-        document_arn(c.facts, &c.account(), c.options.mode),
-    ];
-    let mut evidence = Vec::new();
-    let mut denied = Vec::new();
-    let mut unknown = Vec::new();
-    for resource in &targets {
+    let instance = c.facts.target_arn();
+    let document = document_arn(c.facts, &c.account(), c.options.mode);
+    let mut checks = Vec::new();
+    for resource in [&instance, &document] {
         let Some(k) = find(
             &perms,
             "ssm:StartSession",
@@ -152,33 +162,100 @@ pub fn start_session(c: &Check) -> Verdict {
                 &perms,
             ));
         };
-        evidence.push(line(k));
-        match k.decision {
-            Decision::Allowed => {}
-            Decision::Unknown => unknown.push(k),
-            _ => denied.push(k),
-        }
+        checks.push(k);
     }
-    if denied.is_empty() && unknown.is_empty() {
+    let evidence: Vec<String> = checks.iter().map(|k| line(k)).collect();
+    let (on_instance, on_document) = (checks[0], checks[1]);
+    let need = if !c.options.mode.is_shell() {
+        DocumentNeed::Named
+    } else {
+        match perms.session_document_access_check {
+            Some(true) => DocumentNeed::ShellChecked,
+            Some(false) => DocumentNeed::ShellUnchecked,
+            None => DocumentNeed::ShellUnknown,
+        }
+    };
+    let denied_document = matches!(
+        on_document.decision,
+        Decision::ImplicitDeny | Decision::ExplicitDeny
+    );
+    // What fails: the instance always; the document when the mode (or the caller's own condition) asks for it.
+    let mut denied: Vec<&PermissionCheck> = Vec::new();
+    if matches!(
+        on_instance.decision,
+        Decision::ImplicitDeny | Decision::ExplicitDeny
+    ) {
+        denied.push(on_instance);
+    }
+    if denied_document && matches!(need, DocumentNeed::Named | DocumentNeed::ShellChecked) {
+        denied.push(on_document);
+    }
+    if !denied.is_empty() {
         return Ok(with_limits(
-            Outcome::pass("you may start this session").evidence_all(evidence),
+            refused(c, &perms, &denied, &need, [&instance, &document]).evidence_all(evidence),
             &perms,
         ));
     }
-    if denied.is_empty() {
+    let unknown_instance = on_instance.decision == Decision::Unknown;
+    let unknown_document =
+        on_document.decision == Decision::Unknown && !matches!(need, DocumentNeed::ShellUnchecked);
+    if unknown_instance || unknown_document {
+        let k = if unknown_instance {
+            on_instance
+        } else {
+            on_document
+        };
         return Ok(with_limits(
             Outcome::unknown(format!(
                 "cannot tell whether you may start this session: {}",
-                unknown[0].why.as_deref().unwrap_or("undecided")
+                k.why.as_deref().unwrap_or("undecided")
             ))
             .evidence_all(evidence),
             &perms,
         ));
     }
+    if denied_document {
+        let doc = c.options.mode.document();
+        return Ok(with_limits(
+            match need {
+                DocumentNeed::ShellUnknown => Outcome::unknown(format!(
+                    "you may start sessions on the instance, but no policy allows {doc}, and whether your policies test ssm:SessionDocumentAccessCheck (which makes a plain shell need it) could not be told"
+                ))
+                .needs("iam:SimulatePrincipalPolicy"),
+                _ => Outcome::warn(format!(
+                    "you may start a plain shell session (`aws ssm start-session --target …`), but no policy allows {doc}: your policies do not use ssm:SessionDocumentAccessCheck, so it is not checked"
+                ))
+                .note(DOCUMENT_PAGES)
+                .remedy(format!(
+                    "Allow it too, as AWS's current examples do:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}"
+                )),
+            }
+            .evidence_all(evidence),
+            &perms,
+        ));
+    }
+    let mut out = Outcome::pass("you may start this session").evidence_all(evidence);
+    if let DocumentNeed::ShellChecked = need {
+        out = out.note(format!(
+            "Your policies set ssm:SessionDocumentAccessCheck: start the shell with `--document-name {}`.",
+            c.options.mode.document()
+        ));
+    }
+    Ok(with_limits(out, &perms))
+}
+
+/// The failure for a StartSession that the policies refuse.
+fn refused(
+    c: &Check,
+    perms: &CallerPermissions,
+    denied: &[&PermissionCheck],
+    need: &DocumentNeed,
+    [instance, document]: [&String; 2],
+) -> Outcome {
     let explicit = denied.iter().any(|k| k.decision == Decision::ExplicitDeny);
     let mfa_would_help = denied.iter().all(|k| {
         find(
-            &perms,
+            perms,
             "ssm:StartSession",
             Some(&k.resource),
             Scenario::WithMfa,
@@ -200,35 +277,91 @@ pub fn start_session(c: &Check) -> Verdict {
                 .join(" and ")
         )
     };
-    let remedy = if mfa_would_help {
+    let mut remedy = if mfa_would_help {
         "Sign in with MFA (see caller-mfa).".to_string()
     } else {
         format!(
-            "Allow it on both ARNs, e.g. in a policy of {}:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{}\",\"{}\"]}}",
-            perms.principal_arn, targets[0], targets[1]
+            "Allow it on both ARNs, e.g. in a policy of {}:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}",
+            perms.principal_arn
         )
     };
-    let mut out = Outcome::fail(message).evidence_all(evidence).remedy(remedy);
+    let mut out = Outcome::fail(message);
+    if let DocumentNeed::ShellChecked = need {
+        remedy.push_str(&format!(
+            "\nand name the document when you start a shell: `aws ssm start-session --target {} --document-name {}`",
+            c.facts.target.id,
+            c.options.mode.document()
+        ));
+        out = out.note("Your policies set ssm:SessionDocumentAccessCheck, so even a plain shell needs StartSession on its session document (AWS \"Enforce a session document permission check for the AWS CLI\").");
+    }
     if explicit && !mfa_would_help {
         out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
     }
-    Ok(with_limits(out, &perms))
+    out.remedy(remedy)
+}
+
+/// One action on the caller's own sessions: the same decision for every form a session id may take, or Unknown
+/// when the forms disagree.
+fn on_own_sessions<'p>(
+    perms: &'p CallerPermissions,
+    action: &str,
+) -> Result<(Decision, Vec<&'p PermissionCheck>), Outcome> {
+    let checks: Vec<&PermissionCheck> = perms
+        .checks
+        .iter()
+        .filter(|k| {
+            k.scenario == Scenario::Current
+                && k.principal_arn.is_none()
+                && k.action.eq_ignore_ascii_case(action)
+        })
+        .collect();
+    let Some(first) = checks.first() else {
+        return Err(not_evaluated(action, "your sessions"));
+    };
+    // Different answers for the two forms of session id: which one AWS uses decides, and that is not known.
+    let decision = if checks.iter().all(|k| k.decision == first.decision) {
+        first.decision
+    } else {
+        Decision::Unknown
+    };
+    Ok((decision, checks))
+}
+
+const SESSION_ID_FORMS: &str = "AWS documents session ids as `<user name>-<id>` (for a role, `<session name>-<id>`), while its current example policies match `session/${aws:userid}-*`: your policies allow one form and not the other.";
+
+/// The resource or condition that matches the caller's own sessions: the user name for IAM users; for roles and
+/// federated users, AWS's method with the session-id tag (a session ARN never carries `${aws:userid}` for them).
+fn own_sessions_statement(c: &Check, actions: &str) -> String {
+    let is_user = c
+        .facts
+        .caller
+        .value()
+        .is_some_and(|k| k.arn.contains(":user/"));
+    if is_user {
+        format!("{{\"Effect\":\"Allow\",\"Action\":{actions},\"Resource\":\"arn:{}:ssm:*:*:session/${{aws:username}}-*\"}}", c.facts.partition().name)
+    } else {
+        format!("{{\"Effect\":\"Allow\",\"Action\":{actions},\"Resource\":\"*\",\"Condition\":{{\"StringLike\":{{\"ssm:resourceTag/aws:ssmmessages:session-id\":[\"${{aws:userid}}*\"]}}}}}}")
+    }
 }
 
 pub fn session_control(c: &Check) -> Verdict {
     let perms = permissions(c)?;
     let mut evidence = Vec::new();
     let mut denied = Vec::new();
-    let mut unknown = false;
+    let mut unknown = Vec::new();
     for action in ["ssm:TerminateSession", "ssm:ResumeSession"] {
-        let Some(k) = find(&perms, action, None, Scenario::Current) else {
-            return Ok(with_limits(not_evaluated(action, "your sessions"), &perms));
+        let (decision, checks) = match on_own_sessions(&perms, action) {
+            Ok(v) => v,
+            Err(out) => return Ok(with_limits(out, &perms)),
         };
-        evidence.push(line(k));
-        match k.decision {
+        evidence.extend(checks.iter().map(|k| line(k)));
+        match decision {
             Decision::Allowed => {}
-            Decision::Unknown => unknown = true,
-            _ => denied.push(action),
+            Decision::Unknown => unknown.push((action, checks)),
+            _ => denied.push(match action {
+                "ssm:TerminateSession" => "end (ssm:TerminateSession)",
+                _ => "resume (ssm:ResumeSession)",
+            }),
         }
     }
     let is_role = c
@@ -236,20 +369,63 @@ pub fn session_control(c: &Check) -> Verdict {
         .caller
         .value()
         .is_some_and(|k| !k.arn.contains(":user/"));
-    let out = if !denied.is_empty() && is_role {
-        Outcome::warn(format!("you may not {} your own sessions", denied.join(" or ")))
-            .note("For a role, ${aws:username} has no value, so a session/${aws:username}-* resource never matches; AWS's examples use ${aws:userid} there.")
-            .remedy(
-                "Allow them on the role's sessions:\n{\"Effect\":\"Allow\",\"Action\":[\"ssm:TerminateSession\",\"ssm:ResumeSession\"],\"Resource\":\"arn:aws:ssm:*:*:session/${aws:userid}-*\"}",
-            )
-    } else if !denied.is_empty() {
-        Outcome::warn(format!("you may not {} your own sessions", denied.join(" or "))).remedy(
-            "Allow them on your own sessions:\n{\"Effect\":\"Allow\",\"Action\":[\"ssm:TerminateSession\",\"ssm:ResumeSession\"],\"Resource\":\"arn:aws:ssm:*:*:session/${aws:username}-*\"}",
-        )
-    } else if unknown {
-        Outcome::unknown("cannot tell whether you may end and resume your own sessions")
+    let out = if !denied.is_empty() {
+        let mut out = Outcome::warn(format!(
+            "you may not {} your own sessions",
+            denied.join(" or ")
+        ))
+        .remedy(format!(
+            "Allow them on your own sessions:\n{}",
+            own_sessions_statement(c, "[\"ssm:TerminateSession\",\"ssm:ResumeSession\"]")
+        ));
+        if is_role {
+            out = out.note("For a role, ${aws:username} has no value, and session ids start with the role session name, not ${aws:userid}: neither session/${aws:username}-* nor session/${aws:userid}-* matches; AWS's method for roles tests the session's session-id tag.");
+        }
+        out
+    } else if !unknown.is_empty() {
+        let forms_disagree = unknown
+            .iter()
+            .any(|(_, checks)| checks.iter().all(|k| k.decision != Decision::Unknown));
+        let out = Outcome::unknown("cannot tell whether you may end and resume your own sessions");
+        if forms_disagree {
+            out.note(SESSION_ID_FORMS)
+        } else {
+            out
+        }
     } else {
         Outcome::pass("you may end and resume your own sessions")
+    };
+    Ok(with_limits(out.evidence_all(evidence), &perms))
+}
+
+/// `ssmmessages:OpenDataChannel` for the caller: in every current AWS end-user policy, but not documented as
+/// enforced for callers; a denial is a warning that says so.
+pub fn data_channel(c: &Check) -> Verdict {
+    let perms = permissions(c)?;
+    let action = "ssmmessages:OpenDataChannel";
+    let (decision, checks) = match on_own_sessions(&perms, action) {
+        Ok(v) => v,
+        Err(out) => return Ok(with_limits(out, &perms)),
+    };
+    let evidence: Vec<String> = checks.iter().map(|k| line(k)).collect();
+    let out = match decision {
+        Decision::Allowed => Outcome::pass("you may open the data channel of your sessions"),
+        Decision::Unknown => {
+            let out = Outcome::unknown(format!("cannot tell whether you may call {action} on your sessions"));
+            if checks.iter().all(|k| k.decision != Decision::Unknown) {
+                out.note(SESSION_ID_FORMS)
+            } else {
+                out
+            }
+        }
+        _ => Outcome::warn(format!(
+            "your policies do not allow {action} on your sessions, which AWS's current end-user policies grant"
+        ))
+        .note("AWS's quickstart and example end-user policies grant ssmmessages:OpenDataChannel on session/${aws:userid}-*, and session-manager-plugin 1.2.764.0 signs OpenDataChannel requests; no AWS page says whether the call is refused without it, and the Service Authorization Reference lists no resource type for ssmmessages actions.")
+        .remedy(format!(
+            "Add it as AWS's examples do:\n{}",
+            own_sessions_statement(c, "\"ssmmessages:OpenDataChannel\"")
+        )),
     };
     Ok(with_limits(out.evidence_all(evidence), &perms))
 }
@@ -310,12 +486,7 @@ pub fn mfa(c: &Check) -> Verdict {
                 .evidence(line(now))
         }
         (_, Some(Decision::Allowed)) => {
-            let serial = c
-                .facts
-                .credentials
-                .value()
-                .and_then(|cr| cr.mfa_serial.clone())
-                .unwrap_or_else(|| format!("arn:aws:iam::{}:mfa/<user>", c.account()));
+            let serial = mfa_serial(c);
             Outcome::fail("a policy denies ssm:StartSession unless you signed in with MFA, and these credentials carry none")
                 .evidence(format!("as now: {}", line(now)))
                 .evidence(format!("with aws:MultiFactorAuthPresent=true: {}", line(with.expect("matched"))))
@@ -342,6 +513,32 @@ pub fn mfa(c: &Check) -> Verdict {
         .evidence(line(now)),
     };
     Ok(with_limits(out, &perms))
+}
+
+/// The caller's MFA device: one `iam:ListMFADevices` names (a virtual device's serial is its ARN), else the
+/// profile's `mfa_serial`, else a placeholder to fill in.
+fn mfa_serial(c: &Check) -> String {
+    let devices = c.facts.mfa_devices.value();
+    devices
+        .and_then(|d| {
+            d.iter()
+                .find(|s| s.starts_with("arn:") && s.contains(":mfa/"))
+                .or(d.first())
+        })
+        .cloned()
+        .or_else(|| {
+            c.facts
+                .credentials
+                .value()
+                .and_then(|cr| cr.mfa_serial.clone())
+        })
+        .unwrap_or_else(|| {
+            format!(
+                "arn:{}:iam::{}:mfa/<your-mfa-device>",
+                c.facts.partition().name,
+                c.account()
+            )
+        })
 }
 
 pub fn assume_role(c: &Check) -> Verdict {

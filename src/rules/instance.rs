@@ -212,3 +212,26 @@ pub fn dhmc_prerequisites(c: &Check) -> Verdict {
     .evidence_all(evidence)
     .remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role)."))
 }
+
+/// The hybrid-node tier: Session Manager needed `advanced` until AWS removed the tier on 30 June 2026.
+pub fn activation_tier(c: &Check) -> Verdict {
+    if !c.facts.is_hybrid() {
+        return Ok(Outcome::skip(
+            "an EC2 instance: the tier concerns hybrid nodes",
+        ));
+    }
+    let tier = c
+        .facts
+        .activation_tier
+        .need("the account's instance tier")?;
+    let evidence = format!("/ssm/managed-instance/activation-tier = {tier}");
+    Ok(if tier.eq_ignore_ascii_case("advanced") {
+        Outcome::pass("the account uses the advanced-instances tier").evidence(evidence)
+    } else {
+        Outcome::pass(format!(
+            "the account's tier is {tier}, which Session Manager no longer minds"
+        ))
+        .evidence(evidence)
+        .note("Until 30 June 2026 Session Manager needed the advanced-instances tier for hybrid nodes (\"Enable advanced-instances tier to use Session Manager with your on-premises instances\"); AWS has since removed the tier (Systems Manager \"activations\" page).")
+    })
+}

@@ -52,7 +52,7 @@ impl Area {
     pub fn title(self) -> &'static str {
         match self {
             Area::Instance => "Instance and role",
-            Area::Session => "The session's mode",
+            Area::Session => "The session: its mode and preferences",
             Area::Agent => "SSM Agent",
             Area::Network => "Network path",
             Area::Caller => "Your permissions",

@@ -29,6 +29,7 @@ macro_rules! rule {
 static RULES: &[Rule] = &[
     rule!(INSTANCE_RUNNING, instance::running),
     rule!(INSTANCE_ROLE, instance::role_attached),
+    rule!(HYBRID_ACTIVATION_TIER, instance::activation_tier),
     rule!(DHMC_PREREQUISITES, instance::dhmc_prerequisites),
     rule!(ROLE_TRUST, role::trust),
     rule!(ROLE_AGENT_PERMISSIONS, role::agent_permissions),
@@ -36,6 +37,7 @@ static RULES: &[Rule] = &[
     rule!(ROLE_LOGGING_PERMISSIONS, role::logging_permissions),
     rule!(PORT_FORWARD_SCOPE, mode::port_forward_scope),
     rule!(REMOTE_HOST_ALLOWED, mode::remote_host_allowed),
+    rule!(SESSION_LOG_ENCRYPTION, mode::log_encryption),
     rule!(AGENT_ONLINE, agent::online),
     rule!(AGENT_VERSION, agent::version),
     rule!(NETWORK_PATH, network::path),
@@ -55,6 +57,7 @@ static RULES: &[Rule] = &[
     rule!(CALLER_CREDENTIALS, caller::credentials),
     rule!(CALLER_START_SESSION, caller::start_session),
     rule!(CALLER_SESSION_CONTROL, caller::session_control),
+    rule!(CALLER_DATA_CHANNEL, caller::data_channel),
     rule!(CALLER_KMS, caller::kms),
     rule!(CALLER_MFA, caller::mfa),
     rule!(CALLER_ASSUME_ROLE, caller::assume_role),
