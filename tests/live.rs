@@ -106,11 +106,16 @@ fn layout(live: &Live, name: &str) -> Value {
 
 /// A layout whose caller is `admin` or `mfa` (a ForceMFA group policy, as in the article rdp-with-mfa).
 fn layout_as(live: &Live, name: &str, caller: &str) -> Value {
+    layout_in(live, name, caller, REGION)
+}
+
+/// A layout in another region, for what is region-wide (the Session Manager preferences).
+fn layout_in(live: &Live, name: &str, caller: &str, region: &str) -> Value {
     let out = std::process::Command::new(&live.python)
         .args([
             here("tests/live/layouts.py").to_str().unwrap(),
             &live.moto,
-            REGION,
+            region,
             name,
             caller,
         ])
@@ -150,6 +155,17 @@ impl Run {
             }
         }
         Run { home }
+    }
+
+    /// The report of `ssm-check <the layout's instance> ARGS`, which must exit 0 or 1.
+    fn findings(&self, stub: &Stub, built: &Value, args: &[&str]) -> BTreeMap<String, Value> {
+        let out = self.check(stub, built, args);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        report(&out.stdout)
     }
 
     /// `ssm-check <the layout's instance> ARGS --format json`.
@@ -621,6 +637,16 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
         .as_str()
         .unwrap()
         .contains("aws sts get-session-token --serial-number"));
+    // The user's own MFA device, from iam:ListMFADevices, not a placeholder.
+    let mfa = layout_as(&live, "rdp-private-strict-sg", "mfa");
+    let out = run.check(&stub, &mfa, &["--mode", "port", "--port", "3389"]);
+    let r = report(&out.stdout);
+    let serial = format!(":mfa/{}-phone", mfa["user"].as_str().unwrap());
+    assert!(
+        r["caller-mfa"]["remedy"].as_str().unwrap().contains(&serial),
+        "{}",
+        r["caller-mfa"]
+    );
 }
 
 #[test]
@@ -909,6 +935,152 @@ fn gathered_facts_evaluate_offline_to_the_live_report() {
             f["status"], b[rule]["status"],
             "{rule}: live {} offline {}",
             f["message"], b[rule]["message"]
+        );
+    }
+}
+
+/// Item by item, the verdicts that follow what AWS does today, end to end against moto.
+fn status_of(r: &BTreeMap<String, Value>, rule: &str) -> String {
+    r[rule]["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn ec2messages_is_needed_only_by_agents_before_3_3_40() {
+    let Some(live) = live() else { return };
+    let built = layout(&live, "private-shell-no-ec2messages");
+    let run = Run::new();
+    for (registration, deny, want) in [
+        (json!({"agent_version": "3.3.1142.0"}), json!([]), "pass"),
+        (json!({"agent_version": "3.2.2303.0"}), json!([]), "fail"),
+        (Value::Null, json!(["ssm:DescribeInstanceInformation"]), "unknown"),
+    ] {
+        let stub = Stub::start(
+            &live,
+            json!({"registration": registration, "deny": deny, "simulate": {"decision": "allowed"}}),
+        );
+        let r = run.findings(&stub, &built, &[]);
+        assert_eq!(status_of(&r, "network-path"), want, "{}", r["network-path"]);
+        // The endpoint security groups are judged on the same services.
+        assert_eq!(status_of(&r, "endpoint-sg-ingress"), "pass", "{}", r["endpoint-sg-ingress"]);
+    }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn reply_ports_are_the_platforms_own() {
+    let Some(live) = live() else { return };
+    // The subnet's ACL admits replies on 32768-61000: Linux's range, not Windows's 49152-65535.
+    let built = layout(&live, "nat-linux-replies");
+    let run = Run::new();
+    for (platform, want) in [("Linux", "pass"), ("Windows", "fail")] {
+        let stub = Stub::start(
+            &live,
+            stub_config(json!({"agent_version": "3.3.1142.0", "platform_type": platform})),
+        );
+        let r = run.findings(&stub, &built, &[]);
+        assert_eq!(
+            status_of(&r, "nacl-instance-subnet"),
+            want,
+            "{platform}: {}",
+            r["nacl-instance-subnet"]
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn the_shell_document_counts_only_under_the_callers_condition() {
+    let Some(live) = live() else { return };
+    let run = Run::new();
+    for (caller, want) in [
+        ("shell-document", "warn"),
+        ("shell-document-checked", "fail"),
+    ] {
+        let built = layout_as(&live, "nat", caller);
+        // IAM's simulator, as the stub plays it: the shell document is denied; the checked policy uses the key.
+        let uses = if caller == "shell-document-checked" {
+            json!(["ssm:SessionDocumentAccessCheck"])
+        } else {
+            json!([])
+        };
+        let simulated = Stub::start(
+            &live,
+            json!({"registration": linux(), "simulate": {"decision": "allowed", "uses_context": uses,
+                   "deny_resources": ["document/SSM-SessionManagerRunShell"]}}),
+        );
+        let r = run.findings(&simulated, &built, &[]);
+        assert_eq!(
+            status_of(&r, "caller-start-session"),
+            want,
+            "{caller}, simulated: {}",
+            r["caller-start-session"]
+        );
+        // The caller's own policy, evaluated locally when simulation is denied: the same answer.
+        let local = Stub::start(
+            &live,
+            json!({"registration": linux(), "deny": ["iam:SimulatePrincipalPolicy"]}),
+        );
+        let r = run.findings(&local, &built, &[]);
+        assert_eq!(
+            status_of(&r, "caller-start-session"),
+            want,
+            "{caller}, local: {}",
+            r["caller-start-session"]
+        );
+        assert!(r["caller-start-session"]["evidence"]
+            .to_string()
+            .contains("local_evaluation"));
+        // Port forwarding names its document, which both policies allow.
+        let r = run.findings(&local, &built, &["--mode", "port", "--port", "22"]);
+        assert_eq!(status_of(&r, "caller-start-session"), "pass", "{}", r["caller-start-session"]);
+    }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn enforced_log_encryption_is_checked_as_the_agent_checks_it() {
+    let Some(live) = live() else { return };
+    // The preferences document is region-wide: this test has eu-west-2 to itself.
+    let region = "eu-west-2";
+    let run = Run::new();
+    for (name, want) in [
+        ("logging-unencrypted", "fail"),
+        ("logging-encrypted", "pass"),
+    ] {
+        let built = layout_in(&live, name, "admin", region);
+        let stub = Stub::start(&live, stub_config(linux()));
+        let out = run
+            .cmd(&stub, &built)
+            .env("AWS_REGION", region)
+            .arg(built["instance"].as_str().unwrap())
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        assert_eq!(
+            status_of(&r, "session-log-encryption"),
+            want,
+            "{name}: {}",
+            r["session-log-encryption"]
+        );
+        // Port forwarding is never logged: the same preferences do not concern it.
+        let out = run
+            .cmd(&stub, &built)
+            .env("AWS_REGION", region)
+            .arg(built["instance"].as_str().unwrap())
+            .args(["--mode", "port", "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(status_of(&report(&out.stdout), "session-log-encryption"), "skip");
+        let calls: Vec<String> = stub
+            .calls()
+            .iter()
+            .map(|c| c["op"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            calls.iter().any(|c| c == "logs:DescribeLogGroups"),
+            "{calls:?}"
         );
     }
 }

@@ -698,6 +698,18 @@ where
     })
 }
 
+/// The serial numbers of an IAM user's MFA devices (a virtual device's is its ARN), for the MFA remedy.
+pub async fn mfa_devices(c: &Client, user: &str) -> Result<Vec<String>, Failure> {
+    let pages = c.list_mfa_devices().user_name(user).into_paginator();
+    all_pages(pages.send(), "iam:ListMFADevices", |p| {
+        p.mfa_devices()
+            .iter()
+            .map(|d| d.serial_number().to_string())
+            .collect::<Vec<_>>()
+    })
+    .await
+}
+
 /// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
 pub async fn assume_role_check(
     c: &Client,

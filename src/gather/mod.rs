@@ -11,6 +11,7 @@ mod ec2;
 pub mod errors;
 mod iam;
 mod local;
+mod logging;
 mod pages;
 mod ssm;
 mod trail;
@@ -69,6 +70,13 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
     let iamc = aws_sdk_iam::Client::new(&config);
     let stsc = aws_sdk_sts::Client::new(&config);
     let trailc = aws_sdk_cloudtrail::Client::new(&config);
+    let logsc = aws_sdk_cloudwatchlogs::Client::new(&config);
+    // An endpoint override (an emulator, a proxy) serves buckets by path, not by host name.
+    let s3c = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build(),
+    );
     let fatal = Mutex::new(None);
     let hybrid = target.starts_with("mi-");
 
@@ -106,15 +114,28 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         let role = async {
             match &i.instance_profile_arn {
                 Some(arn) => {
-                    let profile = iam::instance_profile(&iamc, arn).await;
-                    let role = match &profile {
-                        Ok(p) => match p.role_names.first() {
-                            Some(name) => Some(iam::role(&iamc, name, versions.clone()).await),
-                            None => None,
-                        },
-                        Err(_) => None,
+                    let profile_chain = async {
+                        let profile = iam::instance_profile(&iamc, arn).await;
+                        let role = match &profile {
+                            Ok(p) => match p.role_names.first() {
+                                Some(name) => Some(iam::role(&iamc, name, versions.clone()).await),
+                                None => None,
+                            },
+                            Err(_) => None,
+                        };
+                        (profile, role)
                     };
-                    RoleFacts::Profile(profile, role)
+                    // The agent falls back to DHMC's role when the profile's is refused: look at both.
+                    let dhmc_chain = async {
+                        match dhmc.clone().await {
+                            Ok(DhmcSetting {
+                                role_name: Some(name),
+                            }) => Some(iam::role(&iamc, &name, versions.clone()).await),
+                            _ => None,
+                        }
+                    };
+                    let ((profile, role), dhmc_role) = tokio::join!(profile_chain, dhmc_chain);
+                    RoleFacts::Profile(profile, role, dhmc_role)
                 }
                 None => match dhmc.clone().await {
                     Ok(DhmcSetting {
@@ -136,6 +157,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                     permissions: Err(e),
                     policies: None,
                     source_identity: None,
+                    mfa_devices: None,
                 }
             }
         };
@@ -157,7 +179,19 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
             }
         });
         let long_term = creds.as_ref().is_some_and(|c| !c.temporary);
-        let mut permissions = iam::simulate(&iamc, &partial, &caller, mfa_now, long_term).await;
+        // An IAM user's MFA devices, for the MFA remedy; alongside the simulation.
+        let user = crate::caller::Principal::from_caller_arn(&caller.arn)
+            .filter(|p| p.kind == crate::caller::PrincipalKind::User)
+            .map(|p| p.name);
+        let (mut permissions, mfa_devices) = tokio::join!(
+            iam::simulate(&iamc, &partial, &caller, mfa_now, long_term),
+            async {
+                match &user {
+                    Some(name) => Some(iam::mfa_devices(&iamc, name).await),
+                    None => None,
+                }
+            }
+        );
         let assumes = creds.as_ref().and_then(|c| c.role_arn.clone());
         // The caller's own documents: for local evaluation when the simulator could not answer, and for the
         // trust policy when the profile assumes a role.
@@ -201,6 +235,44 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
             permissions,
             policies,
             source_identity,
+            mfa_devices,
+        }
+    };
+
+    // Where the preferences log, as the agent checks it when encryption is enforced.
+    let logging = async {
+        let Ok(prefs) = preferences.clone().await else {
+            return None;
+        };
+        let group = prefs
+            .cloudwatch_log_group
+            .clone()
+            .filter(|_| prefs.cloudwatch_encryption_enabled);
+        let bucket = prefs
+            .s3_bucket
+            .clone()
+            .filter(|_| prefs.s3_encryption_enabled);
+        let (group, bucket) = tokio::join!(
+            async {
+                match &group {
+                    Some(g) => Some(logging::log_group(&logsc, g).await),
+                    None => None,
+                }
+            },
+            async {
+                match &bucket {
+                    Some(b) => Some(logging::bucket_encryption(&s3c, b).await),
+                    None => None,
+                }
+            }
+        );
+        Some((group, bucket))
+    };
+    let tier = async {
+        if hybrid {
+            Some(ssm::activation_tier(&ssmc).await)
+        } else {
+            None
         }
     };
 
@@ -222,6 +294,8 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         client,
         sim_r,
         remote_r,
+        logging_r,
+        tier_r,
         _versions,
     ) = tokio::join!(
         caller.clone(),
@@ -234,6 +308,8 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         local::client(),
         simulation,
         remote,
+        logging,
+        tier,
         // Shared futures run only when polled: polling this one here starts ListPolicies in the first round.
         versions.clone()
     );
@@ -269,9 +345,36 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
     };
     facts.client = Fact::known(client);
     facts.caller_permissions = into_fact(sim_r.permissions, &fatal);
+    facts.mfa_devices = match sim_r.mfa_devices {
+        Some(d) => into_fact(d, &fatal),
+        None => Fact::not_applicable("the caller is not an IAM user"),
+    };
     facts.caller_policies = match sim_r.policies {
         Some(p) => into_fact(p, &fatal),
         None => Fact::not_gathered("IAM's simulator answered for the caller"),
+    };
+    let (group, bucket) = match logging_r {
+        Some((group, bucket)) => (Some(group), Some(bucket)),
+        None => (None, None),
+    };
+    let not_enforced = |what: &str| format!("encryption of {what} logs is not enforced, or no destination is named");
+    facts.log_group = match group.flatten() {
+        Some(g) => into_fact(g, &fatal),
+        None if facts.session_preferences.value().is_some() => {
+            Fact::not_applicable(not_enforced("CloudWatch"))
+        }
+        None => Fact::not_gathered("the session preferences could not be seen"),
+    };
+    facts.log_bucket_encryption = match bucket.flatten() {
+        Some(b) => into_fact(b, &fatal),
+        None if facts.session_preferences.value().is_some() => {
+            Fact::not_applicable(not_enforced("S3"))
+        }
+        None => Fact::not_gathered("the session preferences could not be seen"),
+    };
+    facts.activation_tier = match tier_r {
+        Some(t) => into_fact(t, &fatal),
+        None => Fact::not_applicable("an EC2 instance"),
     };
     facts.remote_destination = match remote_r {
         Some(r) => into_fact(r, &fatal),
@@ -307,7 +410,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                 None => not_applicable_network(&mut facts, "the instance is in no VPC"),
             }
             match role {
-                Some(RoleFacts::Profile(profile, role)) => {
+                Some(RoleFacts::Profile(profile, role, dhmc_role)) => {
                     facts.instance_profile = into_fact(profile, &fatal);
                     facts.role = match (role, facts.instance_profile.reason()) {
                         (Some(r), _) => into_fact(r, &fatal),
@@ -318,7 +421,14 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                         )),
                         (None, None) => Fact::not_applicable("the instance profile has no role"),
                     };
-                    facts.dhmc_role = Fact::not_applicable("the instance profile's role is used");
+                    facts.dhmc_role = match (dhmc_role, facts.dhmc.reason()) {
+                        (Some(r), _) => into_fact(r, &fatal),
+                        (None, Some(reason)) => Fact::not_gathered(format!(
+                            "the DHMC setting could not be seen ({})",
+                            reason.describe()
+                        )),
+                        (None, None) => Fact::not_applicable("DHMC names no role"),
+                    };
                 }
                 Some(RoleFacts::Dhmc(role)) => {
                     facts.instance_profile =
@@ -356,11 +466,15 @@ struct CallerSide {
     permissions: Result<CallerPermissions, Failure>,
     policies: Option<Result<CallerPolicies, Failure>>,
     source_identity: Option<String>,
+    /// `None` when the caller is not an IAM user.
+    mfa_devices: Option<Result<Vec<String>, Failure>>,
 }
 
 enum RoleFacts {
+    /// The profile, its role, and DHMC's role when the setting names one.
     Profile(
         Result<InstanceProfile, Failure>,
+        Option<Result<Role, Failure>>,
         Option<Result<Role, Failure>>,
     ),
     Dhmc(Option<Result<Role, Failure>>),

@@ -6,6 +6,7 @@ use aws_sdk_ssm::types::InstanceInformationStringFilter;
 use aws_sdk_ssm::Client;
 
 pub const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
+pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
 pub const PREFERENCES: &str = "SSM-SessionManagerRunShell";
 
 pub async fn registration(c: &Client, id: &str) -> Result<Registration, Failure> {
@@ -52,17 +53,28 @@ pub async fn registration(c: &Client, id: &str) -> Result<Registration, Failure>
     })
 }
 
-pub async fn dhmc(c: &Client) -> Result<DhmcSetting, Failure> {
+async fn service_setting(c: &Client, id: &str) -> Result<String, Failure> {
     let out = c
         .get_service_setting()
-        .setting_id(DHMC_SETTING)
+        .setting_id(id)
         .send()
         .await
         .map_err(|e| classify(&e, "ssm:GetServiceSetting"))?;
-    let value = out
+    Ok(out
         .service_setting()
         .and_then(|s| s.setting_value())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_string())
+}
+
+/// The account's hybrid-node tier: `standard` or `advanced`.
+pub async fn activation_tier(c: &Client) -> Result<String, Failure> {
+    service_setting(c, ACTIVATION_TIER).await
+}
+
+pub async fn dhmc(c: &Client) -> Result<DhmcSetting, Failure> {
+    let value = service_setting(c, DHMC_SETTING).await?;
+    let value = value.as_str();
     // An unset setting reads `$None`.
     let role_name = (!value.is_empty() && value != "$None")
         .then(|| value.rsplit('/').next().unwrap_or(value).to_string());

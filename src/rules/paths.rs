@@ -112,11 +112,12 @@ pub fn ephemeral(c: &Check) -> Ephemeral {
         .instance
         .value()
         .is_some_and(|i| i.platform.as_deref() == Some("windows"));
+    // The agent's own report of its platform first; EC2's `Platform` says only whether it is Windows.
     let (from, to, name) = match (registered, windows_instance) {
         (Some(p), _) if p.eq_ignore_ascii_case("Windows") => (49152, 65535, "Windows"),
-        (_, true) => (49152, 65535, "Windows"),
         (Some(p), _) if p.eq_ignore_ascii_case("Linux") => (32768, 61000, "Linux"),
         (Some(p), _) if p.eq_ignore_ascii_case("MacOS") => (49152, 65535, "macOS"),
+        (None, true) => (49152, 65535, "Windows"),
         _ => {
             return Ephemeral {
                 ports: PortSet::range(1024, 65535),

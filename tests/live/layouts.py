@@ -2,7 +2,9 @@
 """Builds an example layout in moto with real API calls, and prints what the tests need as JSON.
 
 Usage: layouts.py MOTO_URL REGION LAYOUT [CALLER]
-CALLER is `admin` (default: may do everything) or `mfa` (may use SSM, but a ForceMFA policy denies all without MFA).
+CALLER is `admin` (default: may do everything), `mfa` (may use SSM, but a ForceMFA policy denies all without MFA; with
+a virtual MFA device), or `shell-document` / `shell-document-checked` (may start sessions on any instance with the
+port-forwarding document only, without or with ssm:SessionDocumentAccessCheck).
 Layouts mirror examples/: rdp-private-strict-sg (strict security groups, three endpoints, S3 gateway, Windows), private-shell (VPC-CIDR
 security groups), nat, public, and the broken variants rdp-private-strict-sg-endpoint-sg-self, private-shell-private-dns-off,
 private-shell-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
@@ -34,12 +36,30 @@ FORCE_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyAllExceptListed
     "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
 
 
+READ_EVERYTHING = {"Effect": "Allow", "NotAction": "ssm:StartSession", "Resource": "*"}
+
+
+def shell_document_policy(checked):
+    """StartSession on any instance and the port-forwarding document only; with `checked`, AWS's 2023 condition
+    that makes every StartSession name an allowed document."""
+    start = {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": [
+        "arn:aws:ec2:*:*:instance/*", "arn:aws:ssm:*::document/AWS-StartPortForwardingSession"]}
+    if checked:
+        start["Condition"] = {"BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"}}
+    return {"Version": "2012-10-17", "Statement": [READ_EVERYTHING, start]}
+
+
 def caller():
     user = f"tester-{TAG}"
     iam.create_user(UserName=user)
-    iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    if CALLER in ("shell-document", "shell-document-checked"):
+        policy = shell_document_policy(CALLER == "shell-document-checked")
+    else:
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps(policy))
     if CALLER == "mfa":
+        device = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-phone")["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName=user, SerialNumber=device, AuthenticationCode1="123456", AuthenticationCode2="654321")
         arn = iam.create_policy(PolicyName=f"ForceMFA-{TAG}", PolicyDocument=json.dumps(FORCE_MFA))["Policy"]["Arn"]
         group = f"people-{TAG}"
         iam.create_group(GroupName=group)
@@ -78,8 +98,8 @@ def https(**peer):
     return dict({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}, **peer)
 
 
-def endpoints(v, subnet, group, private_dns=True):
-    for s in ["ssm", "ec2messages", "ssmmessages"]:
+def endpoints(v, subnet, group, private_dns=True, services=("ssm", "ec2messages", "ssmmessages")):
+    for s in services:
         ec2.create_vpc_endpoint(VpcId=v, ServiceName=f"com.amazonaws.{REGION}.{s}", VpcEndpointType="Interface",
                                 SubnetIds=[subnet], SecurityGroupIds=[group], PrivateDnsEnabled=private_dns)
 
@@ -118,18 +138,20 @@ def rdp_private_strict_sg(self_only=False):
     return run(subnet, [inst], role_and_profile(), ami=WINDOWS_AMI, ip="192.168.64.10")
 
 
-def private_shell(private_dns=True, profile=True):
+def private_shell(private_dns=True, profile=True, services=("ssm", "ec2messages", "ssmmessages")):
     v = vpc("10.0.0.0/16")
     subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     # moto gives endpoint interfaces random 10.x addresses outside the VPC, so the rules name 10.0.0.0/8
     # where the article private-subnet-pitfalls names the VPC's /16: the verdicts are the same.
     ep = sg(v, "for-endpoint", ingress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])], egress=[])
     inst = sg(v, "for-connect-to-ssm", egress=[https(IpRanges=[{"CidrIp": "10.0.0.0/8"}])])
-    endpoints(v, subnet, ep, private_dns)
+    endpoints(v, subnet, ep, private_dns, services)
     return run(subnet, [inst], role_and_profile() if profile else None, ip="10.0.1.15")
 
 
-def egress_layout(public):
+def egress_layout(public, replies=None):
+    """A public subnet or one behind a NAT gateway; `replies` (from, to) puts the instance's subnet behind a network ACL
+    that admits only those reply ports."""
     v = vpc("10.0.0.0/16")
     subnet = ec2.create_subnet(VpcId=v, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
     t = route_table(v, subnet)
@@ -142,8 +164,37 @@ def egress_layout(public):
         eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
         nat = ec2.create_nat_gateway(SubnetId=outside, AllocationId=eip)["NatGateway"]["NatGatewayId"]
         ec2.create_route(RouteTableId=t, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    if replies:
+        acl = ec2.create_network_acl(VpcId=v)["NetworkAcl"]["NetworkAclId"]
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=True,
+                                     CidrBlock="0.0.0.0/0", PortRange={"From": 443, "To": 443})
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
+                                     CidrBlock="0.0.0.0/0", PortRange={"From": replies[0], "To": replies[1]})
+        current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"][0]
+        association = next(a["NetworkAclAssociationId"] for a in current["Associations"] if a["SubnetId"] == subnet)
+        ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
     inst = sg(v, "instance")
     return run(subnet, [inst], role_and_profile(), public=public)
+
+
+def logging(kms):
+    """A NAT layout whose Session Manager preferences stream to a CloudWatch log group with encryption enforced (the
+    console's default); the group has a KMS key, or not. The preferences document is the region's: this layout
+    is for a region no other test uses."""
+    logs = boto3.client("logs", **KW)
+    ssm = boto3.client("ssm", **KW)
+    group = f"/ssm/sessions-{TAG}"
+    kw = {"kmsKeyId": f"arn:aws:kms:{REGION}:123456789012:key/{uuid.uuid4()}"} if kms else {}
+    logs.create_log_group(logGroupName=group, **kw)
+    prefs = {"schemaVersion": "1.0", "description": "Session Manager preferences", "sessionType": "Standard_Stream",
+             "inputs": {"cloudWatchLogGroupName": group, "cloudWatchEncryptionEnabled": True, "cloudWatchStreamingEnabled": True}}
+    try:
+        ssm.create_document(Name="SSM-SessionManagerRunShell", DocumentType="Session", DocumentFormat="JSON", Content=json.dumps(prefs))
+    except ssm.exceptions.DocumentAlreadyExists:
+        version = ssm.update_document(Name="SSM-SessionManagerRunShell", DocumentVersion="$LATEST", DocumentFormat="JSON",
+                                      Content=json.dumps(prefs))["DocumentDescription"]["DocumentVersion"]
+        ssm.update_document_default_version(Name="SSM-SessionManagerRunShell", DocumentVersion=version)
+    return egress_layout(public=False)
 
 
 def remote_db():
@@ -168,6 +219,10 @@ BUILD = {
     "private-shell-private-dns-off": lambda: private_shell(private_dns=False),
     "private-shell-no-profile": lambda: private_shell(profile=False),
     "nat": lambda: egress_layout(public=False),
+    "nat-linux-replies": lambda: egress_layout(public=False, replies=(32768, 61000)),
+    "private-shell-no-ec2messages": lambda: private_shell(services=("ssm", "ssmmessages")),
+    "logging-unencrypted": lambda: logging(kms=False),
+    "logging-encrypted": lambda: logging(kms=True),
     "public": lambda: egress_layout(public=True),
 }
 

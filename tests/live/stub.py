@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A small proxy in front of moto's server, for the live tests and the benchmark. Loopback only.
 
-- Answers the three operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting and
-  iam:SimulatePrincipalPolicy, from a JSON config.
+- Answers the three operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting (the DHMC role
+  and the hybrid tier) and iam:SimulatePrincipalPolicy, from a JSON config.
 - Forwards every other request to moto unchanged.
 - Injects failures per operation: access denied, throttling (N times), 5xx (N times).
 - Adds a fixed delay to every request and records each (operation, start, end, body digest) for the benchmark.
@@ -13,7 +13,9 @@ Config (re-read on every request):
   {"registration": {"ping_status": "Online", "agent_version": "3.3.1142.0", "platform_type": "Linux"} | null,
    "dhmc_role": null | "RoleName",
    "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false,
-                "uses_context": ["aws:SourceIp"]},   # keys the policies use: reported missing when not given
+                "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
+                "deny_resources": ["document/SSM-SessionManagerRunShell"]},  # implicitly denied, by ARN part
+   "activation_tier": "standard" | "advanced",
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
 """
 import argparse, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
@@ -75,8 +77,11 @@ def simulate(config, body):
     if sim.get("mfa_required") and context.get("aws:MultiFactorAuthPresent") != "true":
         decision = "explicitDeny"
     missing = "".join(f"<member>{k}</member>" for k in sim.get("uses_context", []) if k not in context)
+    # Resources the policies do not allow, by a part of their ARN.
+    denied = sim.get("deny_resources", [])
+    verdict = lambda r: "implicitDeny" if any(d in r for d in denied) else decision
     members = "".join(
-        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{decision}</EvalDecision>"
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{verdict(r)}</EvalDecision>"
         f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
         f"<MissingContextValues>{missing}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))
@@ -105,8 +110,12 @@ def answer(config, service, op, body):
             "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"}) for i in ids]
         return 200, "application/x-amz-json-1.1", json.dumps({"InstanceInformationList": items}).encode()
     if service == "ssm" and op == "GetServiceSetting":
-        role = config.get("dhmc_role")
-        setting = {"SettingId": "/ssm/managed-instance/default-ec2-instance-management-role", "SettingValue": role or "$None", "Status": "Default"}
+        setting_id = json.loads(body or b"{}").get("SettingId", "")
+        if setting_id.endswith("activation-tier"):
+            value = config.get("activation_tier", "standard")
+        else:
+            value = config.get("dhmc_role") or "$None"
+        setting = {"SettingId": setting_id, "SettingValue": value, "Status": "Default"}
         return 200, "application/x-amz-json-1.1", json.dumps({"ServiceSetting": setting}).encode()
     if service == "iam" and op == "SimulatePrincipalPolicy":
         return simulate(config, body)
