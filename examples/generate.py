@@ -379,6 +379,7 @@ def endpoint(f, service):
 
 
 CASES = []  # (name, description, document, options, expectations)
+KEY = "arn:aws:kms:us-east-1:222233334444:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
 def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None, agrees_with=None):
@@ -523,6 +524,27 @@ case("private-shell-broken-dhmc-fallback-no-channels", "An instance profile that
          "name": "register-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]}}]))),
      {"instance-role": "pass", "role-agent-permissions": "fail", "dhmc-prerequisites": "skip"})
 
+def kms_endpoint(f, admits="10.0.0.0/16"):
+    """KMS session encryption in the private subnet, with a kms interface endpoint behind its own security group."""
+    f["session_preferences"] = known({"document_exists": True, "kms_key_id": KEY})
+    f["security_groups"]["value"].append({"group_id": "sg-0001kmsendpoint00a", "group_name": "kms endpoint",
+                                          "ingress": [tcp(443, 443, {"cidr": admits})], "egress": []})
+    f["vpc_endpoints"]["value"].append({"vpc_endpoint_id": "vpce-0001kms000000000", "vpc_id": "vpc-0f1e2d3c4b5a60001",
+        "service_name": "com.amazonaws.us-east-1.kms", "endpoint_type": "Interface", "state": "available", "private_dns_enabled": True,
+        "subnet_ids": ["subnet-0private0000000001"], "security_group_ids": ["sg-0001kmsendpoint00a"], "interface_ips": ["10.0.1.110"]})
+    f["role"]["value"]["inline_policies"] = [{"name": "session-kms", "document": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]}}]
+    f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey", "resource": KEY, "decision": "allowed"})
+
+
+case("private-shell-kms-endpoint", "KMS-encrypted shell sessions in the private subnet, with a kms endpoint that admits the VPC: checked like the core endpoints.",
+     mutate(shell, kms_endpoint), {"endpoint-sg-ingress": "pass", "logging-kms-endpoints": "pass", "caller-kms": "pass", "role-logging-permissions": "pass"})
+case("private-shell-broken-kms-endpoint-sg", "The kms endpoint's security group admits another network only: encrypted shell sessions cannot start.",
+     mutate(shell, lambda f: kms_endpoint(f, admits="192.168.0.0/16")), {"endpoint-sg-ingress": "fail", "logging-kms-endpoints": "pass"})
+case("private-shell-kms-endpoint-sg-port", "The same blocked kms endpoint for port forwarding, which is never encrypted: not a failure.", None,
+     {"endpoint-sg-ingress": "pass", "logging-kms-endpoints": "skip"}, mode="port", port=22, file="private-shell-broken-kms-endpoint-sg")
+
+
 def in_china(f):
     """The same layout in cn-north-1, account 999900001111: every ARN in the aws-cn partition."""
     text = json.dumps(f).replace("us-east-1", "cn-north-1").replace("arn:aws:", "arn:aws-cn:").replace("222233334444", "999900001111")
@@ -608,7 +630,6 @@ case("nat-broken-no-way-out", "No endpoint, no default route and no route to any
 LOGGING = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams"], "Resource": "*"},
     {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetEncryptionConfiguration"], "Resource": "*"}]}
-KEY = "arn:aws:kms:us-east-1:222233334444:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
 def cloudwatch_logging(f, kms=True, exists=True):
@@ -646,6 +667,11 @@ case("nat-cloudwatch-group-unseen", "Encryption enforced, and the caller may not
      needs={"session-log-encryption": ["logs:DescribeLogGroups"]})
 case("nat-s3-encrypted", "Session logs go to an S3 bucket with default SSE-S3 encryption, and encryption is enforced.",
      mutate(n, lambda f: s3_logging_enforced(f, "AES256")), {"session-log-encryption": "pass", "role-logging-permissions": "pass"})
+case("nat-s3-logging-unenforced", "Session logs go to S3 without enforced encryption: the role needs s3:PutObject, not s3:GetEncryptionConfiguration.",
+     mutate(n, lambda f: (f.update(session_preferences=known({"document_exists": True, "s3_bucket": "ssm-session-logs-222233334444"})),
+                          f["role"]["value"].update(inline_policies=[{"name": "put-logs", "document": {"Version": "2012-10-17", "Statement": [
+                              {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::ssm-session-logs-222233334444/*"}]}}]))),
+     {"role-logging-permissions": "pass", "session-log-encryption": "skip"})
 case("nat-broken-s3-unencrypted", "Encryption enforced, and the bucket has no default encryption: the agent refuses every shell session.",
      mutate(n, s3_logging_enforced), {"session-log-encryption": "fail"})
 
@@ -693,6 +719,10 @@ case("public-broken-rdp-open", "RDP opened to the world \"for SSM\".",
 ssh = ssh_cross_account()
 case("ssh-cross-account", "The article ssh-assume-role: SSH from Windows through a role in the system account, assumed from the central account.", ssh,
      {"client-ssh-config": "pass", "caller-assume-role": "pass", "caller-start-session": "pass", "agent-version": "pass"}, mode="ssh")
+case("ssh-cross-account-agent-2.3.722", "Agent 2.3.722.0 meets the SSH minimum of the start-session and SSH pages (2.3.672.0), not the prerequisites page's (3.0.222.0): a warning naming both.",
+     mutate(ssh, lambda f: f["registration"]["value"].update(agent_version="2.3.722.0")), {"agent-version": "warn"}, mode="ssh")
+case("ssh-cross-account-broken-agent-2.3.600", "Agent 2.3.600.0 predates SSH sessions by every AWS page.",
+     mutate(ssh, lambda f: f["registration"]["value"].update(agent_version="2.3.600.0")), {"agent-version": "fail"}, mode="ssh")
 case("ssh-cross-account-no-proxycommand", "~/.ssh/config has no ProxyCommand for i-* hosts: `ssh i-…` will not use Session Manager, but the session itself can open (a warning).",
      mutate(ssh, lambda f: f["client"]["value"].pop("ssh_proxy_entries")), {"client-ssh-config": "warn"}, mode="ssh")
 case("ssh-cross-account-alias", "A Host alias whose HostName is the instance id, with AWS's PowerShell ProxyCommand: ssh reaches the instance as `ssh web`.",

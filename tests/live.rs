@@ -643,7 +643,10 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
     let r = report(&out.stdout);
     let serial = format!(":mfa/{}-phone", mfa["user"].as_str().unwrap());
     assert!(
-        r["caller-mfa"]["remedy"].as_str().unwrap().contains(&serial),
+        r["caller-mfa"]["remedy"]
+            .as_str()
+            .unwrap()
+            .contains(&serial),
         "{}",
         r["caller-mfa"]
     );
@@ -953,7 +956,11 @@ fn ec2messages_is_needed_only_by_agents_before_3_3_40() {
     for (registration, deny, want) in [
         (json!({"agent_version": "3.3.1142.0"}), json!([]), "pass"),
         (json!({"agent_version": "3.2.2303.0"}), json!([]), "fail"),
-        (Value::Null, json!(["ssm:DescribeInstanceInformation"]), "unknown"),
+        (
+            Value::Null,
+            json!(["ssm:DescribeInstanceInformation"]),
+            "unknown",
+        ),
     ] {
         let stub = Stub::start(
             &live,
@@ -962,7 +969,12 @@ fn ec2messages_is_needed_only_by_agents_before_3_3_40() {
         let r = run.findings(&stub, &built, &[]);
         assert_eq!(status_of(&r, "network-path"), want, "{}", r["network-path"]);
         // The endpoint security groups are judged on the same services.
-        assert_eq!(status_of(&r, "endpoint-sg-ingress"), "pass", "{}", r["endpoint-sg-ingress"]);
+        assert_eq!(
+            status_of(&r, "endpoint-sg-ingress"),
+            "pass",
+            "{}",
+            r["endpoint-sg-ingress"]
+        );
     }
 }
 
@@ -1033,7 +1045,12 @@ fn the_shell_document_counts_only_under_the_callers_condition() {
             .contains("local_evaluation"));
         // Port forwarding names its document, which both policies allow.
         let r = run.findings(&local, &built, &["--mode", "port", "--port", "22"]);
-        assert_eq!(status_of(&r, "caller-start-session"), "pass", "{}", r["caller-start-session"]);
+        assert_eq!(
+            status_of(&r, "caller-start-session"),
+            "pass",
+            "{}",
+            r["caller-start-session"]
+        );
     }
 }
 
@@ -1072,7 +1089,10 @@ fn enforced_log_encryption_is_checked_as_the_agent_checks_it() {
             .args(["--mode", "port", "--format", "json"])
             .output()
             .unwrap();
-        assert_eq!(status_of(&report(&out.stdout), "session-log-encryption"), "skip");
+        assert_eq!(
+            status_of(&report(&out.stdout), "session-log-encryption"),
+            "skip"
+        );
         let calls: Vec<String> = stub
             .calls()
             .iter()

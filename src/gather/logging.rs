@@ -6,7 +6,10 @@ use super::pages::all_pages;
 use crate::facts::{BucketEncryption, LogGroup};
 
 /// `logs:DescribeLogGroups` with the group's name as prefix; the group is the one with exactly that name.
-pub async fn log_group(c: &aws_sdk_cloudwatchlogs::Client, name: &str) -> Result<LogGroup, Failure> {
+pub async fn log_group(
+    c: &aws_sdk_cloudwatchlogs::Client,
+    name: &str,
+) -> Result<LogGroup, Failure> {
     let pages = c
         .describe_log_groups()
         .log_group_name_prefix(name)

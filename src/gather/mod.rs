@@ -357,7 +357,9 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
         Some((group, bucket)) => (Some(group), Some(bucket)),
         None => (None, None),
     };
-    let not_enforced = |what: &str| format!("encryption of {what} logs is not enforced, or no destination is named");
+    let not_enforced = |what: &str| {
+        format!("encryption of {what} logs is not enforced, or no destination is named")
+    };
     facts.log_group = match group.flatten() {
         Some(g) => into_fact(g, &fatal),
         None if facts.session_preferences.value().is_some() => {
