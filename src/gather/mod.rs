@@ -135,7 +135,7 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                         }
                     };
                     let ((profile, role), dhmc_role) = tokio::join!(profile_chain, dhmc_chain);
-                    RoleFacts::Profile(profile, role, dhmc_role)
+                    RoleFacts::Profile(Box::new((profile, role, dhmc_role)))
                 }
                 None => match dhmc.clone().await {
                     Ok(DhmcSetting {
@@ -412,7 +412,8 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
                 None => not_applicable_network(&mut facts, "the instance is in no VPC"),
             }
             match role {
-                Some(RoleFacts::Profile(profile, role, dhmc_role)) => {
+                Some(RoleFacts::Profile(both)) => {
+                    let (profile, role, dhmc_role) = *both;
                     facts.instance_profile = into_fact(profile, &fatal);
                     facts.role = match (role, facts.instance_profile.reason()) {
                         (Some(r), _) => into_fact(r, &fatal),
@@ -472,13 +473,15 @@ struct CallerSide {
     mfa_devices: Option<Result<Vec<String>, Failure>>,
 }
 
+type ProfileRoles = (
+    Result<InstanceProfile, Failure>,
+    Option<Result<Role, Failure>>,
+    Option<Result<Role, Failure>>,
+);
+
 enum RoleFacts {
     /// The profile, its role, and DHMC's role when the setting names one.
-    Profile(
-        Result<InstanceProfile, Failure>,
-        Option<Result<Role, Failure>>,
-        Option<Result<Role, Failure>>,
-    ),
+    Profile(Box<ProfileRoles>),
     Dhmc(Option<Result<Role, Failure>>),
 }
 
