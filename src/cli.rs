@@ -2,6 +2,7 @@
 
 use crate::options::Mode;
 use crate::rules::Status;
+use crate::selection::{Ec2Filter, Selection};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -11,16 +12,19 @@ use std::path::PathBuf;
     version,
     about = "Tells you why you cannot open an AWS Systems Manager session to an instance, and what to change.",
     args_conflicts_with_subcommands = true,
-    after_help = "Exit codes: 0 ready, 1 not ready (see --fail-on), 2 usage or input error, 3 environment error.\n\
-                  Examples:\n  ssm-check --facts examples/rdp-private-strict-sg.json --mode port --port 3389\n  \
+    after_help = "Exit codes: 0 every target ready, 1 some target not ready (see --fail-on), 2 usage or input error, \
+                  3 environment error.\n\
+                  Examples:\n  ssm-check i-0123456789abcdef0 --mode port --port 3389\n  \
+                  ssm-check --filters Name=tag:Env,Values=prod --region eu-west-1,eu-west-2 --format json\n  \
+                  ssm-check --facts examples/rdp-private-strict-sg.json --mode port --port 3389\n  \
                   ssm-check explain endpoint-sg-ingress"
 )]
 pub struct Cli {
-    /// The instance (`i-…`) or hybrid node (`mi-…`) to check.
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub select: SelectArgs,
 
-    /// Evaluate a saved facts document instead of asking AWS.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "region"])]
+    /// Evaluate a saved facts document (one target's or a fleet's) instead of asking AWS; ids pick targets from it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "region", "filters", "all"])]
     pub facts: Option<PathBuf>,
 
     #[command(flatten)]
@@ -75,14 +79,49 @@ pub enum Command {
     Explain { rule: String },
     /// Gather the facts about a target from AWS and print them as JSON (evaluate later with --facts).
     Gather {
-        /// The instance (`i-…`) or hybrid node (`mi-…`).
-        target: String,
+        #[command(flatten)]
+        select: SelectArgs,
         /// Also look up this remote-port host's addresses and security groups.
         #[arg(long, value_name = "HOST")]
         remote_host: Option<String>,
         #[command(flatten)]
         aws: AwsArgs,
     },
+}
+
+/// Which targets: ids, EC2 filters, or everything in the regions.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SelectArgs {
+    /// Instances (`i-…`) and hybrid nodes (`mi-…`) to check.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Check the instances these DescribeInstances filters select, in the aws CLI's syntax; repeat to narrow.
+    /// Terminated instances are left out unless a filter names instance-state-name.
+    #[arg(long, value_name = "Name=NAME,Values=V1,V2", conflicts_with_all = ["targets", "all"])]
+    pub filters: Vec<Ec2Filter>,
+    /// Check every instance (not terminated) and every managed node of the regions.
+    #[arg(long, conflicts_with = "targets")]
+    pub all: bool,
+}
+
+impl SelectArgs {
+    /// The selection, once every id is valid; `None` when nothing was named.
+    pub fn selection(&self) -> Result<Option<Selection>, String> {
+        if let Some(bad) = self.targets.iter().find(|t| !valid_target(t)) {
+            return Err(format!(
+                "`{bad}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)"
+            ));
+        }
+        Ok(if self.all {
+            Some(Selection::All)
+        } else if !self.filters.is_empty() {
+            Some(Selection::Filters(self.filters.clone()))
+        } else if !self.targets.is_empty() {
+            Some(Selection::Ids(self.targets.clone()))
+        } else {
+            None
+        })
+    }
 }
 
 /// Where and as whom to ask AWS: as the AWS CLI does (these flags, then AWS_PROFILE, AWS_REGION, the profile's
@@ -92,9 +131,12 @@ pub struct AwsArgs {
     /// The named profile to use.
     #[arg(long, global = true)]
     pub profile: Option<String>,
-    /// The region the instance is in.
-    #[arg(long, global = true)]
-    pub region: Option<String>,
+    /// The region the targets are in; several, comma-separated or repeated, are checked in one run.
+    #[arg(long, global = true, value_delimiter = ',')]
+    pub region: Vec<String>,
+    /// Lookups of one kind (VPCs, instance profiles) in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
     /// Give up gathering after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, global = true, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -126,8 +168,12 @@ impl From<ModeArg> for Mode {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// One target: its full report; several: one row per target and a summary.
     Table,
+    /// One target: the report; several: the fleet report (`docs/report.md`).
     Json,
+    /// One report per line, per target as it is evaluated.
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,32 +207,4 @@ pub enum ColorChoice {
     Never,
 }
 
-/// `i-` with 8 or 17 hex digits, or `mi-` with 17.
-pub fn valid_target(id: &str) -> bool {
-    let hex = |s: &str| {
-        s.chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-    };
-    match (id.strip_prefix("i-"), id.strip_prefix("mi-")) {
-        (Some(rest), _) => (rest.len() == 8 || rest.len() == 17) && hex(rest),
-        (_, Some(rest)) => rest.len() == 17 && hex(rest),
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_target;
-
-    #[test]
-    fn instance_ids() {
-        assert!(valid_target("i-0123456789abcdef0"));
-        assert!(valid_target("i-1234abcd"));
-        assert!(valid_target("mi-0123456789abcdef0"));
-        assert!(!valid_target("i-0123456789ABCDEF0"));
-        assert!(!valid_target("i-0123"));
-        assert!(!valid_target("mi-1234abcd"));
-        assert!(!valid_target("0123456789abcdef0"));
-        assert!(!valid_target("i-0123456789abcdefg"));
-    }
-}
+pub use crate::selection::valid_target;

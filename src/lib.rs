@@ -32,4 +32,5 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod selection;
 pub mod version;

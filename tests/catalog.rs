@@ -89,4 +89,14 @@ fn json_schemas_are_current() {
             .unwrap()
             + "\n";
     in_step("docs/report.schema.json", &report);
+    let fleet = serde_json::to_string_pretty(&schemars::schema_for!(ssm_check::facts::Fleet))
+        .unwrap()
+        + "\n";
+    in_step("docs/fleet-facts.schema.json", &fleet);
+    let fleet_report = serde_json::to_string_pretty(&schemars::schema_for!(
+        ssm_check::report::fleet::FleetReport
+    ))
+    .unwrap()
+        + "\n";
+    in_step("docs/fleet-report.schema.json", &fleet_report);
 }

@@ -58,7 +58,7 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
         .account
         .clone()
         .unwrap_or_else(|| caller.account.clone());
-    let questions = super::questions(facts, &account, &principal);
+    let questions = super::questions(facts, &account, &principal, &[facts.target_arn()]);
 
     let identity_refs: Vec<(&str, &Policy)> =
         identity.iter().map(|(n, p)| (n.as_str(), p)).collect();

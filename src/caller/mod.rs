@@ -51,8 +51,16 @@ pub fn session_arns(facts: &Facts, account: &str, principal: &Principal) -> Vec<
 /// StartSession on the instance and every mode's document (so the facts serve any `--mode`), as the CLI asks it
 /// with `--document-name`; Terminate and ResumeSession on the caller's own sessions, and the data channel's
 /// OpenDataChannel; and kms:GenerateDataKey on the session key when there is one.
-pub fn questions(facts: &Facts, account: &str, principal: &Principal) -> Vec<Question> {
-    let mut start = vec![facts.target_arn()];
+///
+/// `instances` are the targets' ARNs (one target's, or a region's worth when IAM's simulator is asked for a fleet);
+/// `facts` gives the region, partition, preferences and caller they share.
+pub fn questions(
+    facts: &Facts,
+    account: &str,
+    principal: &Principal,
+    instances: &[String],
+) -> Vec<Question> {
+    let mut start = instances.to_vec();
     start.extend(Mode::ALL.iter().map(|m| document_arn(facts, account, *m)));
     let sessions = session_arns(facts, account, principal);
     // A role's sessions carry its aws:userid (`AROA…:session-name`) as the session-id tag.

@@ -1,5 +1,7 @@
-//! Reading a facts document, with errors that name the file, the line and what is wrong.
+//! Reading a facts document — a single target's (version 1) or a fleet's (version 2) — with errors that name the
+//! file, the line and what is wrong.
 
+use super::fleet::{Fleet, FLEET_SCHEMA_VERSION};
 use super::{Facts, SCHEMA_VERSION};
 use std::path::Path;
 
@@ -17,27 +19,85 @@ pub enum LoadError {
         column: usize,
         message: String,
     },
-    #[error("{path}: facts schema version {found} is not supported: this ssm-check reads version {expected} (gather the facts again with this version)")]
-    Version {
-        path: String,
-        found: u64,
-        expected: u32,
-    },
+    #[error("{path}: facts schema version {found} is not supported: this ssm-check reads versions {SCHEMA_VERSION} (one target) and {FLEET_SCHEMA_VERSION} (a fleet) (gather the facts again with this version)")]
+    Version { path: String, found: u64 },
     #[error("{path}: not a facts document: it has no \"schema_version\" (write one with `ssm-check gather`)")]
     NoVersion { path: String },
+    #[error("{path}: holds facts about {count} targets, not one")]
+    NotOne { path: String, count: usize },
 }
 
-pub fn load_file(path: &Path) -> Result<Facts, LoadError> {
+/// A facts document as saved: one target's, or a fleet's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    Single(Box<Facts>),
+    Fleet(Box<Fleet>),
+}
+
+impl Document {
+    /// How many targets it holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Document::Single(_) => 1,
+            Document::Fleet(f) => f.targets.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The target ids, in order.
+    pub fn target_ids(&self) -> Vec<String> {
+        match self {
+            Document::Single(f) => vec![f.target.id.clone()],
+            Document::Fleet(f) => f.targets.iter().map(|t| t.id.clone()).collect(),
+        }
+    }
+
+    /// Target `i`'s single facts document.
+    pub fn view(&self, i: usize) -> Facts {
+        match self {
+            Document::Single(f) => (**f).clone(),
+            Document::Fleet(f) => f.view(i),
+        }
+    }
+}
+
+pub fn load_document(path: &Path) -> Result<Document, LoadError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: shown.clone(),
         source,
     })?;
-    parse(&text, &shown)
+    parse_document(&text, &shown)
 }
 
-/// Parses `text`; `path` only names the source in errors.
+/// One target's facts: a version 1 document, or a fleet document of one target.
+pub fn load_file(path: &Path) -> Result<Facts, LoadError> {
+    let doc = load_document(path)?;
+    match doc.len() {
+        1 => Ok(doc.view(0)),
+        count => Err(LoadError::NotOne {
+            path: path.display().to_string(),
+            count,
+        }),
+    }
+}
+
+/// Parses a version 1 document; `path` only names the source in errors.
 pub fn parse(text: &str, path: &str) -> Result<Facts, LoadError> {
+    match parse_document(text, path)? {
+        Document::Single(f) => Ok(*f),
+        Document::Fleet(f) if f.targets.len() == 1 => Ok(f.view(0)),
+        Document::Fleet(f) => Err(LoadError::NotOne {
+            path: path.to_string(),
+            count: f.targets.len(),
+        }),
+    }
+}
+
+pub fn parse_document(text: &str, path: &str) -> Result<Document, LoadError> {
     let invalid = |e: serde_json::Error| LoadError::Invalid {
         path: path.to_string(),
         line: e.line(),
@@ -48,21 +108,20 @@ pub fn parse(text: &str, path: &str) -> Result<Facts, LoadError> {
     // rather than reported as a list of unknown fields.
     let probe: serde_json::Value = serde_json::from_str(text).map_err(invalid)?;
     match probe.get("schema_version").and_then(|v| v.as_u64()) {
-        None => {
-            return Err(LoadError::NoVersion {
-                path: path.to_string(),
-            })
-        }
-        Some(found) if found != u64::from(SCHEMA_VERSION) => {
-            return Err(LoadError::Version {
-                path: path.to_string(),
-                found,
-                expected: SCHEMA_VERSION,
-            })
-        }
-        Some(_) => {}
+        None => Err(LoadError::NoVersion {
+            path: path.to_string(),
+        }),
+        Some(v) if v == u64::from(SCHEMA_VERSION) => Ok(Document::Single(Box::new(
+            serde_json::from_str(text).map_err(invalid)?,
+        ))),
+        Some(v) if v == u64::from(FLEET_SCHEMA_VERSION) => Ok(Document::Fleet(Box::new(
+            serde_json::from_str(text).map_err(invalid)?,
+        ))),
+        Some(found) => Err(LoadError::Version {
+            path: path.to_string(),
+            found,
+        }),
     }
-    serde_json::from_str(text).map_err(invalid)
 }
 
 /// serde_json appends " at line L column C"; the error already carries them.

@@ -5,6 +5,7 @@
 
 mod client;
 mod fact;
+pub mod fleet;
 mod iam;
 mod instance;
 mod load;
@@ -12,9 +13,10 @@ mod network;
 
 pub use client::*;
 pub use fact::*;
+pub use fleet::{Fleet, RegionFacts, TargetFacts, VpcFacts, FLEET_SCHEMA_VERSION};
 pub use iam::*;
 pub use instance::*;
-pub use load::{load_file, parse, LoadError};
+pub use load::{load_document, load_file, parse, parse_document, Document, LoadError};
 pub use network::*;
 
 use crate::partition::Partition;

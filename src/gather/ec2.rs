@@ -15,23 +15,32 @@ fn net(s: &str) -> Option<ipnet::IpNet> {
     s.parse().ok()
 }
 
-pub async fn instance(c: &Client, id: &str) -> Result<Instance, Failure> {
-    let out = c
+/// The instances a selection names: by id (as a filter, so that an unknown id is absent rather than an error for
+/// the whole list), by the user's filters, or all; paginated.
+pub async fn instances(c: &Client, filters: Vec<Filter>) -> Result<Vec<Instance>, Failure> {
+    let pages = c
         .describe_instances()
-        .instance_ids(id)
-        .send()
-        .await
-        .map_err(|e| classify(&e, "ec2:DescribeInstances"))?;
-    let i = out
-        .reservations()
-        .iter()
-        .flat_map(|r| r.instances())
-        .find(|i| i.instance_id() == Some(id))
-        .ok_or_else(|| {
-            Failure::Fact(Unavailable::NotFound {
-                what: format!("no instance {id}"),
-            })
-        })?;
+        .set_filters((!filters.is_empty()).then_some(filters))
+        .into_paginator();
+    all_pages(pages.send(), "ec2:DescribeInstances", |p| {
+        p.reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .map(instance)
+            .collect::<Vec<_>>()
+    })
+    .await
+}
+
+/// An EC2 filter: `instance-id`, `tag:Env`, ...
+pub fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
     let mut groups: Vec<String> = i
         .security_groups()
         .iter()
@@ -46,8 +55,8 @@ pub async fn instance(c: &Client, id: &str) -> Result<Instance, Failure> {
             }
         }
     }
-    Ok(Instance {
-        instance_id: id.to_string(),
+    Instance {
+        instance_id: i.instance_id().unwrap_or_default().to_string(),
         state: i
             .state()
             .and_then(|s| s.name())
@@ -88,7 +97,7 @@ pub async fn instance(c: &Client, id: &str) -> Result<Instance, Failure> {
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_else(|| "optional".into()),
         }),
-    })
+    }
 }
 
 /// Regions where `id` exists, for a target not found in the chosen region (a quick look, bounded).

@@ -1,328 +1,151 @@
-//! Live gathering: every fact of the facts document from an AWS account, read-only.
+//! Live gathering: the fleet facts document of a selection of targets, from an AWS account, read-only.
 //!
-//! The calls form a dependency graph run concurrently: everything that needs only the target id starts at once
-//! (instance, registration, caller, DHMC setting, preferences, trails, local probes); each chain continues the
-//! moment its inputs are known (the instance's VPC → its network facts → endpoint addresses and prefix lists; its
-//! profile → role → policy documents; the caller → simulation). No fact is fetched twice: the VPC's security
-//! groups come in one call, shared results are awaited, not repeated. Only Describe*, Get*, List*, Simulate* and
-//! GetCallerIdentity are called (`tests/read_only.rs` checks the source, `docs/iam-policy.json` lists them).
+//! Gathering fills a store of facts keyed by what they describe — the caller, each region's settings, each VPC,
+//! each instance profile and role, each target — by small steps whose dependencies are explicit, all running
+//! concurrently:
+//!
+//! - round 1: the caller's identity, this machine, `iam:ListPolicies`; per region the selected instances and their
+//!   registrations (batched by id), the DHMC setting, the preferences, the trails, the remote destination;
+//! - then, per region: each distinct VPC's network once however many targets are in it (`network`), each
+//!   distinct instance profile and role once (`roles`), the logging destinations, the hybrid tier, and one
+//!   simulation of the caller over every target of the region (batched resource ARNs);
+//! - last, the caller's own policy documents when the simulator could not answer or a role is assumed.
+//!
+//! So the calls grow with VPCs, roles and regions, not with instances. A single target is a fleet of one. Only
+//! Describe*, Get*, List*, Simulate* and GetCallerIdentity are called (`tests/read_only.rs` checks the source,
+//! `docs/iam-policy.json` lists them).
 
+mod caller;
 mod ec2;
 pub mod errors;
 mod iam;
 mod local;
 mod logging;
+mod network;
 mod pages;
+mod policies;
+mod roles;
+mod session;
+mod simulate;
 mod ssm;
 mod trail;
 
 pub use errors::EnvironmentError;
+pub use session::{sdk_config, Progress};
 
 use crate::facts::*;
+use crate::selection::{is_hybrid, Selection};
 use errors::{into_fact, Failure};
-use futures_util::FutureExt;
-use std::sync::Mutex;
+use futures_util::{FutureExt, StreamExt};
+use roles::Roles;
+use session::{RegionClients, Session};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
 pub struct GatherOptions {
     pub profile: Option<String>,
-    pub region: Option<String>,
+    /// The regions to look in; none: the profile's (or `AWS_REGION`'s).
+    pub regions: Vec<String>,
     /// The host of remote-host port forwarding, to look up its addresses and security groups.
     pub remote_host: Option<String>,
     /// Per-call timeout (each attempt); the whole run is bounded by the caller.
     pub call_timeout: Option<Duration>,
+    /// Lookups of one kind in flight at once (VPCs, profiles); 0 means 8.
+    pub concurrency: usize,
 }
 
-/// The SDK configuration as the AWS CLI would build it (profile, region, `AWS_ENDPOINT_URL*`, SSO, roles),
-/// with retries for throttling and transient errors and a timeout per call.
-pub async fn sdk_config(opts: &GatherOptions) -> Result<aws_types::SdkConfig, EnvironmentError> {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(4))
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(opts.call_timeout.unwrap_or(Duration::from_secs(15)))
-                .build(),
-        );
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(r) = &opts.region {
-        loader = loader.region(aws_types::region::Region::new(r.clone()));
-    }
-    let config = loader.load().await;
-    if config.region().is_none() {
-        return Err(EnvironmentError(
-            "no region: pass --region or set AWS_REGION (or a region in your profile)".into(),
-        ));
-    }
-    Ok(config)
+/// DescribeInstances takes up to 200 filter values; DescribeInstanceInformation's InstanceIds filter up to 50.
+const IDS_PER_DESCRIBE: usize = 100;
+const IDS_PER_REGISTRATION: usize = 50;
+/// Beyond this many unknown ids, looking for them in every other region costs more than it tells.
+const LOOK_ELSEWHERE_UP_TO: usize = 3;
+
+/// Where the facts go as they arrive, and the first failure that stops the run.
+pub struct Store {
+    fleet: Mutex<Fleet>,
+    fatal: Mutex<Option<EnvironmentError>>,
+    progress: Arc<Progress>,
 }
 
-/// Gathers every fact about `target`. Only credentials and connectivity failures are errors; anything else
-/// becomes an unavailable fact with its reason.
-pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, EnvironmentError> {
-    let config = sdk_config(opts).await?;
-    let region = config.region().map(|r| r.to_string()).unwrap_or_default();
-    let ec2c = aws_sdk_ec2::Client::new(&config);
-    let ssmc = aws_sdk_ssm::Client::new(&config);
-    let iamc = aws_sdk_iam::Client::new(&config);
-    let stsc = aws_sdk_sts::Client::new(&config);
-    let trailc = aws_sdk_cloudtrail::Client::new(&config);
-    let logsc = aws_sdk_cloudwatchlogs::Client::new(&config);
-    // An endpoint override (an emulator, a proxy) serves buckets by path, not by host name.
-    let s3c = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build(),
-    );
-    let fatal = Mutex::new(None);
-    let hybrid = target.starts_with("mi-");
+impl Store {
+    /// A call's result as a fact; a credentials or connectivity failure is also kept to stop the run.
+    pub fn fact<T>(&self, result: Result<T, Failure>) -> Fact<T> {
+        into_fact(result, &self.fatal)
+    }
 
-    // Results more than one chain needs are shared: computed once, awaited by each.
-    let caller = async {
-        let out = stsc
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| errors::classify(&e, "sts:GetCallerIdentity"))?;
-        Ok::<_, Failure>(CallerIdentity {
-            arn: out.arn().unwrap_or_default().to_string(),
-            account: out.account().unwrap_or_default().to_string(),
-            user_id: out.user_id().unwrap_or_default().to_string(),
-        })
+    pub fn with<R>(&self, f: impl FnOnce(&mut Fleet) -> R) -> R {
+        f(&mut self.fleet.lock().expect("not poisoned"))
+    }
+}
+
+/// Gathers the facts of one target: a fleet of one.
+pub async fn gather_one(target: &str, opts: &GatherOptions) -> Result<Facts, EnvironmentError> {
+    let fleet = gather(
+        &Selection::Ids(vec![target.to_string()]),
+        opts,
+        Arc::default(),
+    )
+    .await?;
+    Ok(fleet.view(0))
+}
+
+/// Gathers every fact about the selected targets. Only credentials and connectivity failures (and a selection
+/// that cannot be listed at all) are errors; anything else becomes an unavailable fact with its reason.
+pub async fn gather(
+    selection: &Selection,
+    opts: &GatherOptions,
+    progress: Arc<Progress>,
+) -> Result<Fleet, EnvironmentError> {
+    let session = Session::new(opts, progress.clone()).await?;
+    let names: Vec<String> = if opts.regions.is_empty() {
+        vec![session.default_region()]
+    } else {
+        opts.regions.clone()
+    };
+    let run = Run {
+        selection: dedup(selection),
+        opts,
+        store: Store {
+            fleet: Mutex::new(Fleet::new(Some(jiff::Timestamp::now().to_string()))),
+            fatal: Mutex::new(None),
+            progress,
+        },
+        roles: Roles::new(session.iam.clone()),
+        caller: identity(session.sts.clone()).boxed().shared(),
+        credentials: {
+            let config = session.config.clone();
+            let profile = opts.profile.clone();
+            async move { local::credentials(&config, profile.as_deref()).await }
+                .boxed()
+                .shared()
+        },
+        session: &session,
+    };
+    let simulated = async {
+        let caller = run.caller.clone().await?;
+        simulate::simulated(&session.iam, &caller).await
     }
     .shared();
-    let dhmc = ssm::dhmc(&ssmc).shared();
-    let preferences = ssm::preferences(&ssmc).shared();
-    let credentials = local::credentials(&config, opts.profile.as_deref()).shared();
-    let versions = iam::default_versions(&iamc).shared();
-
-    let instance_chain = async {
-        if hybrid {
-            return None;
-        }
-        let instance = ec2::instance(&ec2c, target).await;
-        let Ok(i) = &instance else {
-            return Some((instance, None, None));
-        };
-        let network = async {
-            let vpc = i.vpc_id.clone()?;
-            Some(network(&ec2c, &vpc).await)
-        };
-        let role = async {
-            match &i.instance_profile_arn {
-                Some(arn) => {
-                    let profile_chain = async {
-                        let profile = iam::instance_profile(&iamc, arn).await;
-                        let role = match &profile {
-                            Ok(p) => match p.role_names.first() {
-                                Some(name) => Some(iam::role(&iamc, name, versions.clone()).await),
-                                None => None,
-                            },
-                            Err(_) => None,
-                        };
-                        (profile, role)
-                    };
-                    // The agent falls back to DHMC's role when the profile's is refused: look at both.
-                    let dhmc_chain = async {
-                        match dhmc.clone().await {
-                            Ok(DhmcSetting {
-                                role_name: Some(name),
-                            }) => Some(iam::role(&iamc, &name, versions.clone()).await),
-                            _ => None,
-                        }
-                    };
-                    let ((profile, role), dhmc_role) = tokio::join!(profile_chain, dhmc_chain);
-                    RoleFacts::Profile(Box::new((profile, role, dhmc_role)))
-                }
-                None => match dhmc.clone().await {
-                    Ok(DhmcSetting {
-                        role_name: Some(name),
-                    }) => RoleFacts::Dhmc(Some(iam::role(&iamc, &name, versions.clone()).await)),
-                    _ => RoleFacts::Dhmc(None),
-                },
-            }
-        };
-        let (network, role) = tokio::join!(network, role);
-        Some((instance, network, Some(role)))
-    };
-
-    let simulation = async {
-        let caller = match caller.clone().await {
-            Ok(c) => c,
-            Err(e) => {
-                return CallerSide {
-                    permissions: Err(e),
-                    policies: None,
-                    source_identity: None,
-                    mfa_devices: None,
-                }
-            }
-        };
-        let prefs = preferences.clone().await.ok();
-        let creds = credentials.clone().await.ok();
-        let mut partial = Facts::new(Target {
-            id: target.into(),
-            region: region.clone(),
-            account: Some(caller.account.clone()),
-        });
-        if let Some(p) = prefs {
-            partial.session_preferences = Fact::known(p);
-        }
-        let mfa_now = creds.as_ref().and_then(|c| {
-            if c.temporary {
-                c.mfa_authenticated
-            } else {
-                None
-            }
-        });
-        let long_term = creds.as_ref().is_some_and(|c| !c.temporary);
-        // An IAM user's MFA devices, for the MFA remedy; alongside the simulation.
-        let user = crate::caller::Principal::from_caller_arn(&caller.arn)
-            .filter(|p| p.kind == crate::caller::PrincipalKind::User)
-            .map(|p| p.name);
-        let (mut permissions, mfa_devices) = tokio::join!(
-            iam::simulate(&iamc, &partial, &caller, mfa_now, long_term),
-            async {
-                match &user {
-                    Some(name) => Some(iam::mfa_devices(&iamc, name).await),
-                    None => None,
-                }
-            }
-        );
-        let assumes = creds.as_ref().and_then(|c| c.role_arn.clone());
-        // The caller's own documents: for local evaluation when the simulator could not answer, and for the
-        // trust policy when the profile assumes a role.
-        let policies = if permissions.is_err() || assumes.is_some() {
-            Some(iam::caller_policies(&iamc, &caller, versions.clone()).await)
-        } else {
-            None
-        };
-        // Who assumed the role, asked with the source profile's own credentials, and whether it may.
-        let mut source_identity = None;
-        if let (Some(role_arn), Some(source)) = (
-            assumes,
-            creds.as_ref().and_then(|c| c.source_profile.clone()),
-        ) {
-            let source_opts = GatherOptions {
-                profile: Some(source),
-                region: Some(region.clone()),
-                ..opts.clone()
-            };
-            if let Ok(source_config) = sdk_config(&source_opts).await {
-                if let Ok(me) = aws_sdk_sts::Client::new(&source_config)
-                    .get_caller_identity()
-                    .send()
-                    .await
-                {
-                    let arn = me.arn().unwrap_or_default().to_string();
-                    let check = iam::assume_role_check(
-                        &aws_sdk_iam::Client::new(&source_config),
-                        &arn,
-                        &role_arn,
-                    )
-                    .await;
-                    if let (Ok(check), Ok(p)) = (check, permissions.as_mut()) {
-                        p.checks.push(check);
-                    }
-                    source_identity = Some(arn);
-                }
-            }
-        }
-        CallerSide {
-            permissions,
-            policies,
-            source_identity,
-            mfa_devices,
-        }
-    };
-
-    // Where the preferences log, as the agent checks it when encryption is enforced.
-    let logging = async {
-        let Ok(prefs) = preferences.clone().await else {
-            return None;
-        };
-        let group = prefs
-            .cloudwatch_log_group
-            .clone()
-            .filter(|_| prefs.cloudwatch_encryption_enabled);
-        let bucket = prefs
-            .s3_bucket
-            .clone()
-            .filter(|_| prefs.s3_encryption_enabled);
-        let (group, bucket) = tokio::join!(
-            async {
-                match &group {
-                    Some(g) => Some(logging::log_group(&logsc, g).await),
-                    None => None,
-                }
-            },
-            async {
-                match &bucket {
-                    Some(b) => Some(logging::bucket_encryption(&s3c, b).await),
-                    None => None,
-                }
-            }
-        );
-        Some((group, bucket))
-    };
-    let tier = async {
-        if hybrid {
-            Some(ssm::activation_tier(&ssmc).await)
-        } else {
-            None
-        }
-    };
-
-    let remote = async {
-        match &opts.remote_host {
-            Some(host) => Some(remote_destination(&ec2c, host).await),
-            None => None,
-        }
-    };
-
-    let (
-        caller_r,
-        instance_r,
-        registration,
-        dhmc_r,
-        prefs_r,
-        trails,
-        creds_r,
-        client,
-        sim_r,
-        remote_r,
-        logging_r,
-        tier_r,
-        _versions,
-    ) = tokio::join!(
-        caller.clone(),
-        instance_chain,
-        ssm::registration(&ssmc, target),
-        dhmc.clone(),
-        preferences.clone(),
-        trail::trails(&trailc),
-        credentials.clone(),
+    let regions: Vec<RegionClients> = names.iter().map(|r| session.region(r)).collect();
+    let (outcomes, caller_r, client, mfa_devices, source_identity, _versions) = tokio::join!(
+        futures_util::future::join_all(regions.iter().map(|rc| region(
+            &run,
+            rc,
+            simulated.clone()
+        ))),
+        run.caller.clone(),
         local::client(),
-        simulation,
-        remote,
-        logging,
-        tier,
+        mfa_devices(&run),
+        source_identity(&run),
         // Shared futures run only when polled: polling this one here starts ListPolicies in the first round.
-        versions.clone()
+        run.roles.policies().prefetch()
     );
-
-    let mut facts = Facts::new(Target {
-        id: target.to_string(),
-        region: region.clone(),
-        account: None,
-    });
-    facts.gathered_at = Some(jiff::Timestamp::now().to_string());
     // If the caller cannot even be identified, nothing else means anything: one line, exit 3.
-    facts.caller = match caller_r {
-        Ok(c) => Fact::known(c),
+    let caller = match caller_r {
+        Ok(c) => c,
         Err(Failure::Environment(e)) => return Err(e),
         Err(Failure::Fact(reason)) => {
             return Err(EnvironmentError(format!(
@@ -331,315 +154,587 @@ pub async fn gather(target: &str, opts: &GatherOptions) -> Result<Facts, Environ
             )))
         }
     };
-    facts.target.account = facts.caller.value().map(|c| c.account.clone());
-    facts.registration = into_fact(registration, &fatal);
-    facts.dhmc = into_fact(dhmc_r, &fatal);
-    facts.session_preferences = into_fact(prefs_r, &fatal);
-    facts.cloudtrail = into_fact(trails, &fatal);
-    facts.credentials = match creds_r {
-        Ok(mut c) => {
-            c.source_identity_arn = sim_r.source_identity;
-            Fact::known(c)
-        }
-        Err(message) => Fact::unavailable(Unavailable::Error { message }),
+    let mut permissions = CallerPermissions::merge(
+        outcomes
+            .iter()
+            .filter_map(|o| o.permissions.clone())
+            .collect(),
+    );
+    if let (Some(Ok(p)), Some((_, Some(check)))) = (permissions.as_mut(), &source_identity) {
+        p.checks.push(check.clone());
+    }
+    let credentials = run.credentials.clone().await;
+    // The caller's own documents: for local evaluation when the simulator could not answer, and for the trust
+    // policy when the profile assumes a role.
+    let assumes = credentials.as_ref().is_ok_and(|c| c.role_arn.is_some());
+    let policies = if assumes || matches!(permissions, Some(Err(_))) {
+        Some(caller::caller_policies(&session.iam, &caller, &run.roles).await)
+    } else {
+        None
     };
-    facts.client = Fact::known(client);
-    facts.caller_permissions = into_fact(sim_r.permissions, &fatal);
-    facts.mfa_devices = match sim_r.mfa_devices {
-        Some(d) => into_fact(d, &fatal),
-        None => Fact::not_applicable("the caller is not an IAM user"),
+    let targets = place_targets(&run, &session, &names, outcomes).await?;
+    let store = &run.store;
+    store.with(|fleet| {
+        fleet.caller.caller = Fact::known(caller);
+        fleet.caller.credentials = match credentials {
+            Ok(mut c) => {
+                c.source_identity_arn = source_identity.map(|(arn, _)| arn);
+                Fact::known(c)
+            }
+            Err(message) => Fact::unavailable(Unavailable::Error { message }),
+        };
+        fleet.client = Fact::known(client);
+        fleet.targets = targets;
+    });
+    let caller_permissions = match permissions {
+        Some(p) => store.fact(p),
+        None => Fact::not_gathered("no target to ask about"),
     };
-    facts.caller_policies = match sim_r.policies {
-        Some(p) => into_fact(p, &fatal),
+    let caller_policies = match policies {
+        Some(p) => store.fact(p),
         None => Fact::not_gathered("IAM's simulator answered for the caller"),
     };
-    let (group, bucket) = match logging_r {
-        Some((group, bucket)) => (Some(group), Some(bucket)),
-        None => (None, None),
+    let mfa_devices = match mfa_devices {
+        Some(d) => store.fact(d),
+        None => Fact::not_applicable("the caller is not an IAM user"),
     };
+    store.with(|fleet| {
+        fleet.caller.caller_permissions = caller_permissions;
+        fleet.caller.caller_policies = caller_policies;
+        fleet.caller.mfa_devices = mfa_devices;
+    });
+    if let Some(e) = store.fatal.lock().expect("not poisoned").take() {
+        return Err(e);
+    }
+    let progress = &store.progress;
+    progress
+        .done
+        .store(progress.targets.load(Ordering::Relaxed), Ordering::Relaxed);
+    Ok(run.store.fleet.into_inner().expect("not poisoned"))
+}
+
+type SharedResult<T> = futures_util::future::Shared<futures_util::future::BoxFuture<'static, T>>;
+
+/// What every step of one run shares.
+struct Run<'a> {
+    selection: Selection,
+    opts: &'a GatherOptions,
+    store: Store,
+    roles: Roles,
+    caller: SharedResult<Result<CallerIdentity, Failure>>,
+    credentials: SharedResult<Result<Credentials, String>>,
+    session: &'a Session,
+}
+
+impl Run<'_> {
+    fn concurrency(&self) -> usize {
+        if self.opts.concurrency == 0 {
+            8
+        } else {
+            self.opts.concurrency
+        }
+    }
+}
+
+/// The ids once each, in the order given.
+fn dedup(selection: &Selection) -> Selection {
+    match selection {
+        Selection::Ids(ids) => {
+            let mut seen = BTreeSet::new();
+            Selection::Ids(
+                ids.iter()
+                    .filter(|id| seen.insert(id.as_str()))
+                    .cloned()
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+async fn identity(sts: aws_sdk_sts::Client) -> Result<CallerIdentity, Failure> {
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| errors::classify(&e, "sts:GetCallerIdentity"))?;
+    Ok(CallerIdentity {
+        arn: out.arn().unwrap_or_default().to_string(),
+        account: out.account().unwrap_or_default().to_string(),
+        user_id: out.user_id().unwrap_or_default().to_string(),
+    })
+}
+
+/// An IAM user's MFA devices, for the MFA remedy; `None` when the caller is not a user.
+async fn mfa_devices(run: &Run<'_>) -> Option<Result<Vec<String>, Failure>> {
+    let caller = run.caller.clone().await.ok()?;
+    let user = crate::caller::Principal::from_caller_arn(&caller.arn)
+        .filter(|p| p.kind == crate::caller::PrincipalKind::User)?;
+    Some(caller::mfa_devices(&run.session.iam, &user.name).await)
+}
+
+/// Who assumed the profile's role, asked with the source profile's own credentials, and whether it may.
+async fn source_identity(run: &Run<'_>) -> Option<(String, Option<PermissionCheck>)> {
+    let creds = run.credentials.clone().await.ok()?;
+    let (role_arn, source) = (creds.role_arn?, creds.source_profile?);
+    let source_opts = GatherOptions {
+        profile: Some(source),
+        ..run.opts.clone()
+    };
+    let config = sdk_config(&source_opts, Some(&run.session.default_region()))
+        .await
+        .ok()?;
+    let sts = aws_sdk_sts::Client::new(&config);
+    let me = sts.get_caller_identity().send().await.ok()?;
+    let arn = me.arn().unwrap_or_default().to_string();
+    let check = simulate::assume_role_check(&aws_sdk_iam::Client::new(&config), &arn, &role_arn)
+        .await
+        .ok();
+    Some((arn, check))
+}
+
+/// What one region's steps leave for the run to assemble.
+struct RegionOutcome {
+    name: String,
+    listing: Listing,
+    permissions: Option<Result<CallerPermissions, Failure>>,
+}
+
+/// The selected targets one region has.
+struct Listing {
+    instances: Result<Vec<Instance>, Failure>,
+    registrations: Result<BTreeMap<String, Registration>, Failure>,
+    /// The targets found here, in order: instances, then hybrid nodes.
+    found: Vec<String>,
+}
+
+/// Every step of one region: its settings beside its targets, then their networks, roles and simulation.
+async fn region(
+    run: &Run<'_>,
+    rc: &RegionClients,
+    simulated: futures_util::future::Shared<
+        impl std::future::Future<Output = Result<simulate::Simulated, Failure>>,
+    >,
+) -> RegionOutcome {
+    let store = &run.store;
+    let preferences = ssm::preferences(&rc.ssm).shared();
+    let settings = async {
+        let dhmc = async {
+            let dhmc = ssm::dhmc(&rc.ssm).await;
+            if let Ok(DhmcSetting {
+                role_name: Some(name),
+            }) = &dhmc
+            {
+                run.roles.file_role(name, store).await;
+            }
+            let fact = store.fact(dhmc);
+            store.with(|f| f.region_mut(&rc.name).dhmc = fact);
+        };
+        let trails = async {
+            let fact = store.fact(trail::trails(&rc.trail).await);
+            store.with(|f| f.region_mut(&rc.name).cloudtrail = fact);
+        };
+        let remote = async {
+            let fact = match &run.opts.remote_host {
+                Some(host) => store.fact(network::remote_destination(&rc.ec2, host).await),
+                None => Fact::not_applicable("not remote-host port forwarding"),
+            };
+            store.with(|f| f.region_mut(&rc.name).remote_destination = fact);
+        };
+        tokio::join!(dhmc, trails, remote, logging(run, rc, preferences.clone()));
+    };
+    let targets = async {
+        let listing = list(rc, &run.selection).await;
+        store
+            .progress
+            .targets
+            .fetch_add(listing.found.len(), Ordering::Relaxed);
+        let instances: Vec<&Instance> = match &listing.instances {
+            Ok(all) => all
+                .iter()
+                .filter(|i| listing.found.contains(&i.instance_id))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        let hybrid = listing.found.iter().any(|id| is_hybrid(id));
+        let (_, _, tier, permissions) = tokio::join!(
+            networks(run, rc, &instances, listing.found.len()),
+            profiles(run, &instances),
+            async {
+                if hybrid {
+                    Some(ssm::activation_tier(&rc.ssm).await)
+                } else {
+                    None
+                }
+            },
+            simulate(run, rc, &listing.found, preferences.clone(), simulated)
+        );
+        let tier = match tier {
+            Some(t) => store.fact(t),
+            None => Fact::not_applicable("no hybrid node in the region"),
+        };
+        store.with(|f| f.region_mut(&rc.name).activation_tier = tier);
+        (listing, permissions)
+    };
+    let (_, (listing, permissions)) = tokio::join!(settings, targets);
+    RegionOutcome {
+        name: rc.name.clone(),
+        listing,
+        permissions,
+    }
+}
+
+/// The selected instances and registrations of one region: batched by id, by the user's filters, or all.
+async fn list(rc: &RegionClients, selection: &Selection) -> Listing {
+    let (instances, registrations) = match selection {
+        Selection::Ids(ids) => {
+            let ec2_ids: Vec<String> = ids.iter().filter(|i| !is_hybrid(i)).cloned().collect();
+            tokio::join!(
+                describe_by_id(&rc.ec2, &ec2_ids),
+                registrations_by_id(&rc.ssm, ids)
+            )
+        }
+        Selection::Filters(filters) => {
+            let mut sdk: Vec<_> = filters
+                .iter()
+                .map(|f| ec2::filter(&f.name, &f.values))
+                .collect();
+            if !filters.iter().any(|f| f.name == "instance-state-name") {
+                sdk.push(ec2::filter("instance-state-name", &live_states()));
+            }
+            let instances = ec2::instances(&rc.ec2, sdk).await;
+            let ids: Vec<String> = instances
+                .iter()
+                .flatten()
+                .map(|i| i.instance_id.clone())
+                .collect();
+            let registrations = registrations_by_id(&rc.ssm, &ids).await;
+            (instances, registrations)
+        }
+        Selection::All => {
+            let (instances, registrations) = tokio::join!(
+                ec2::instances(
+                    &rc.ec2,
+                    vec![ec2::filter("instance-state-name", &live_states())]
+                ),
+                ssm::registrations(&rc.ssm, None)
+            );
+            (instances, registrations.map(|r| r.into_iter().collect()))
+        }
+    };
+    let mut found: Vec<String> = instances
+        .iter()
+        .flatten()
+        .map(|i| i.instance_id.clone())
+        .collect();
+    found.sort();
+    let mut hybrid: Vec<String> = match selection {
+        Selection::Ids(ids) => ids
+            .iter()
+            .filter(|id| is_hybrid(id) && registrations.as_ref().is_ok_and(|r| r.contains_key(*id)))
+            .cloned()
+            .collect(),
+        Selection::All => registrations
+            .iter()
+            .flat_map(|r| r.keys())
+            .filter(|id| is_hybrid(id))
+            .cloned()
+            .collect(),
+        Selection::Filters(_) => Vec::new(),
+    };
+    hybrid.sort();
+    found.extend(hybrid);
+    Listing {
+        instances,
+        registrations,
+        found,
+    }
+}
+
+/// Every state but terminated and shutting-down: a stopped instance is still a target (and fails as such).
+fn live_states() -> Vec<String> {
+    ["pending", "running", "stopping", "stopped"]
+        .map(String::from)
+        .to_vec()
+}
+
+async fn describe_by_id(c: &aws_sdk_ec2::Client, ids: &[String]) -> Result<Vec<Instance>, Failure> {
+    let batches = ids
+        .chunks(IDS_PER_DESCRIBE)
+        .map(|part| ec2::instances(c, vec![ec2::filter("instance-id", part)]));
+    let mut out = Vec::new();
+    for batch in futures_util::future::join_all(batches).await {
+        out.extend(batch?);
+    }
+    Ok(out)
+}
+
+async fn registrations_by_id(
+    c: &aws_sdk_ssm::Client,
+    ids: &[String],
+) -> Result<BTreeMap<String, Registration>, Failure> {
+    let batches = ids
+        .chunks(IDS_PER_REGISTRATION)
+        .map(|part| ssm::registrations(c, Some(part)));
+    let mut out = BTreeMap::new();
+    for batch in futures_util::future::join_all(batches).await {
+        out.extend(batch?);
+    }
+    Ok(out)
+}
+
+/// Each distinct VPC's network, once, a few at a time; a target counts as done when its network is in.
+async fn networks(run: &Run<'_>, rc: &RegionClients, instances: &[&Instance], found: usize) {
+    let mut by_vpc: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in instances {
+        if let Some(vpc) = &i.vpc_id {
+            *by_vpc.entry(vpc).or_default() += 1;
+        }
+    }
+    let done = &run.store.progress.done;
+    done.fetch_add(found - by_vpc.values().sum::<usize>(), Ordering::Relaxed);
+    futures_util::stream::iter(by_vpc)
+        .map(|(vpc, count)| async move {
+            network::vpc(&rc.ec2, &rc.name, vpc, &run.store).await;
+            done.fetch_add(count, Ordering::Relaxed);
+        })
+        .buffer_unordered(run.concurrency())
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Each distinct instance profile and its role, once.
+async fn profiles(run: &Run<'_>, instances: &[&Instance]) {
+    let arns: BTreeSet<&str> = instances
+        .iter()
+        .filter_map(|i| i.instance_profile_arn.as_deref())
+        .collect();
+    futures_util::stream::iter(arns)
+        .map(|arn| run.roles.file_profile(arn, &run.store))
+        .buffer_unordered(run.concurrency())
+        .collect::<Vec<()>>()
+        .await;
+}
+
+/// Where the preferences log, as the agent checks it when encryption is enforced.
+async fn logging(
+    run: &Run<'_>,
+    rc: &RegionClients,
+    preferences: futures_util::future::Shared<
+        impl std::future::Future<Output = Result<SessionPreferences, Failure>>,
+    >,
+) {
+    let store = &run.store;
+    let preferences = preferences.await;
     let not_enforced = |what: &str| {
         format!("encryption of {what} logs is not enforced, or no destination is named")
     };
-    facts.log_group = match group.flatten() {
-        Some(g) => into_fact(g, &fatal),
-        None if facts.session_preferences.value().is_some() => {
-            Fact::not_applicable(not_enforced("CloudWatch"))
-        }
-        None => Fact::not_gathered("the session preferences could not be seen"),
-    };
-    facts.log_bucket_encryption = match bucket.flatten() {
-        Some(b) => into_fact(b, &fatal),
-        None if facts.session_preferences.value().is_some() => {
-            Fact::not_applicable(not_enforced("S3"))
-        }
-        None => Fact::not_gathered("the session preferences could not be seen"),
-    };
-    facts.activation_tier = match tier_r {
-        Some(t) => into_fact(t, &fatal),
-        None => Fact::not_applicable("an EC2 instance"),
-    };
-    facts.remote_destination = match remote_r {
-        Some(r) => into_fact(r, &fatal),
-        None => Fact::not_applicable("not remote-host port forwarding"),
-    };
-    match instance_r {
-        None => {
-            let why = "hybrid managed node: not an EC2 instance";
-            facts.instance_profile = Fact::not_applicable(why);
-            facts.role = Fact::not_applicable(why);
-            facts.dhmc_role = Fact::not_applicable(why);
-            facts.instance = Fact::not_applicable(why);
-            not_applicable_network(&mut facts, why);
-        }
-        Some((instance, network, role)) => {
-            let instance = match instance {
-                Err(Failure::Fact(Unavailable::NotFound { .. })) => {
-                    let elsewhere = ec2::find_elsewhere(&config, target).await;
-                    let what = match elsewhere.as_slice() {
-                        [] => format!("no instance {target} in {region} for this account"),
-                        regions => format!(
-                            "{target} is not in {region}, but in {}: pass --region",
-                            regions.join(", ")
-                        ),
-                    };
-                    Err(Failure::Fact(Unavailable::NotFound { what }))
+    let (group, bucket) = match &preferences {
+        Ok(prefs) => {
+            let group = prefs
+                .cloudwatch_log_group
+                .as_ref()
+                .filter(|_| prefs.cloudwatch_encryption_enabled);
+            let bucket = prefs
+                .s3_bucket
+                .as_ref()
+                .filter(|_| prefs.s3_encryption_enabled);
+            tokio::join!(
+                async {
+                    match group {
+                        Some(g) => store.fact(logging::log_group(&rc.logs, g).await),
+                        None => Fact::not_applicable(not_enforced("CloudWatch")),
+                    }
+                },
+                async {
+                    match bucket {
+                        Some(b) => store.fact(logging::bucket_encryption(&rc.s3, b).await),
+                        None => Fact::not_applicable(not_enforced("S3")),
+                    }
                 }
-                other => other,
-            };
-            facts.instance = into_fact(instance, &fatal);
-            match network {
-                Some(n) => n.apply(&mut facts, &fatal),
-                None => not_applicable_network(&mut facts, "the instance is in no VPC"),
-            }
-            match role {
-                Some(RoleFacts::Profile(both)) => {
-                    let (profile, role, dhmc_role) = *both;
-                    facts.instance_profile = into_fact(profile, &fatal);
-                    facts.role = match (role, facts.instance_profile.reason()) {
-                        (Some(r), _) => into_fact(r, &fatal),
-                        // The role hangs on the profile: unseen profile, unseen role — never "no role".
-                        (None, Some(reason)) => Fact::not_gathered(format!(
-                            "the instance profile could not be seen ({})",
-                            reason.describe()
-                        )),
-                        (None, None) => Fact::not_applicable("the instance profile has no role"),
-                    };
-                    facts.dhmc_role = match (dhmc_role, facts.dhmc.reason()) {
-                        (Some(r), _) => into_fact(r, &fatal),
-                        (None, Some(reason)) => Fact::not_gathered(format!(
-                            "the DHMC setting could not be seen ({})",
-                            reason.describe()
-                        )),
-                        (None, None) => Fact::not_applicable("DHMC names no role"),
-                    };
-                }
-                Some(RoleFacts::Dhmc(role)) => {
-                    facts.instance_profile =
-                        Fact::not_applicable("the instance has no instance profile");
-                    facts.role = Fact::not_applicable("the instance has no instance profile");
-                    facts.dhmc_role = match (role, facts.dhmc.reason()) {
-                        (Some(r), _) => into_fact(r, &fatal),
-                        (None, Some(reason)) => Fact::not_gathered(format!(
-                            "the DHMC setting could not be seen ({})",
-                            reason.describe()
-                        )),
-                        (None, None) => Fact::not_applicable("DHMC names no role"),
-                    };
-                }
-                None => {
-                    let why = "the instance could not be seen";
-                    facts.instance_profile = Fact::not_gathered(why);
-                    facts.role = Fact::not_gathered(why);
-                    facts.dhmc_role = Fact::not_gathered(why);
-                }
-            }
-            if facts.instance.value().is_none() {
-                let reason = facts.instance.reason().cloned().expect("unavailable");
-                not_gathered_network(&mut facts, &reason);
-            }
+            )
         }
-    }
-    if let Some(e) = fatal.lock().expect("not poisoned").take() {
-        return Err(e);
-    }
-    Ok(facts)
-}
-
-struct CallerSide {
-    permissions: Result<CallerPermissions, Failure>,
-    policies: Option<Result<CallerPolicies, Failure>>,
-    source_identity: Option<String>,
-    /// `None` when the caller is not an IAM user.
-    mfa_devices: Option<Result<Vec<String>, Failure>>,
-}
-
-type ProfileRoles = (
-    Result<InstanceProfile, Failure>,
-    Option<Result<Role, Failure>>,
-    Option<Result<Role, Failure>>,
-);
-
-enum RoleFacts {
-    /// The profile, its role, and DHMC's role when the setting names one.
-    Profile(Box<ProfileRoles>),
-    Dhmc(Option<Result<Role, Failure>>),
-}
-
-struct Network {
-    vpc: Result<Vpc, Failure>,
-    dns: Result<VpcDns, Failure>,
-    subnets: Result<Vec<Subnet>, Failure>,
-    route_tables: Result<Vec<RouteTable>, Failure>,
-    endpoints: Result<Vec<VpcEndpoint>, Failure>,
-    security_groups: Result<Vec<SecurityGroup>, Failure>,
-    network_acls: Result<Vec<NetworkAcl>, Failure>,
-    prefix_lists: Result<Vec<PrefixList>, Failure>,
-}
-
-impl Network {
-    fn apply(self, facts: &mut Facts, fatal: &Mutex<Option<EnvironmentError>>) {
-        facts.vpc = into_fact(self.vpc, fatal);
-        facts.vpc_dns = into_fact(self.dns, fatal);
-        facts.subnets = into_fact(self.subnets, fatal);
-        facts.route_tables = into_fact(self.route_tables, fatal);
-        facts.vpc_endpoints = into_fact(self.endpoints, fatal);
-        facts.security_groups = into_fact(self.security_groups, fatal);
-        facts.network_acls = into_fact(self.network_acls, fatal);
-        facts.prefix_lists = into_fact(self.prefix_lists, fatal);
-    }
-}
-
-/// The VPC's network facts: one round of VPC-filtered Describe calls, then the endpoints' addresses and the
-/// prefix lists that security groups and routes name.
-async fn network(c: &aws_sdk_ec2::Client, vpc: &str) -> Network {
-    let (v, dns, subnets, tables, endpoints, groups, acls) = tokio::join!(
-        ec2::vpc(c, vpc),
-        ec2::vpc_dns(c, vpc),
-        ec2::subnets(c, vpc),
-        ec2::route_tables(c, vpc),
-        ec2::vpc_endpoints(c, vpc),
-        ec2::security_groups(c, vpc),
-        ec2::network_acls(c, vpc)
-    );
-    let mut lists: Vec<String> = Vec::new();
-    if let Ok(groups) = &groups {
-        for rule in groups
-            .iter()
-            .flat_map(|g| g.ingress.iter().chain(&g.egress))
-        {
-            if let crate::facts::Peer::PrefixList(id) = &rule.peer {
-                lists.push(id.clone());
-            }
-        }
-    }
-    if let Ok(tables) = &tables {
-        lists.extend(
-            tables
-                .iter()
-                .flat_map(|t| &t.routes)
-                .filter_map(|r| r.destination_prefix_list_id.clone()),
-        );
-    }
-    lists.sort();
-    lists.dedup();
-    let enis: Vec<String> = endpoints
-        .iter()
-        .flatten()
-        .flat_map(|(_, ids)| ids.clone())
-        .collect();
-    let (addresses, prefix_lists) = tokio::join!(
-        ec2::interface_addresses(c, &enis),
-        ec2::prefix_lists(c, &lists)
-    );
-    // Without the addresses the endpoints are still known; rules that need addresses say so (Unknown).
-    let addresses = addresses.unwrap_or_default();
-    let endpoints = endpoints.map(|eps| {
-        eps.into_iter()
-            .map(|(mut e, ids)| {
-                e.interface_ips = addresses
-                    .iter()
-                    .filter(|(id, _)| ids.contains(id))
-                    .map(|(_, ip)| *ip)
-                    .collect();
-                e
-            })
-            .collect()
+        Err(_) => (
+            Fact::not_gathered("the session preferences could not be seen"),
+            Fact::not_gathered("the session preferences could not be seen"),
+        ),
+    };
+    let preferences = store.fact(preferences);
+    store.with(|f| {
+        let r = f.region_mut(&rc.name);
+        r.session_preferences = preferences;
+        r.log_group = group;
+        r.log_bucket_encryption = bucket;
     });
-    Network {
-        vpc: v,
-        dns,
-        subnets,
-        route_tables: tables,
-        endpoints,
-        security_groups: groups,
-        network_acls: acls,
-        prefix_lists,
-    }
 }
 
-async fn remote_destination(
-    c: &aws_sdk_ec2::Client,
-    host: &str,
-) -> Result<RemoteDestination, Failure> {
-    let addresses: Vec<std::net::IpAddr> = match host.parse() {
-        Ok(ip) => vec![ip],
-        Err(_) => {
-            match tokio::time::timeout(Duration::from_secs(3), tokio::net::lookup_host((host, 0)))
-                .await
-            {
-                Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
-                _ => Vec::new(),
+/// The caller's decisions on this region's targets; `None` when the region has none.
+async fn simulate(
+    run: &Run<'_>,
+    rc: &RegionClients,
+    found: &[String],
+    preferences: futures_util::future::Shared<
+        impl std::future::Future<Output = Result<SessionPreferences, Failure>>,
+    >,
+    simulated: futures_util::future::Shared<
+        impl std::future::Future<Output = Result<simulate::Simulated, Failure>>,
+    >,
+) -> Option<Result<CallerPermissions, Failure>> {
+    if found.is_empty() {
+        return None;
+    }
+    let (caller, who, prefs, creds) = tokio::join!(
+        run.caller.clone(),
+        simulated,
+        preferences,
+        run.credentials.clone()
+    );
+    let caller = match caller {
+        Ok(c) => c,
+        Err(e) => return Some(Err(e)),
+    };
+    let who = match who {
+        Ok(w) => w,
+        Err(e) => return Some(Err(e)),
+    };
+    // The facts the questions depend on: region, partition, account, caller, the preferences' KMS key.
+    let mut template = Facts::new(Target {
+        id: found[0].clone(),
+        region: rc.name.clone(),
+        account: Some(caller.account.clone()),
+    });
+    template.caller = Fact::known(caller.clone());
+    if let Ok(p) = prefs {
+        template.session_preferences = Fact::known(p);
+    }
+    let arns: Vec<String> = found
+        .iter()
+        .map(|id| {
+            let mut t = template.clone();
+            t.target.id = id.clone();
+            t.target_arn()
+        })
+        .collect();
+    let creds = creds.ok();
+    let mfa_now = creds.as_ref().and_then(|c| {
+        if c.temporary {
+            c.mfa_authenticated
+        } else {
+            None
+        }
+    });
+    let long_term = creds.as_ref().is_some_and(|c| !c.temporary);
+    Some(
+        simulate::simulate(
+            &run.session.iam,
+            &who,
+            &template,
+            &caller,
+            &arns,
+            mfa_now,
+            long_term,
+        )
+        .await,
+    )
+}
+
+/// The targets in the order asked: each in the region that has it; an id no region has is "not found" in the
+/// first region (or where it is, when a quick look finds it elsewhere), a listing that failed makes its targets'
+/// facts unavailable for that reason.
+async fn place_targets(
+    run: &Run<'_>,
+    session: &Session,
+    names: &[String],
+    outcomes: Vec<RegionOutcome>,
+) -> Result<Vec<TargetFacts>, EnvironmentError> {
+    let store = &run.store;
+    let mut targets = Vec::new();
+    for o in &outcomes {
+        for id in &o.listing.found {
+            targets.push(target_facts(store, id, &o.name, &o.listing));
+        }
+    }
+    let Selection::Ids(ids) = &run.selection else {
+        // Filters or all: a region whose instances could not be listed leaves nothing to check there.
+        if let Some(o) = outcomes.iter().find(|o| o.listing.instances.is_err()) {
+            if targets.is_empty() {
+                let reason = o
+                    .listing
+                    .instances
+                    .as_ref()
+                    .err()
+                    .cloned()
+                    .expect("an error");
+                return Err(match reason {
+                    Failure::Environment(e) => e,
+                    Failure::Fact(r) => EnvironmentError(format!(
+                        "cannot list the instances to check in {}: {}",
+                        o.name,
+                        r.describe()
+                    )),
+                });
             }
         }
+        return Ok(targets);
     };
-    let mut dest = RemoteDestination {
-        host: host.to_string(),
-        addresses: addresses.clone(),
-        security_group_ids: Vec::new(),
-        subnet_id: None,
-    };
-    if let Some(ip) = addresses.first() {
-        let filter = aws_sdk_ec2::types::Filter::builder()
-            .name("addresses.private-ip-address")
-            .values(ip.to_string())
-            .build();
-        let out = c
-            .describe_network_interfaces()
-            .filters(filter)
-            .send()
-            .await
-            .map_err(|e| errors::classify(&e, "ec2:DescribeNetworkInterfaces"))?;
-        if let Some(eni) = out.network_interfaces().first() {
-            dest.security_group_ids = eni
-                .groups()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_string))
-                .collect();
-            dest.subnet_id = eni.subnet_id().map(str::to_string);
+    let first = &outcomes[0];
+    let missing: Vec<&String> = ids
+        .iter()
+        .filter(|id| !targets.iter().any(|t| &t.id == *id))
+        .collect();
+    let look_elsewhere = missing.len() <= LOOK_ELSEWHERE_UP_TO && first.listing.instances.is_ok();
+    for id in missing {
+        let mut t = target_facts(store, id, &first.name, &first.listing);
+        if is_hybrid(id) {
+            t.registration = match &first.listing.registrations {
+                Ok(_) => Fact::known(ssm::unregistered()),
+                Err(e) => store.fact(Err(e.clone())),
+            };
+        } else if first.listing.instances.is_ok() {
+            let regions = if look_elsewhere {
+                ec2::find_elsewhere(&session.config, id).await
+            } else {
+                Vec::new()
+            };
+            let what = match regions.as_slice() {
+                [] => format!("no instance {id} in {} for this account", names.join(", ")),
+                regions => format!(
+                    "{id} is not in {}, but in {}: pass --region",
+                    names.join(", "),
+                    regions.join(", ")
+                ),
+            };
+            t.instance = Fact::unavailable(Unavailable::NotFound { what });
         }
+        targets.push(t);
     }
-    Ok(dest)
+    // In the order given.
+    targets.sort_by_key(|t| ids.iter().position(|id| id == &t.id));
+    Ok(targets)
 }
 
-fn not_applicable_network(facts: &mut Facts, why: &str) {
-    facts.vpc = Fact::not_applicable(why);
-    facts.vpc_dns = Fact::not_applicable(why);
-    facts.subnets = Fact::not_applicable(why);
-    facts.route_tables = Fact::not_applicable(why);
-    facts.vpc_endpoints = Fact::not_applicable(why);
-    facts.security_groups = Fact::not_applicable(why);
-    facts.network_acls = Fact::not_applicable(why);
-    facts.prefix_lists = Fact::not_applicable(why);
-}
-
-fn not_gathered_network(facts: &mut Facts, reason: &Unavailable) {
-    let why = format!("the instance could not be seen ({})", reason.describe());
-    facts.vpc = Fact::not_gathered(why.clone());
-    facts.vpc_dns = Fact::not_gathered(why.clone());
-    facts.subnets = Fact::not_gathered(why.clone());
-    facts.route_tables = Fact::not_gathered(why.clone());
-    facts.vpc_endpoints = Fact::not_gathered(why.clone());
-    facts.security_groups = Fact::not_gathered(why.clone());
-    facts.network_acls = Fact::not_gathered(why.clone());
-    facts.prefix_lists = Fact::not_gathered(why);
+fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) -> TargetFacts {
+    let instance = if is_hybrid(id) {
+        Fact::not_applicable("hybrid managed node: not an EC2 instance")
+    } else {
+        match &listing.instances {
+            Ok(all) => match all.iter().find(|i| i.instance_id == id) {
+                Some(i) => Fact::known(i.clone()),
+                None => Fact::unavailable(Unavailable::NotFound {
+                    what: format!("no instance {id} in {region}"),
+                }),
+            },
+            Err(e) => store.fact(Err(e.clone())),
+        }
+    };
+    let registration = match &listing.registrations {
+        Ok(r) => Fact::known(r.get(id).cloned().unwrap_or_else(ssm::unregistered)),
+        Err(e) => store.fact(Err(e.clone())),
+    };
+    TargetFacts {
+        id: id.to_string(),
+        region: region.to_string(),
+        instance,
+        registration,
+    }
 }

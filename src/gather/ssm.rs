@@ -1,6 +1,7 @@
 //! Systems Manager facts: the agent's registration, the DHMC setting and the Session Manager preferences.
 
 use super::errors::{classify, Failure};
+use super::pages::all_pages;
 use crate::facts::{DhmcSetting, Registration, SessionPreferences, Unavailable};
 use aws_sdk_ssm::types::InstanceInformationStringFilter;
 use aws_sdk_ssm::Client;
@@ -9,38 +10,52 @@ pub const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-manag
 pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
 pub const PREFERENCES: &str = "SSM-SessionManagerRunShell";
 
-pub async fn registration(c: &Client, id: &str) -> Result<Registration, Failure> {
-    let filter = InstanceInformationStringFilter::builder()
-        .key("InstanceIds")
-        .values(id)
-        .build()
-        .map_err(|e| {
-            Failure::Fact(Unavailable::Error {
-                message: e.to_string(),
-            })
-        })?;
-    let out = c
-        .describe_instance_information()
-        .filters(filter)
-        .send()
-        .await
-        .map_err(|e| classify(&e, "ssm:DescribeInstanceInformation"))?;
-    let Some(info) = out
-        .instance_information_list()
-        .iter()
-        .find(|i| i.instance_id() == Some(id))
-    else {
-        return Ok(Registration {
-            registered: false,
-            ping_status: None,
-            agent_version: None,
-            is_latest_version: None,
-            last_ping: None,
-            platform_type: None,
-            platform_name: None,
-        });
-    };
-    Ok(Registration {
+/// The agents' registrations, by node id: those of `ids` (`None`: every managed node of the region).
+pub async fn registrations(
+    c: &Client,
+    ids: Option<&[String]>,
+) -> Result<Vec<(String, Registration)>, Failure> {
+    let mut request = c.describe_instance_information();
+    if let Some(ids) = ids {
+        let filter = InstanceInformationStringFilter::builder()
+            .key("InstanceIds")
+            .set_values(Some(ids.to_vec()))
+            .build()
+            .map_err(|e| {
+                Failure::Fact(Unavailable::Error {
+                    message: e.to_string(),
+                })
+            })?;
+        request = request.filters(filter);
+    }
+    all_pages(
+        request.into_paginator().send(),
+        "ssm:DescribeInstanceInformation",
+        |p| {
+            p.instance_information_list()
+                .iter()
+                .filter_map(|info| Some((info.instance_id()?.to_string(), registration(info))))
+                .collect::<Vec<_>>()
+        },
+    )
+    .await
+}
+
+/// The registration of a node Systems Manager does not list.
+pub fn unregistered() -> Registration {
+    Registration {
+        registered: false,
+        ping_status: None,
+        agent_version: None,
+        is_latest_version: None,
+        last_ping: None,
+        platform_type: None,
+        platform_name: None,
+    }
+}
+
+fn registration(info: &aws_sdk_ssm::types::InstanceInformation) -> Registration {
+    Registration {
         registered: true,
         ping_status: info.ping_status().map(|p| p.as_str().to_string()),
         agent_version: info.agent_version().map(str::to_string),
@@ -50,7 +65,7 @@ pub async fn registration(c: &Client, id: &str) -> Result<Registration, Failure>
             .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
         platform_type: info.platform_type().map(|p| p.as_str().to_string()),
         platform_name: info.platform_name().map(str::to_string),
-    })
+    }
 }
 
 async fn service_setting(c: &Client, id: &str) -> Result<String, Failure> {

@@ -1,12 +1,25 @@
 //! Output formats, apart from the rules: the report as a table or JSON, the rule catalog as text or Markdown.
 
 pub mod catalog;
+pub mod fleet;
 pub mod table;
 
-use crate::report::v1;
+use crate::options::Options;
+use crate::report::{fleet::FleetReport, v1};
 use crate::rules::Report;
 
 /// The report as pretty JSON: version 1 of the contract.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(&v1::Report::from(report)).expect("a report always serialises")
+}
+
+/// The report on one line, for `--format ndjson`.
+pub fn json_line(report: &Report) -> String {
+    serde_json::to_string(&v1::Report::from(report)).expect("a report always serialises")
+}
+
+/// The reports of several targets as one pretty JSON document: the fleet report.
+pub fn fleet_json(reports: &[Report], options: &Options) -> String {
+    serde_json::to_string_pretty(&FleetReport::new(reports, options))
+        .expect("a report always serialises")
 }

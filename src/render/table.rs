@@ -15,7 +15,7 @@ pub struct Style {
 
 /// Narrower than this, wrapping makes the table unreadable; a terminal that reports less (or nothing) gets the
 /// unwrapped lines instead.
-const MIN_FIT_WIDTH: u16 = 60;
+pub(crate) const MIN_FIT_WIDTH: u16 = 60;
 
 pub fn render(report: &Report, style: &Style) -> String {
     let mut out = String::new();
@@ -137,7 +137,7 @@ fn status_cell(status: Status, color: bool) -> Cell {
 }
 
 /// Bold text in an SGR colour, reset at its end so that nothing leaks into what follows.
-fn bold(text: &str, colour: &str, enabled: bool) -> String {
+pub(crate) fn bold(text: &str, colour: &str, enabled: bool) -> String {
     if enabled {
         format!("\x1b[1;{colour}m{text}\x1b[0m")
     } else {

@@ -31,6 +31,9 @@ pub struct Target {
     pub region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// The instance's Name tag (added in 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -187,6 +190,7 @@ impl From<&rules::Report> for Report {
                 id: r.target.id.clone(),
                 region: r.target.region.clone(),
                 account: r.target.account.clone(),
+                name: r.name.clone(),
             },
             mode: r.options.mode.into(),
             document: r.options.mode.document().to_string(),

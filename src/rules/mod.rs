@@ -48,5 +48,7 @@ pub fn evaluate(facts: &Facts, options: &Options) -> Report {
             Finding::new(rule.meta, outcome)
         })
         .collect();
-    Report::new(&facts.target, options, findings)
+    let mut report = Report::new(&facts.target, options, findings);
+    report.name = facts.instance.value().and_then(|i| i.name.clone());
+    report
 }

@@ -59,6 +59,8 @@ pub struct Readiness {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub target: Target,
+    /// The instance's Name tag, when it has one: how people tell a fleet's rows apart.
+    pub name: Option<String>,
     pub options: Options,
     pub verdict: Readiness,
     pub counts: Counts,
@@ -116,6 +118,7 @@ impl Report {
         };
         Report {
             target: target.clone(),
+            name: None,
             options: options.clone(),
             verdict: Readiness { ready, summary },
             counts,

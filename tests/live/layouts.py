@@ -7,7 +7,7 @@ a virtual MFA device), or `shell-document` / `shell-document-checked` (may start
 port-forwarding document only, without or with ssm:SessionDocumentAccessCheck).
 Layouts mirror examples/: rdp-private-strict-sg (strict security groups, three endpoints, S3 gateway, Windows), private-shell (VPC-CIDR
 security groups), nat, public, and the broken variants rdp-private-strict-sg-endpoint-sg-self, private-shell-private-dns-off,
-private-shell-no-profile. Each run creates fresh resources, and an IAM user with access keys to call as.
+private-shell-no-profile, and fleet:INSTANCES:VPCS:ROLES (see fleet()). Each run creates fresh resources, and an IAM user with access keys to call as.
 """
 import json, sys, uuid
 import boto3
@@ -23,12 +23,7 @@ EC2_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow
 
 
 def role_and_profile():
-    name = f"ssm-role-{TAG}"
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=EC2_TRUST)
-    iam.attach_role_policy(RoleName=name, PolicyArn=CORE)
-    iam.create_instance_profile(InstanceProfileName=name)
-    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
-    return name
+    return role_and_profile_named(f"ssm-role-{TAG}")
 
 
 FORCE_MFA = {"Version": "2012-10-17", "Statement": [{"Sid": "DenyAllExceptListedIfNoMFA", "Effect": "Deny",
@@ -211,6 +206,47 @@ def remote_db():
     return run(subnet, [sg(v, "instance")], role_and_profile(), public=True)
 
 
+def fleet(instances, vpcs, roles):
+    """A fleet for the fleet tests and the benchmark: `instances` Linux instances spread over `vpcs` VPCs and `roles`
+    instance profiles, tagged Name=web-K, Env=prod|staging (alternately) and Fleet=<run tag>. Every VPC but the last
+    is public (internet gateway, public addresses): ready. The last, when there are several, is private with no way
+    out: its instances are not ready."""
+    profiles = [role_and_profile_named(f"fleet-{TAG}-{r}") for r in range(roles)]
+    subnets = []
+    for n in range(vpcs):
+        v = vpc(f"10.{n}.0.0/16")
+        subnet = ec2.create_subnet(VpcId=v, CidrBlock=f"10.{n}.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+        t = route_table(v, subnet)
+        public = n < vpcs - 1 or vpcs == 1
+        if public:
+            igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+            ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=v)
+            ec2.create_route(RouteTableId=t, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+            ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+        subnets.append((subnet, sg(v, "instance"), public))
+    out = {"instances": [], "ready": [], "not_ready": [], "prod": [], "tag": TAG, "roles": profiles}
+    for k in range(instances):
+        subnet, group, public = subnets[k % vpcs]
+        env = "prod" if k % 2 == 0 else "staging"
+        i = ec2.run_instances(ImageId=LINUX_AMI, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[group],
+                              IamInstanceProfile={"Name": profiles[k % roles]}, TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                  {"Key": "Name", "Value": f"web-{k}"}, {"Key": "Env", "Value": env}, {"Key": "Fleet", "Value": TAG}]}])["Instances"][0]["InstanceId"]
+        out["instances"].append(i)
+        out["ready" if public else "not_ready"].append(i)
+        if env == "prod":
+            out["prod"].append(i)
+    out["instance"] = out["instances"][0]
+    return out
+
+
+def role_and_profile_named(name):
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=EC2_TRUST)
+    iam.attach_role_policy(RoleName=name, PolicyArn=CORE)
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    return name
+
+
 BUILD = {
     "remote-db": remote_db,
     "rdp-private-strict-sg": lambda: rdp_private_strict_sg(),
@@ -227,5 +263,9 @@ BUILD = {
 }
 
 if __name__ == "__main__":
-    instance = BUILD[LAYOUT]()
-    print(json.dumps(dict({"instance": instance}, **caller())))
+    if LAYOUT.startswith("fleet:"):
+        # fleet:INSTANCES:VPCS:ROLES
+        built = fleet(*map(int, LAYOUT.split(":")[1:]))
+    else:
+        built = {"instance": BUILD[LAYOUT]()}
+    print(json.dumps(dict(built, **caller())))

@@ -16,6 +16,7 @@ Config (re-read on every request):
                 "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
                 "deny_resources": ["document/SSM-SessionManagerRunShell"]},  # implicitly denied, by ARN part
    "activation_tier": "standard" | "advanced",
+   "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
 """
 import argparse, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
@@ -91,7 +92,16 @@ def simulate(config, body):
     return 200, "text/xml", xml.encode()
 
 
-def answer(config, service, op, body):
+def moto_instances(headers):
+    """The ids of moto's instances in the request's region: the same signed scope, asked of EC2."""
+    auth = headers.get("Authorization", "").replace("/ssm/aws4_request", "/ec2/aws4_request")
+    req = urllib.request.Request(ARGS.moto + "/", data=b"Action=DescribeInstances&Version=2016-11-15", method="POST",
+                                 headers={"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return re.findall(r"<instanceId>(i-[0-9a-f]+)</instanceId>", r.read().decode())
+
+
+def answer(config, service, op, body, headers):
     """The stub's own answer, or None to forward to moto."""
     with LOCK:
         for kind in ("throttle", "fail5xx"):
@@ -103,8 +113,11 @@ def answer(config, service, op, body):
     if f"{service}:{op}" in config.get("deny", []):
         return failure(service, "deny", op)
     if service == "ssm" and op == "DescribeInstanceInformation":
-        ids = json.loads(body or b"{}").get("Filters", [{}])[0].get("Values", [])
+        filters = json.loads(body or b"{}").get("Filters")
+        # By id, or (unfiltered) every instance moto has in the region and the configured hybrid nodes.
+        ids = filters[0].get("Values", []) if filters else moto_instances(headers) + config.get("hybrid_nodes", [])
         reg = config.get("registration")
+        ids = [i for i in ids if i not in config.get("unregistered", [])]
         items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
             "PingStatus": reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
             "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"}) for i in ids]
@@ -157,7 +170,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(500, "text/plain", f"stub config {ARGS.config}: {e}".encode())
         service, op = operation(self.headers, body)
         time.sleep(ARGS.delay_ms / 1000)
-        own = answer(config, service, op, body)
+        own = answer(config, service, op, body, self.headers)
         if own is None:
             req = urllib.request.Request(ARGS.moto + self.path, data=body if self.command == "POST" else None, method=self.command)
             for k, v in self.headers.items():

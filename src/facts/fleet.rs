@@ -1,0 +1,335 @@
+//! The fleet facts document (schema version 2): everything gathered in one run about many targets, each shared
+//! part stored once and keyed by the resource it describes — the account's caller, each region's settings, each
+//! VPC's network, each instance profile and role — and each target holding only what is its own.
+//!
+//! The rules read one target at a time through [`Fleet::view`], which assembles that target's single facts
+//! document (schema version 1) from the shared parts. A single-target document loads as a fleet of one, so one
+//! path serves both.
+
+use super::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The version of the fleet document.
+pub const FLEET_SCHEMA_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fleet {
+    pub schema_version: u32,
+    /// RFC 3339 time of gathering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gathered_at: Option<String>,
+    /// Who asks, and what they may do: one caller for the whole run.
+    pub caller: CallerFacts,
+    #[serde(default)]
+    pub client: Fact<Client>,
+    /// By region name.
+    #[serde(default)]
+    pub regions: BTreeMap<String, RegionFacts>,
+    /// By instance profile ARN.
+    #[serde(default)]
+    pub instance_profiles: BTreeMap<String, Fact<InstanceProfile>>,
+    /// By role name: the instance profiles' roles and DHMC's.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Fact<Role>>,
+    /// In the order they were asked for.
+    pub targets: Vec<TargetFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallerFacts {
+    #[serde(default)]
+    pub caller: Fact<CallerIdentity>,
+    #[serde(default)]
+    pub credentials: Fact<Credentials>,
+    /// The decisions for every target (each target's instance ARN is among the resources).
+    #[serde(default)]
+    pub caller_permissions: Fact<CallerPermissions>,
+    #[serde(default)]
+    pub caller_policies: Fact<CallerPolicies>,
+    #[serde(default)]
+    pub mfa_devices: Fact<Vec<String>>,
+}
+
+/// What is the same for every target of a region: the account's settings there, and its VPCs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFacts {
+    #[serde(default)]
+    pub dhmc: Fact<DhmcSetting>,
+    #[serde(default)]
+    pub session_preferences: Fact<SessionPreferences>,
+    #[serde(default)]
+    pub log_group: Fact<LogGroup>,
+    #[serde(default)]
+    pub log_bucket_encryption: Fact<BucketEncryption>,
+    #[serde(default)]
+    pub activation_tier: Fact<String>,
+    #[serde(default)]
+    pub cloudtrail: Fact<Vec<Trail>>,
+    /// The remote-host destination of this run, as seen from this region.
+    #[serde(default)]
+    pub remote_destination: Fact<RemoteDestination>,
+    /// By VPC id.
+    #[serde(default)]
+    pub vpcs: BTreeMap<String, VpcFacts>,
+}
+
+/// One VPC's network, shared by every target in it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VpcFacts {
+    #[serde(default)]
+    pub vpc: Fact<Vpc>,
+    #[serde(default)]
+    pub vpc_dns: Fact<VpcDns>,
+    #[serde(default)]
+    pub subnets: Fact<Vec<Subnet>>,
+    #[serde(default)]
+    pub route_tables: Fact<Vec<RouteTable>>,
+    #[serde(default)]
+    pub vpc_endpoints: Fact<Vec<VpcEndpoint>>,
+    #[serde(default)]
+    pub security_groups: Fact<Vec<SecurityGroup>>,
+    #[serde(default)]
+    pub network_acls: Fact<Vec<NetworkAcl>>,
+    #[serde(default)]
+    pub prefix_lists: Fact<Vec<PrefixList>>,
+}
+
+/// What belongs to one target alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFacts {
+    /// `i-…` or `mi-…`.
+    pub id: String,
+    pub region: String,
+    #[serde(default)]
+    pub instance: Fact<Instance>,
+    #[serde(default)]
+    pub registration: Fact<Registration>,
+}
+
+impl Fleet {
+    pub fn new(gathered_at: Option<String>) -> Fleet {
+        Fleet {
+            schema_version: FLEET_SCHEMA_VERSION,
+            gathered_at,
+            caller: CallerFacts::default(),
+            client: Fact::default(),
+            regions: BTreeMap::new(),
+            instance_profiles: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    /// The region's shared facts, made on first use.
+    pub fn region_mut(&mut self, region: &str) -> &mut RegionFacts {
+        self.regions.entry(region.to_string()).or_default()
+    }
+
+    /// The single facts document of target `i`, assembled from the parts it shares with the others.
+    pub fn view(&self, i: usize) -> Facts {
+        let t = &self.targets[i];
+        let region = self.regions.get(&t.region).cloned().unwrap_or_default();
+        let hybrid = t.id.starts_with("mi-");
+        let mut f = Facts::new(Target {
+            id: t.id.clone(),
+            region: t.region.clone(),
+            account: self.caller.caller.value().map(|c| c.account.clone()),
+        });
+        f.gathered_at = self.gathered_at.clone();
+        f.caller = self.caller.caller.clone();
+        f.credentials = self.caller.credentials.clone();
+        f.caller_permissions = match self.caller.caller_permissions.get_ref() {
+            Ok(p) => Fact::known(p.for_target(&t.region, &f.target_arn())),
+            Err(_) => self.caller.caller_permissions.clone(),
+        };
+        f.caller_policies = self.caller.caller_policies.clone();
+        f.mfa_devices = self.caller.mfa_devices.clone();
+        f.client = self.client.clone();
+        f.instance = t.instance.clone();
+        f.registration = t.registration.clone();
+        f.dhmc = region.dhmc.clone();
+        f.session_preferences = region.session_preferences;
+        f.log_group = region.log_group;
+        f.log_bucket_encryption = region.log_bucket_encryption;
+        f.cloudtrail = region.cloudtrail;
+        f.remote_destination = region.remote_destination;
+        if hybrid {
+            let why = "hybrid managed node: not an EC2 instance";
+            f.activation_tier = region.activation_tier;
+            f.instance = Fact::not_applicable(why);
+            f.instance_profile = Fact::not_applicable(why);
+            f.role = Fact::not_applicable(why);
+            f.dhmc_role = Fact::not_applicable(why);
+            f.set_network(&VpcFacts::not_applicable(why));
+            return f;
+        }
+        f.activation_tier = Fact::not_applicable("an EC2 instance");
+        f.dhmc_role = match region.dhmc.get_ref() {
+            Ok(DhmcSetting {
+                role_name: Some(name),
+            }) => self.role(name),
+            Ok(_) => Fact::not_applicable("DHMC names no role"),
+            Err(reason) => Fact::not_gathered(format!(
+                "the DHMC setting could not be seen ({})",
+                reason.describe()
+            )),
+        };
+        match t.instance.get_ref() {
+            Ok(instance) => {
+                match &instance.instance_profile_arn {
+                    Some(arn) => {
+                        f.instance_profile =
+                            self.instance_profiles.get(arn).cloned().unwrap_or_else(|| {
+                                Fact::not_gathered("the instance profile was not looked up")
+                            });
+                        // The role hangs on the profile: unseen profile, unseen role — never "no role".
+                        f.role = match f.instance_profile.get_ref() {
+                            Ok(p) => match p.role_names.first() {
+                                Some(name) => self.role(name),
+                                None => Fact::not_applicable("the instance profile has no role"),
+                            },
+                            Err(reason) => Fact::not_gathered(format!(
+                                "the instance profile could not be seen ({})",
+                                reason.describe()
+                            )),
+                        };
+                    }
+                    None => {
+                        let why = "the instance has no instance profile";
+                        f.instance_profile = Fact::not_applicable(why);
+                        f.role = Fact::not_applicable(why);
+                    }
+                }
+                match &instance.vpc_id {
+                    Some(vpc) => {
+                        f.set_network(
+                            &region.vpcs.get(vpc).cloned().unwrap_or_else(|| {
+                                VpcFacts::not_gathered("the VPC was not looked up")
+                            }),
+                        )
+                    }
+                    None => f.set_network(&VpcFacts::not_applicable("the instance is in no VPC")),
+                }
+            }
+            Err(reason) => {
+                let why = format!("the instance could not be seen ({})", reason.describe());
+                f.instance_profile = Fact::not_gathered(why.clone());
+                f.role = Fact::not_gathered(why.clone());
+                f.set_network(&VpcFacts::not_gathered(&why));
+            }
+        }
+        f
+    }
+
+    fn role(&self, name: &str) -> Fact<Role> {
+        self.roles
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Fact::not_gathered(format!("role {name} was not looked up")))
+    }
+}
+
+impl CallerPermissions {
+    /// The checks that concern one target: those on its own instance and those on what its region shares
+    /// (documents, sessions, the KMS key) or on no region (roles), not those on other targets or regions.
+    fn for_target(&self, region: &str, target_arn: &str) -> CallerPermissions {
+        let concerns = |resource: &str| {
+            let parts: Vec<&str> = resource.splitn(6, ':').collect();
+            let [_, _, service, arn_region, _, name] = parts[..] else {
+                return true;
+            };
+            let node = (service == "ec2" && name.starts_with("instance/"))
+                || (service == "ssm" && name.starts_with("managed-instance/"));
+            if node {
+                resource == target_arn
+            } else {
+                arn_region.is_empty() || arn_region == region
+            }
+        };
+        CallerPermissions {
+            method: self.method.clone(),
+            principal_arn: self.principal_arn.clone(),
+            checks: self
+                .checks
+                .iter()
+                .filter(|k| concerns(&k.resource))
+                .cloned()
+                .collect(),
+            limitations: self.limitations.clone(),
+            session_document_access_check: self.session_document_access_check,
+        }
+    }
+
+    /// The decisions of several regions' simulations as one fact: the first failure stands for all (IAM is
+    /// global, so they fail alike).
+    pub fn merge<E>(
+        parts: Vec<Result<CallerPermissions, E>>,
+    ) -> Option<Result<CallerPermissions, E>> {
+        let mut merged: Option<CallerPermissions> = None;
+        for part in parts {
+            let part = match part {
+                Ok(p) => p,
+                Err(reason) => return Some(Err(reason)),
+            };
+            match &mut merged {
+                None => merged = Some(part),
+                Some(m) => {
+                    m.checks.extend(part.checks);
+                    // Any region's probe that saw the key decides: the policies are the same everywhere.
+                    m.session_document_access_check = match (
+                        m.session_document_access_check,
+                        part.session_document_access_check,
+                    ) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+        merged.map(Ok)
+    }
+}
+
+impl VpcFacts {
+    /// Every network fact unavailable for one reason.
+    pub fn not_applicable(why: &str) -> VpcFacts {
+        VpcFacts::every(|| Unavailable::NotApplicable { why: why.into() })
+    }
+
+    pub fn not_gathered(why: &str) -> VpcFacts {
+        VpcFacts::every(|| Unavailable::NotGathered { why: why.into() })
+    }
+
+    fn every(reason: impl Fn() -> Unavailable) -> VpcFacts {
+        VpcFacts {
+            vpc: Fact::unavailable(reason()),
+            vpc_dns: Fact::unavailable(reason()),
+            subnets: Fact::unavailable(reason()),
+            route_tables: Fact::unavailable(reason()),
+            vpc_endpoints: Fact::unavailable(reason()),
+            security_groups: Fact::unavailable(reason()),
+            network_acls: Fact::unavailable(reason()),
+            prefix_lists: Fact::unavailable(reason()),
+        }
+    }
+}
+
+impl Facts {
+    fn set_network(&mut self, n: &VpcFacts) {
+        self.vpc = n.vpc.clone();
+        self.vpc_dns = n.vpc_dns.clone();
+        self.subnets = n.subnets.clone();
+        self.route_tables = n.route_tables.clone();
+        self.vpc_endpoints = n.vpc_endpoints.clone();
+        self.security_groups = n.security_groups.clone();
+        self.network_acls = n.network_acls.clone();
+        self.prefix_lists = n.prefix_lists.clone();
+    }
+}

@@ -1,0 +1,402 @@
+//! The caller's permissions by `iam:SimulatePrincipalPolicy`: the questions of `caller::questions` over a
+//! region's targets, with every context key ssm-check knows, and whether the source identity may assume the
+//! profile's role.
+
+use super::errors::{classify, Failure};
+use crate::caller::{Principal, PrincipalKind};
+use crate::facts::*;
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
+use aws_sdk_iam::Client;
+
+/// The caller as IAM's simulator takes it, resolved once per run: the principal and the ARN to simulate.
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    principal: Principal,
+    source: String,
+}
+
+/// Resolves the caller for the simulator (an assumed role's path takes one `iam:GetRole`).
+pub async fn simulated(c: &Client, caller: &CallerIdentity) -> Result<Simulated, Failure> {
+    let principal = simulable(caller)?;
+    let source = policy_source(c, &principal).await;
+    Ok(Simulated { principal, source })
+}
+
+/// Resource ARNs per simulation: a request names at most this many, so a fleet's instances take several.
+const RESOURCES_PER_CALL: usize = 50;
+
+/// The caller's decisions in one region by `iam:SimulatePrincipalPolicy`: the questions of `caller::questions`
+/// about `instances` (their ARNs), as the credentials are now and with MFA, plus one probe telling whether the
+/// policies test `ssm:SessionDocumentAccessCheck`. `region` gives the region, partition and preferences.
+pub async fn simulate(
+    c: &Client,
+    who: &Simulated,
+    region: &Facts,
+    caller: &CallerIdentity,
+    instances: &[String],
+    mfa_now: Option<bool>,
+    long_term: bool,
+) -> Result<CallerPermissions, Failure> {
+    let principal = &who.principal;
+    let account = region
+        .target
+        .account
+        .clone()
+        .unwrap_or_else(|| caller.account.clone());
+    let sim = Simulation {
+        c,
+        source: &who.source,
+        known: known_context(region, caller, principal),
+        principal,
+        long_term,
+    };
+    let mut asks = Vec::new();
+    for q in crate::caller::questions(region, &account, principal, instances) {
+        for part in q.resources.chunks(RESOURCES_PER_CALL) {
+            asks.push((
+                q.action,
+                part.to_vec(),
+                q.context.clone(),
+                Scenario::Current,
+            ));
+            if q.ask_with_mfa {
+                asks.push((
+                    q.action,
+                    part.to_vec(),
+                    q.context.clone(),
+                    Scenario::WithMfa,
+                ));
+            }
+        }
+    }
+    let shell_document = crate::caller::document_arn(region, &account, crate::options::Mode::Shell);
+    let (answers, probe) = tokio::join!(
+        futures_util::future::join_all(asks.into_iter().map(
+            |(action, resources, extra, scenario)| {
+                let mfa = if scenario == Scenario::WithMfa {
+                    Some(true)
+                } else {
+                    mfa_now
+                };
+                sim.ask(action, resources, extra, mfa, scenario)
+            }
+        )),
+        // Without the key, the simulator names it among the missing context values exactly when a policy tests it.
+        sim.keys_used("ssm:StartSession", shell_document, mfa_now)
+    );
+    let mut checks = Vec::new();
+    for answer in answers {
+        checks.extend(answer?);
+    }
+    Ok(CallerPermissions {
+        method: "simulate_principal_policy".into(),
+        principal_arn: who.source.clone(),
+        checks,
+        limitations: vec![
+            "IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control policies or session policies.".into(),
+        ],
+        session_document_access_check: probe.ok().map(|keys| {
+            keys.iter()
+                .any(|k| k.eq_ignore_ascii_case(crate::caller::DOCUMENT_ACCESS_CHECK))
+        }),
+    })
+}
+
+/// The caller as IAM's simulator takes it, or why it cannot: "could not see", never "not needed".
+fn simulable(caller: &CallerIdentity) -> Result<Principal, Failure> {
+    let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{} is not a principal IAM's simulator takes", caller.arn),
+        })
+    })?;
+    if matches!(
+        principal.kind,
+        PrincipalKind::Root | PrincipalKind::FederatedUser
+    ) {
+        return Err(Failure::Fact(Unavailable::NotGathered {
+            why: format!("IAM's simulator does not take {}", caller.arn),
+        }));
+    }
+    Ok(principal)
+}
+
+/// The ARN the simulator needs: an assumed-role ARN drops the role's path, which `iam:GetRole` gives back.
+async fn policy_source(c: &Client, principal: &Principal) -> String {
+    if !principal.path_known {
+        if let Ok(role) = c.get_role().role_name(&principal.name).send().await {
+            if let Some(r) = role.role() {
+                return r.arn().to_string();
+            }
+        }
+    }
+    principal.policy_arn.clone()
+}
+
+fn entry(key: &str, kind: ContextKeyTypeEnum, value: &str) -> ContextEntry {
+    ContextEntry::builder()
+        .context_key_name(key)
+        .context_key_type(kind)
+        .context_key_values(value)
+        .build()
+}
+
+/// Every key whose value is known, as the simulator takes them; it names the keys the policies use that are still
+/// missing, and those make the decision Unknown (see `Simulation::decisions`).
+fn known_context(
+    facts: &Facts,
+    caller: &CallerIdentity,
+    principal: &Principal,
+) -> Vec<ContextEntry> {
+    let principal_type = match principal.kind {
+        PrincipalKind::User => "User",
+        _ => "AssumedRole",
+    };
+    let mut entries = vec![
+        entry(
+            "aws:PrincipalArn",
+            ContextKeyTypeEnum::String,
+            &principal.policy_arn,
+        ),
+        entry(
+            "aws:PrincipalAccount",
+            ContextKeyTypeEnum::String,
+            &principal.account,
+        ),
+        entry(
+            "aws:PrincipalType",
+            ContextKeyTypeEnum::String,
+            principal_type,
+        ),
+        entry("aws:userid", ContextKeyTypeEnum::String, &caller.user_id),
+        entry(
+            "aws:RequestedRegion",
+            ContextKeyTypeEnum::String,
+            &facts.target.region,
+        ),
+        entry("aws:SecureTransport", ContextKeyTypeEnum::Boolean, "true"),
+        entry(
+            "aws:CurrentTime",
+            ContextKeyTypeEnum::Date,
+            &jiff::Timestamp::now().to_string(),
+        ),
+    ];
+    if principal.kind == PrincipalKind::User {
+        entries.push(entry(
+            "aws:username",
+            ContextKeyTypeEnum::String,
+            &principal.name,
+        ));
+    }
+    entries
+}
+
+/// One simulation setting: who is simulated, with which known keys.
+struct Simulation<'a> {
+    c: &'a Client,
+    source: &'a str,
+    known: Vec<ContextEntry>,
+    principal: &'a Principal,
+    long_term: bool,
+}
+
+impl Simulation<'_> {
+    /// The context of one question: the known keys, its own keys, and MFA as the scenario has it.
+    fn context(&self, extra: &[(&'static str, String)], mfa: Option<bool>) -> Vec<ContextEntry> {
+        let mut entries = self.known.clone();
+        for (key, value) in extra {
+            let kind = if value == "true" || value == "false" {
+                ContextKeyTypeEnum::Boolean
+            } else {
+                ContextKeyTypeEnum::String
+            };
+            entries.push(entry(key, kind, value));
+        }
+        if let Some(present) = mfa {
+            entries.push(entry(
+                "aws:MultiFactorAuthPresent",
+                ContextKeyTypeEnum::Boolean,
+                &present.to_string(),
+            ));
+            if present {
+                entries.push(entry(
+                    "aws:MultiFactorAuthAge",
+                    ContextKeyTypeEnum::Numeric,
+                    "0",
+                ));
+            }
+        }
+        entries
+    }
+
+    /// Keys known to be absent, which the simulator's reading of a missing key gets right: MFA keys for long-term
+    /// access keys, `aws:username` for a role.
+    fn known_absent(&self, scenario: Scenario, key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
+        (scenario == Scenario::Current
+            && self.long_term
+            && matches!(
+                key.as_str(),
+                "aws:multifactorauthpresent" | "aws:multifactorauthage" | "aws:tokenissuetime"
+            ))
+            || (self.principal.kind != PrincipalKind::User && key == "aws:username")
+    }
+
+    async fn call(
+        &self,
+        action: &str,
+        resources: Vec<String>,
+        entries: Vec<ContextEntry>,
+    ) -> Result<
+        aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
+        Failure,
+    > {
+        self.c
+            .simulate_principal_policy()
+            .policy_source_arn(self.source)
+            .action_names(action)
+            .set_resource_arns(Some(resources))
+            .set_context_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))
+    }
+
+    async fn ask(
+        &self,
+        action: &'static str,
+        resources: Vec<String>,
+        extra: Vec<(&'static str, String)>,
+        mfa: Option<bool>,
+        scenario: Scenario,
+    ) -> Result<Vec<PermissionCheck>, Failure> {
+        let out = self
+            .call(action, resources, self.context(&extra, mfa))
+            .await?;
+        Ok(self.decisions(&out, scenario))
+    }
+
+    /// The context keys the policies use that the simulator was not given, asked without `extra`.
+    async fn keys_used(
+        &self,
+        action: &str,
+        resource: String,
+        mfa: Option<bool>,
+    ) -> Result<Vec<String>, Failure> {
+        let out = self
+            .call(action, vec![resource], self.context(&[], mfa))
+            .await?;
+        Ok(out
+            .evaluation_results()
+            .iter()
+            .flat_map(|r| r.missing_context_values().iter().cloned())
+            .collect())
+    }
+
+    /// One check per resource; a key the policies use whose value ssm-check cannot know makes it Unknown.
+    fn decisions(
+        &self,
+        out: &aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
+        scenario: Scenario,
+    ) -> Vec<PermissionCheck> {
+        let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
+            s.iter()
+                .filter_map(|m| m.source_policy_id().map(str::to_string))
+                .collect()
+        };
+        let mut checks = Vec::new();
+        for r in out.evaluation_results() {
+            let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
+                if r.resource_specific_results().is_empty() {
+                    vec![(
+                        r.eval_resource_name().unwrap_or("*").to_string(),
+                        r.eval_decision(),
+                        statements(r.matched_statements()),
+                    )]
+                } else {
+                    r.resource_specific_results()
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.eval_resource_name().to_string(),
+                                s.eval_resource_decision(),
+                                statements(s.matched_statements()),
+                            )
+                        })
+                        .collect()
+                };
+            let missing: Vec<String> = r
+                .missing_context_values()
+                .iter()
+                .filter(|k| !self.known_absent(scenario, k))
+                .cloned()
+                .collect();
+            for (resource, decision, matched) in per_resource {
+                checks.push(PermissionCheck {
+                    action: r.eval_action_name().to_string(),
+                    resource,
+                    decision: match decision {
+                        _ if !missing.is_empty() => Decision::Unknown,
+                        PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+                        PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+                        _ => Decision::ImplicitDeny,
+                    },
+                    scenario,
+                    principal_arn: None,
+                    context: Default::default(),
+                    matched_statements: matched,
+                    why: (!missing.is_empty()).then(|| {
+                        format!(
+                            "the policies use {}, whose value ssm-check cannot know",
+                            missing.join(", ")
+                        )
+                    }),
+                });
+            }
+        }
+        checks
+    }
+}
+
+/// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
+pub async fn assume_role_check(
+    c: &Client,
+    source: &str,
+    role_arn: &str,
+) -> Result<PermissionCheck, Failure> {
+    let principal = Principal::from_caller_arn(source).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{source} cannot be simulated"),
+        })
+    })?;
+    let out = c
+        .simulate_principal_policy()
+        .policy_source_arn(&principal.policy_arn)
+        .action_names("sts:AssumeRole")
+        .resource_arns(role_arn)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))?;
+    let r = out.evaluation_results().first().ok_or_else(|| {
+        Failure::Fact(Unavailable::Error {
+            message: "empty simulation".into(),
+        })
+    })?;
+    Ok(PermissionCheck {
+        action: "sts:AssumeRole".into(),
+        resource: role_arn.to_string(),
+        decision: match r.eval_decision() {
+            PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+            PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+            _ => Decision::ImplicitDeny,
+        },
+        scenario: Scenario::Current,
+        principal_arn: Some(source.to_string()),
+        context: Default::default(),
+        matched_statements: r
+            .matched_statements()
+            .iter()
+            .filter_map(|s| s.source_policy_id().map(str::to_string))
+            .collect(),
+        why: None,
+    })
+}

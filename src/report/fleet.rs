@@ -1,0 +1,72 @@
+//! The fleet report, version 1: the `--format json` document of a run over several targets (`docs/report.md`,
+//! schema `docs/fleet-report.schema.json`). Each target's report is the single-target contract (`v1::Report`);
+//! `--format ndjson` prints those same reports one per line. Within a version fields are only ever added.
+
+use super::v1;
+use crate::rules;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub const FLEET_REPORT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FleetReport {
+    pub fleet_report_version: u32,
+    pub tool_version: String,
+    pub mode: v1::Mode,
+    /// The SSM document the sessions use.
+    pub document: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_host: Option<String>,
+    pub summary: Summary,
+    /// One per target, in the order of the run.
+    pub reports: Vec<v1::Report>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    pub targets: usize,
+    /// Targets with no failing requirement.
+    pub ready: usize,
+    pub not_ready: usize,
+    /// Targets where at least one check could not see its facts (ready or not).
+    pub with_unknowns: usize,
+    /// Targets with at least one warning.
+    pub with_warnings: usize,
+}
+
+impl Summary {
+    pub fn of(reports: &[rules::Report]) -> Summary {
+        let mut s = Summary {
+            targets: reports.len(),
+            ..Summary::default()
+        };
+        for r in reports {
+            if r.verdict.ready {
+                s.ready += 1;
+            } else {
+                s.not_ready += 1;
+            }
+            s.with_unknowns += usize::from(r.counts.unknown > 0);
+            s.with_warnings += usize::from(r.counts.warn > 0);
+        }
+        s
+    }
+}
+
+impl FleetReport {
+    pub fn new(reports: &[rules::Report], options: &crate::options::Options) -> FleetReport {
+        FleetReport {
+            fleet_report_version: FLEET_REPORT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            mode: options.mode.into(),
+            document: options.mode.document().to_string(),
+            port: options.port,
+            remote_host: options.remote_host.clone(),
+            summary: Summary::of(reports),
+            reports: reports.iter().map(v1::Report::from).collect(),
+        }
+    }
+}

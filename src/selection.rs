@@ -1,0 +1,107 @@
+//! Which targets a run checks: ids, EC2 filters, or everything in the regions. A leaf, like `options`: the
+//! command line builds it, gathering reads it.
+
+/// The targets of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Instance (`i-…`) and managed-node (`mi-…`) ids, in the order given.
+    Ids(Vec<String>),
+    /// `DescribeInstances` filters, all of which must match; instances that are terminated or shutting down are
+    /// left out unless a filter names `instance-state-name`.
+    Filters(Vec<Ec2Filter>),
+    /// Every instance that is not terminated, and every managed node `DescribeInstanceInformation` lists.
+    All,
+}
+
+/// One `DescribeInstances` filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ec2Filter {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+impl std::str::FromStr for Ec2Filter {
+    type Err = String;
+
+    /// The aws CLI's shorthand: `Name=tag:Env,Values=prod,staging` (either order).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || {
+            format!(
+                "`{s}` is not a filter: write Name=NAME,Values=V1,V2 (as the aws CLI's --filters)"
+            )
+        };
+        let (name, values) = if let Some(rest) = s.strip_prefix("Name=") {
+            rest.split_once(",Values=").ok_or_else(usage)?
+        } else if let Some(rest) = s.strip_prefix("Values=") {
+            let (values, name) = rest.split_once(",Name=").ok_or_else(usage)?;
+            (name, values)
+        } else {
+            return Err(usage());
+        };
+        let values: Vec<String> = values
+            .split(',')
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect();
+        if name.is_empty() || name.contains(',') || values.is_empty() {
+            return Err(usage());
+        }
+        Ok(Ec2Filter {
+            name: name.to_string(),
+            values,
+        })
+    }
+}
+
+/// `i-` with 8 or 17 hex digits, or `mi-` with 17.
+pub fn valid_target(id: &str) -> bool {
+    let hex = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    };
+    match (id.strip_prefix("i-"), id.strip_prefix("mi-")) {
+        (Some(rest), _) => (rest.len() == 8 || rest.len() == 17) && hex(rest),
+        (_, Some(rest)) => rest.len() == 17 && hex(rest),
+        _ => false,
+    }
+}
+
+/// Whether the id names a hybrid (on-premises or other cloud) managed node rather than an EC2 instance.
+pub fn is_hybrid(id: &str) -> bool {
+    id.starts_with("mi-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids() {
+        assert!(valid_target("i-0123456789abcdef0"));
+        assert!(valid_target("i-1234abcd"));
+        assert!(valid_target("mi-0123456789abcdef0"));
+        assert!(!valid_target("i-0123456789ABCDEF0"));
+        assert!(!valid_target("i-0123"));
+        assert!(!valid_target("mi-1234abcd"));
+        assert!(!valid_target("0123456789abcdef0"));
+        assert!(!valid_target("i-0123456789abcdefg"));
+    }
+
+    #[test]
+    fn filters_in_the_aws_cli_shorthand() {
+        let f: Ec2Filter = "Name=tag:Env,Values=prod,staging".parse().unwrap();
+        assert_eq!(f.name, "tag:Env");
+        assert_eq!(f.values, ["prod", "staging"]);
+        let g: Ec2Filter = "Values=running,Name=instance-state-name".parse().unwrap();
+        assert_eq!(g.name, "instance-state-name");
+        assert_eq!(g.values, ["running"]);
+        for bad in [
+            "tag:Env=prod",
+            "Name=tag:Env",
+            "Name=,Values=x",
+            "Name=a,Values=",
+        ] {
+            assert!(bad.parse::<Ec2Filter>().is_err(), "{bad}");
+        }
+    }
+}
