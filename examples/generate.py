@@ -950,3 +950,74 @@ with open(os.path.join(HERE, "index.json"), "w") as out:
     json.dump(index, out, indent=2)
     out.write("\n")
 print(f"{len(index)} cases, {sum(1 for c in CASES if os.path.exists(os.path.join(HERE, c['file'])))} with files")
+
+
+# A fleet document (schema version 2) of five targets in one account and region, built from the cases above with
+# their VPCs and ids renamed apart: two share a VPC and a role, one is not ready for private DNS, one has no
+# profile. `examples/fleet/sources.json` names each target's case: its reports must match that case's.
+FLEET_REGION_KEYS = ["dhmc", "session_preferences", "log_group", "log_bucket_encryption", "activation_tier", "cloudtrail",
+                     "remote_destination"]
+FLEET_VPC_KEYS = ["vpc", "vpc_dns", "subnets", "route_tables", "vpc_endpoints", "security_groups", "network_acls", "prefix_lists"]
+
+
+def renamed(doc, renames):
+    text = json.dumps(doc)
+    for old, new in renames:
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+def fleet_of(parts):
+    docs = [(case, renamed(json.load(open(os.path.join(HERE, f"{case}.json"))), renames)) for case, renames in parts]
+    first = docs[0][1]
+    region = first["target"]["region"]
+    fleet = {"schema_version": 2, "gathered_at": first["gathered_at"], "caller": {}, "client": first["client"],
+             "regions": {region: {k: first[k] for k in FLEET_REGION_KEYS if k in first}}, "instance_profiles": {},
+             "roles": {}, "targets": []}
+    fleet["regions"][region]["vpcs"] = {}
+    checks, seen = [], set()
+    for case, d in docs:
+        assert d["caller"] == first["caller"] and d["target"]["region"] == region, case
+        for k in FLEET_REGION_KEYS:
+            assert d.get(k) == first.get(k), (case, k)
+        vpc = d["instance"]["value"]["vpc_id"]
+        network = {k: d[k] for k in FLEET_VPC_KEYS}
+        assert fleet["regions"][region]["vpcs"].setdefault(vpc, network) == network, (case, vpc)
+        arn = d["instance"]["value"].get("instance_profile_arn")
+        if arn:
+            assert fleet["instance_profiles"].setdefault(arn, d["instance_profile"]) == d["instance_profile"], case
+            role = d["role"]["value"]
+            assert fleet["roles"].setdefault(role["name"], d["role"]) == d["role"], case
+        for k in d["caller_permissions"]["value"]["checks"]:
+            key = json.dumps(k, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                checks.append(k)
+        fleet["targets"].append({"id": d["target"]["id"], "region": region, "instance": d["instance"],
+                                 "registration": d["registration"]})
+    permissions = dict(first["caller_permissions"]["value"], checks=checks)
+    fleet["caller"] = {"caller": first["caller"], "credentials": first["credentials"],
+                       "caller_permissions": known(permissions)}
+    for k in ("caller_policies", "mfa_devices"):
+        if k in first:
+            fleet["caller"][k] = first[k]
+    return fleet, {d["target"]["id"]: case for case, d in docs}
+
+
+NAME = '"name": "ssm-private"'
+FLEET_PARTS = [
+    ("private-shell", [(NAME, '"name": "billing-1"')]),
+    ("private-shell-broken-no-profile", [("i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60012"), (NAME, '"name": "billing-2"')]),
+    ("private-shell-broken-private-dns-off", [("i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60011"),
+                                              ("vpc-0f1e2d3c4b5a60001", "vpc-0f1e2d3c4b5a60011"), (NAME, '"name": "reports-1"')]),
+    ("nat-private-shell", [("vpc-0f1e2d3c4b5a60001", "vpc-0f1e2d3c4b5a60002"), (NAME, '"name": "batch-1"')]),
+    ("public-shell", [("vpc-0f1e2d3c4b5a60001", "vpc-0f1e2d3c4b5a60003"), (NAME, '"name": "web-1"')]),
+]
+os.makedirs(os.path.join(HERE, "fleet"), exist_ok=True)
+fleet, sources = fleet_of(FLEET_PARTS)
+for name, doc in [("us-east-1.json", fleet), ("sources.json", sources)]:
+    with open(os.path.join(HERE, "fleet", name), "w") as out:
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+print(f"fleet: {len(fleet['targets'])} targets, {len(fleet['regions'][fleet['targets'][0]['region']]['vpcs'])} VPCs")
+

@@ -87,6 +87,46 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// For ssh's ProxyCommand: check the target for SSH, then become `aws ssm start-session` (AWS-StartSSHSession).
+    /// Not ready: the failures and their remedies on stderr, exit 1.
+    #[command(
+        after_help = "In ~/.ssh/config:\n  Host i-* mi-*\n    ProxyCommand ssm-check proxy %h %p\n\
+                            On Windows: ProxyCommand C:\\path\\to\\ssm-check.exe proxy %h %p"
+    )]
+    Proxy {
+        /// The instance or managed node (ssh's %h).
+        host: String,
+        /// The port on it (ssh's %p).
+        #[arg(value_parser = clap::value_parser!(u16).range(1..=65535))]
+        port: u16,
+        /// Reuse a ready verdict on the same target, profile, region and port younger than this; 0 always checks.
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        cache_ttl: u64,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Check, then start the session with the mode's document and parameters (through the aws CLI); not ready: the
+    /// report, and no session.
+    Connect {
+        /// The instance or managed node.
+        target: String,
+        #[arg(long, value_enum, default_value_t = ModeArg::Shell)]
+        mode: ModeArg,
+        /// The port to forward to (port modes; 3389 for RDP).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
+        port: Option<u16>,
+        /// The port on this machine (port modes); the plugin picks a free one when absent.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
+        local_port: Option<u16>,
+        /// The host to forward to (remote-port mode).
+        #[arg(long, value_name = "HOST")]
+        remote_host: Option<String>,
+        /// Also refuse to start when a finding has one of these statuses.
+        #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
+        fail_on: Vec<Gate>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
 }
 
 /// Which targets: ids, EC2 filters, or everything in the regions.
@@ -174,6 +214,12 @@ pub enum Format {
     Json,
     /// One report per line, per target as it is evaluated.
     Ndjson,
+    /// JUnit XML: one testsuite per target, one testcase per rule (`--fail-on` decides failure or skipped).
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per finding that needs attention.
+    Github,
+    /// A Markdown summary: a row per target and each failing target's fixes (a step summary, a PR comment).
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

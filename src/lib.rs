@@ -5,7 +5,8 @@
 //! [`policy`], [`network`] and [`version`]) → [`render`] (table, JSON through the [`report`] contract). [`options`]
 //! (what the user asks for) is a leaf every layer may read.
 //!
-//! As a pre-session check:
+//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). On saved facts,
+//! as a pre-session check:
 //!
 //! ```
 //! use ssm_check::{facts, options::{Mode, Options}, rules};
@@ -21,6 +22,8 @@
 //! ```
 
 pub mod caller;
+#[cfg(feature = "live")]
+mod check;
 pub mod cli;
 pub mod facts;
 #[cfg(feature = "live")]
@@ -33,4 +36,10 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod selection;
+pub mod session_command;
+#[cfg(feature = "live")]
+pub mod verdict_cache;
 pub mod version;
+
+#[cfg(feature = "live")]
+pub use check::{check, check_all, CheckError, CheckOptions};

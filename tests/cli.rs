@@ -373,3 +373,191 @@ fn the_same_facts_give_the_same_bytes() {
     assert_eq!(a, b);
     assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(BROKEN).exists());
 }
+
+const FLEET: &str = "examples/fleet/us-east-1.json";
+
+fn output(args: &[&str]) -> (Option<i32>, String) {
+    let out = cmd().args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+fn rules_count() -> usize {
+    ssm_check::rules::all().len()
+}
+
+#[test]
+fn junit_has_a_suite_per_target_and_a_case_per_rule() {
+    let (code, xml) = output(&["--facts", FLEET, "--format", "junit"]);
+    assert_eq!(code, Some(1));
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 5);
+    let mut total_failures = 0;
+    for s in &suites {
+        let cases: Vec<_> = s
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), rules_count());
+        assert_eq!(s.attribute("tests").unwrap(), cases.len().to_string());
+        let failures = cases
+            .iter()
+            .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+            .count();
+        assert_eq!(s.attribute("failures").unwrap(), failures.to_string());
+        let skipped = cases
+            .iter()
+            .filter(|c| c.children().any(|n| n.has_tag_name("skipped")))
+            .count();
+        assert_eq!(s.attribute("skipped").unwrap(), skipped.to_string());
+        total_failures += failures;
+    }
+    assert_eq!(
+        root.attribute("failures").unwrap(),
+        total_failures.to_string()
+    );
+    // The private-DNS failure carries its remedy.
+    let dns = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("testcase")
+                && n.attribute("name")
+                    .unwrap()
+                    .starts_with("endpoint-private-dns")
+                && n.children().any(|c| c.has_tag_name("failure"))
+        })
+        .expect("a failing endpoint-private-dns case");
+    let failure = dns.children().find(|c| c.has_tag_name("failure")).unwrap();
+    assert_eq!(failure.attribute("type"), Some("fail"));
+    assert!(failure
+        .text()
+        .unwrap()
+        .contains("fix: aws ec2 modify-vpc-endpoint"));
+
+    // --fail-on warn turns warnings from skipped into failures.
+    let (_, gated) = output(&["--facts", FLEET, "--format", "junit", "--fail-on", "warn"]);
+    let gated = roxmltree::Document::parse(&gated).unwrap();
+    let warn_failures = gated
+        .descendants()
+        .filter(|n| n.has_tag_name("failure") && n.attribute("type") == Some("warn"))
+        .count();
+    assert!(warn_failures > 0);
+    assert!(
+        !xml.contains("type=\"warn\""),
+        "without --fail-on, warnings are skipped"
+    );
+}
+
+#[test]
+fn github_annotates_each_finding_that_needs_attention() {
+    let (code, text) = output(&["--facts", FLEET, "--format", "github"]);
+    assert_eq!(code, Some(1));
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    // billing-2: two failures; reports-1: two failures.
+    assert_eq!(errors.len(), 4, "{text}");
+    assert!(errors.iter().any(
+        |l| l.contains("title=ssm-check i-0a1b2c3d4e5f60011 (reports-1)%3A endpoint-private-dns::")
+    ));
+    // Multi-line text travels escaped, remedy included.
+    assert!(errors.iter().all(|l| l.contains("%0Afix: ")), "{text}");
+    assert!(text
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("::notice title=ssm-check::5 targets: 3 ready, 2 not ready"));
+    let (_, gated) = output(&[
+        "--facts",
+        FLEET,
+        "--format",
+        "github",
+        "--fail-on",
+        "unknown",
+    ]);
+    assert!(gated.lines().filter(|l| l.starts_with("::error ")).count() > errors.len());
+}
+
+#[test]
+fn markdown_is_a_summary_with_the_fixes_folded() {
+    let (code, md) = output(&["--facts", FLEET, "--format", "markdown"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        md.starts_with("## ssm-check: 2 of 5 not ready for a shell session\n"),
+        "{md}"
+    );
+    let rows = md.lines().filter(|l| l.starts_with("| ")).count();
+    assert_eq!(rows, 2 + 5, "a header, its rule, and a row per target");
+    assert_eq!(md.matches("<details>").count(), 2);
+    assert!(md.contains("**endpoint-private-dns** (fail)"));
+    // One target: the same summary, its fixes open.
+    let (code, one) = output(&["--facts", BROKEN, "--format", "markdown"]);
+    assert_eq!(code, Some(1));
+    assert!(one.contains("<details open>"), "{one}");
+    let (code, ready) = output(&["--facts", WORKING, "--format", "markdown"]);
+    assert_eq!(code, Some(0));
+    assert!(ready.starts_with("## ssm-check: 1 of 1 ready"));
+}
+
+#[test]
+fn a_fleet_document_reads_as_a_table_json_or_one_target() {
+    let (code, table) = output(&["--facts", FLEET]);
+    assert_eq!(code, Some(1));
+    assert!(table.contains("5 targets: 3 ready, 2 not ready"), "{table}");
+    let (_, json) = output(&["--facts", FLEET, "--format", "json"]);
+    let fleet: ssm_check::report::fleet::FleetReport = serde_json::from_str(&json).unwrap();
+    assert_eq!(fleet.summary.not_ready, 2);
+    let (code, one) = output(&["--facts", FLEET, "i-0a1b2c3d4e5f60003", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let report: ssm_check::report::v1::Report = serde_json::from_str(&one).unwrap();
+    assert_eq!(report.target.name.as_deref(), Some("web-1"));
+    let out = cmd()
+        .args(["--facts", FLEET, "i-0123456789abcdef0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not i-0123456789abcdef0"));
+}
+
+/// A stand-in `aws` that leaves a mark when run: input that must be refused never reaches it.
+fn marking_aws() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("ran");
+    let aws = dir.path().join("aws");
+    std::fs::write(&aws, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (dir, mark)
+}
+
+#[test]
+fn the_entry_points_refuse_bad_input_before_anything_else() {
+    let (dir, mark) = marking_aws();
+    let bad: [&[&str]; 6] = [
+        &["proxy", "i-0123;touch x", "22"],
+        &["proxy", "web.internal", "22"],
+        &["proxy", "i-0123456789abcdef0", "0"],
+        &[
+            "proxy",
+            "i-0123456789abcdef0",
+            "22",
+            "--region",
+            "eu-west-1,eu-west-2",
+        ],
+        &["connect", "i-0123456789abcdef0", "--mode", "ssh"],
+        &["connect", "i-0123456789abcdef0", "--mode", "remote-port"],
+    ];
+    for args in bad {
+        let out = cmd().env("PATH", dir.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.trim().is_empty(), "{args:?}");
+        assert!(!mark.exists(), "{args:?} ran aws");
+    }
+}

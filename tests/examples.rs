@@ -299,3 +299,46 @@ fn each_rules_findings_snapshot() {
         });
     }
 }
+
+#[test]
+fn a_fleet_document_gives_each_target_the_report_of_its_own_document() {
+    // examples/fleet/us-east-1.json holds five cases of the manifest as one fleet (VPCs, profiles and roles stored
+    // once); each target's view must evaluate as its case does.
+    let doc = facts::load_document(&examples().join("fleet/us-east-1.json")).unwrap();
+    let sources: BTreeMap<String, String> = serde_json::from_str(
+        &std::fs::read_to_string(examples().join("fleet/sources.json")).unwrap(),
+    )
+    .unwrap();
+    let by_name: BTreeMap<String, Case> =
+        cases().into_iter().map(|c| (c.name.clone(), c)).collect();
+    let ids = doc.target_ids();
+    assert_eq!(ids.len(), sources.len());
+    let facts::Document::Fleet(fleet) = &doc else {
+        panic!("a fleet document")
+    };
+    let vpcs: usize = fleet.regions.values().map(|r| r.vpcs.len()).sum();
+    assert!(vpcs < ids.len(), "some targets share a VPC");
+    for (i, id) in ids.iter().enumerate() {
+        let case = &by_name[&sources[id]];
+        let options = Options {
+            mode: case.mode,
+            port: case.port,
+            remote_host: case.remote_host.clone(),
+        };
+        let from_fleet = rules::evaluate(&doc.view(i), &options);
+        let (_, alone) = run(case);
+        let statuses = |r: &Report| -> Vec<(String, Status)> {
+            r.findings
+                .iter()
+                .map(|f| (f.rule().to_string(), f.status))
+                .collect()
+        };
+        assert_eq!(
+            statuses(&from_fleet),
+            statuses(&alone),
+            "{id} ({})",
+            case.name
+        );
+        assert_eq!(from_fleet.verdict.ready, case.ready, "{id}");
+    }
+}

@@ -135,7 +135,8 @@ impl Fleet {
     /// The single facts document of target `i`, assembled from the parts it shares with the others.
     pub fn view(&self, i: usize) -> Facts {
         let t = &self.targets[i];
-        let region = self.regions.get(&t.region).cloned().unwrap_or_default();
+        let empty = RegionFacts::default();
+        let region = self.regions.get(&t.region).unwrap_or(&empty);
         let hybrid = t.id.starts_with("mi-");
         let mut f = Facts::new(Target {
             id: t.id.clone(),
@@ -155,14 +156,14 @@ impl Fleet {
         f.instance = t.instance.clone();
         f.registration = t.registration.clone();
         f.dhmc = region.dhmc.clone();
-        f.session_preferences = region.session_preferences;
-        f.log_group = region.log_group;
-        f.log_bucket_encryption = region.log_bucket_encryption;
-        f.cloudtrail = region.cloudtrail;
-        f.remote_destination = region.remote_destination;
+        f.session_preferences = region.session_preferences.clone();
+        f.log_group = region.log_group.clone();
+        f.log_bucket_encryption = region.log_bucket_encryption.clone();
+        f.cloudtrail = region.cloudtrail.clone();
+        f.remote_destination = region.remote_destination.clone();
         if hybrid {
             let why = "hybrid managed node: not an EC2 instance";
-            f.activation_tier = region.activation_tier;
+            f.activation_tier = region.activation_tier.clone();
             f.instance = Fact::not_applicable(why);
             f.instance_profile = Fact::not_applicable(why);
             f.role = Fact::not_applicable(why);
@@ -208,13 +209,10 @@ impl Fleet {
                     }
                 }
                 match &instance.vpc_id {
-                    Some(vpc) => {
-                        f.set_network(
-                            &region.vpcs.get(vpc).cloned().unwrap_or_else(|| {
-                                VpcFacts::not_gathered("the VPC was not looked up")
-                            }),
-                        )
-                    }
+                    Some(vpc) => match region.vpcs.get(vpc) {
+                        Some(network) => f.set_network(network),
+                        None => f.set_network(&VpcFacts::not_gathered("the VPC was not looked up")),
+                    },
                     None => f.set_network(&VpcFacts::not_applicable("the instance is in no VPC")),
                 }
             }
@@ -241,8 +239,15 @@ impl CallerPermissions {
     /// (documents, sessions, the KMS key) or on no region (roles), not those on other targets or regions.
     fn for_target(&self, region: &str, target_arn: &str) -> CallerPermissions {
         let concerns = |resource: &str| {
-            let parts: Vec<&str> = resource.splitn(6, ':').collect();
-            let [_, _, service, arn_region, _, name] = parts[..] else {
+            let mut parts = resource.splitn(6, ':');
+            let (Some("arn"), Some(_), Some(service), Some(arn_region), Some(_), Some(name)) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            ) else {
                 return true;
             };
             let node = (service == "ec2" && name.starts_with("instance/"))
@@ -331,5 +336,115 @@ impl Facts {
         self.security_groups = n.security_groups.clone();
         self.network_acls = n.network_acls.clone();
         self.prefix_lists = n.prefix_lists.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(resource: &str) -> PermissionCheck {
+        PermissionCheck {
+            action: "ssm:StartSession".into(),
+            resource: resource.into(),
+            decision: Decision::Allowed,
+            scenario: Scenario::Current,
+            principal_arn: None,
+            context: Default::default(),
+            matched_statements: Vec::new(),
+            why: None,
+        }
+    }
+
+    fn permissions(resources: &[&str]) -> CallerPermissions {
+        CallerPermissions {
+            method: "simulate_principal_policy".into(),
+            principal_arn: "arn:aws:iam::111122223333:user/me".into(),
+            checks: resources.iter().map(|r| check(r)).collect(),
+            limitations: Vec::new(),
+            session_document_access_check: None,
+        }
+    }
+
+    #[test]
+    fn a_target_keeps_the_checks_on_itself_and_its_region() {
+        let p = permissions(&[
+            "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
+            "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa2",
+            "arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession",
+            "arn:aws:ssm:eu-west-2::document/AWS-StartSSHSession",
+            "arn:aws:iam::111122223333:role/admin",
+            "*",
+        ]);
+        let mine = p.for_target(
+            "eu-west-1",
+            "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
+        );
+        let kept: Vec<&str> = mine.checks.iter().map(|k| k.resource.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
+                "arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession",
+                "arn:aws:iam::111122223333:role/admin",
+                "*",
+            ]
+        );
+    }
+
+    #[test]
+    fn regions_merge_into_one_fact_and_a_failure_stands_for_all() {
+        let mut a = permissions(&["arn:aws:ssm:eu-west-1::document/X"]);
+        a.session_document_access_check = Some(false);
+        let mut b = permissions(&["arn:aws:ssm:eu-west-2::document/X"]);
+        b.session_document_access_check = Some(true);
+        let merged = CallerPermissions::merge::<()>(vec![Ok(a.clone()), Ok(b)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(merged.checks.len(), 2);
+        assert_eq!(merged.session_document_access_check, Some(true));
+        assert!(CallerPermissions::merge(vec![Ok(a), Err("denied")])
+            .unwrap()
+            .is_err());
+        assert!(CallerPermissions::merge::<()>(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn a_view_says_why_a_shared_part_is_missing() {
+        let mut fleet = Fleet::new(None);
+        let instance: Instance = serde_json::from_value(serde_json::json!({
+            "instance_id": "i-0aaaaaaaaaaaaaaa1", "state": "running", "vpc_id": "vpc-1",
+            "instance_profile_arn": "arn:aws:iam::111122223333:instance-profile/web",
+            "security_group_ids": []
+        }))
+        .unwrap();
+        fleet.targets.push(TargetFacts {
+            id: "i-0aaaaaaaaaaaaaaa1".into(),
+            region: "eu-west-1".into(),
+            instance: Fact::known(instance),
+            registration: Fact::not_gathered("test"),
+        });
+        fleet.targets.push(TargetFacts {
+            id: "mi-0aaaaaaaaaaaaaaa1".into(),
+            region: "eu-west-1".into(),
+            instance: Fact::not_applicable("hybrid"),
+            registration: Fact::not_gathered("test"),
+        });
+        let v = fleet.view(0);
+        // Nothing looked up: unseen, never "not applicable" (which would let a rule skip).
+        assert!(matches!(
+            v.security_groups.reason(),
+            Some(Unavailable::NotGathered { .. })
+        ));
+        assert!(matches!(
+            v.instance_profile.reason(),
+            Some(Unavailable::NotGathered { .. })
+        ));
+        let hybrid = fleet.view(1);
+        assert!(matches!(
+            hybrid.vpc.reason(),
+            Some(Unavailable::NotApplicable { .. })
+        ));
+        assert_eq!(hybrid.target.id, "mi-0aaaaaaaaaaaaaaa1");
     }
 }

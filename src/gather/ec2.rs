@@ -18,9 +18,11 @@ fn net(s: &str) -> Option<ipnet::IpNet> {
 /// The instances a selection names: by id (as a filter, so that an unknown id is absent rather than an error for
 /// the whole list), by the user's filters, or all; paginated.
 pub async fn instances(c: &Client, filters: Vec<Filter>) -> Result<Vec<Instance>, Failure> {
+    // The largest page EC2 allows: a fleet of up to a thousand is one call, not a chain of pages.
     let pages = c
         .describe_instances()
         .set_filters((!filters.is_empty()).then_some(filters))
+        .max_results(1000)
         .into_paginator();
     all_pages(pages.send(), "ec2:DescribeInstances", |p| {
         p.reservations()

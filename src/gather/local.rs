@@ -208,7 +208,7 @@ pub async fn credentials(
 /// The settings of `profile` in the shared config file (`AWS_CONFIG_FILE`, else `~/.aws/config`): `[default]` or
 /// `[profile NAME]`. Only names of sources are read from it (role_arn, source_profile, mfa_serial, sso_*,
 /// credential_process), never a secret.
-fn profile_settings(profile: &str) -> Option<ini::Properties> {
+pub(super) fn profile_settings(profile: &str) -> Option<ini::Properties> {
     let path = std::env::var_os("AWS_CONFIG_FILE")
         .map(PathBuf::from)
         .or_else(|| home().map(|h| h.join(".aws").join("config")))?;

@@ -57,9 +57,10 @@ pub struct GatherOptions {
     pub concurrency: usize,
 }
 
-/// DescribeInstances takes up to 200 filter values; DescribeInstanceInformation's InstanceIds filter up to 50.
-const IDS_PER_DESCRIBE: usize = 100;
-const IDS_PER_REGISTRATION: usize = 50;
+/// DescribeInstances takes up to 200 values per filter. DescribeInstanceInformation's pages hold 50 nodes: batches
+/// of 50 ids run side by side instead of paging one after another.
+const IDS_PER_DESCRIBE: usize = 200;
+const IDS_PER_REGISTRATION: usize = ssm::PAGE as usize;
 /// Beyond this many unknown ids, looking for them in every other region costs more than it tells.
 const LOOK_ELSEWHERE_UP_TO: usize = 3;
 
@@ -412,14 +413,33 @@ async fn list(rc: &RegionClients, selection: &Selection) -> Listing {
             (instances, registrations)
         }
         Selection::All => {
-            let (instances, registrations) = tokio::join!(
-                ec2::instances(
+            // The instances' registrations by id, side by side, rather than every node's page after page; the
+            // hybrid nodes meanwhile.
+            let ec2_registrations = async {
+                let instances = ec2::instances(
                     &rc.ec2,
-                    vec![ec2::filter("instance-state-name", &live_states())]
-                ),
-                ssm::registrations(&rc.ssm, None)
+                    vec![ec2::filter("instance-state-name", &live_states())],
+                )
+                .await;
+                let ids: Vec<String> = instances
+                    .iter()
+                    .flatten()
+                    .map(|i| i.instance_id.clone())
+                    .collect();
+                (instances, registrations_by_id(&rc.ssm, &ids).await)
+            };
+            let ((instances, registrations), hybrid) = tokio::join!(
+                ec2_registrations,
+                ssm::registrations(&rc.ssm, ssm::Nodes::Hybrid)
             );
-            (instances, registrations.map(|r| r.into_iter().collect()))
+            let registrations = match (registrations, hybrid) {
+                (Ok(mut r), Ok(h)) => {
+                    r.extend(h);
+                    Ok(r)
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            (instances, registrations)
         }
     };
     let mut found: Vec<String> = instances
@@ -475,7 +495,7 @@ async fn registrations_by_id(
 ) -> Result<BTreeMap<String, Registration>, Failure> {
     let batches = ids
         .chunks(IDS_PER_REGISTRATION)
-        .map(|part| ssm::registrations(c, Some(part)));
+        .map(|part| ssm::registrations(c, ssm::Nodes::Ids(part)));
     let mut out = BTreeMap::new();
     for batch in futures_util::future::join_all(batches).await {
         out.extend(batch?);

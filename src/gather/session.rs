@@ -86,6 +86,9 @@ pub async fn sdk_config(
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
+    if let Some(profile) = mfa_profile(opts.profile.as_deref()) {
+        loader = loader.credentials_provider(cli_credentials(&profile).await?);
+    }
     if let Some(r) = region {
         loader = loader.region(aws_types::region::Region::new(r.to_string()));
     }
@@ -96,6 +99,66 @@ pub async fn sdk_config(
         ));
     }
     Ok(config)
+}
+
+/// The profile in use when it assumes a role with an MFA device (`role_arn` and `mfa_serial`): the SDK cannot ask
+/// for the code. Keys in the environment win over any profile, as in the AWS CLI.
+fn mfa_profile(flag: Option<&str>) -> Option<String> {
+    let profile = match flag {
+        Some(p) => p.to_string(),
+        None if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() => return None,
+        None => std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into()),
+    };
+    let settings = super::local::profile_settings(&profile)?;
+    (settings.get("role_arn").is_some() && settings.get("mfa_serial").is_some()).then_some(profile)
+}
+
+/// What `aws configure export-credentials --format process` prints.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    expiration: Option<String>,
+}
+
+/// The profile's credentials through the AWS CLI, which asks for the MFA code on the terminal and caches the
+/// session — so ssm-check works wherever `aws ssm start-session` does. Its output holds secrets: it is never
+/// shown, not even in an error.
+async fn cli_credentials(
+    profile: &str,
+) -> Result<aws_credential_types::Credentials, EnvironmentError> {
+    let needs = |why: String| {
+        EnvironmentError(format!(
+            "profile {profile} asks for an MFA code, which ssm-check gets through the AWS CLI v2 \
+             (`aws configure export-credentials --profile {profile} --format process`): {why}"
+        ))
+    };
+    let out = tokio::process::Command::new("aws")
+        .args(["configure", "export-credentials", "--profile", profile])
+        .args(["--format", "process"])
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .await
+        .map_err(|e| needs(format!("cannot run aws ({e})")))?;
+    if !out.status.success() {
+        return Err(needs(format!("it exited with {}", out.status)));
+    }
+    let c: ProcessCredentials = serde_json::from_slice(&out.stdout)
+        .map_err(|_| needs("its output is not process credentials".into()))?;
+    let expiry = c
+        .expiration
+        .and_then(|e| e.parse::<jiff::Timestamp>().ok())
+        .map(std::time::SystemTime::from);
+    Ok(aws_credential_types::Credentials::new(
+        c.access_key_id,
+        c.secret_access_key,
+        c.session_token,
+        expiry,
+        "aws-cli-export-credentials",
+    ))
 }
 
 /// The account-wide clients (IAM, STS) and the configuration regions derive theirs from.

@@ -3,9 +3,12 @@
 //! profile's role.
 
 use super::errors::{classify, Failure};
+use super::pages::all_pages;
 use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
-use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecisionType};
+use aws_sdk_iam::types::{
+    ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
+};
 use aws_sdk_iam::Client;
 
 /// The caller as IAM's simulator takes it, resolved once per run: the principal and the ARN to simulate.
@@ -22,8 +25,10 @@ pub async fn simulated(c: &Client, caller: &CallerIdentity) -> Result<Simulated,
     Ok(Simulated { principal, source })
 }
 
-/// Resource ARNs per simulation: a request names at most this many, so a fleet's instances take several.
-const RESOURCES_PER_CALL: usize = 50;
+/// Resource ARNs per simulation: a fleet's instances take several requests. Each resource is one evaluation
+/// result, and a page holds up to `MAX_ITEMS`, so a request is one page (more pages are still followed).
+const RESOURCES_PER_CALL: usize = 100;
+const MAX_ITEMS: i32 = 1000;
 
 /// The caller's decisions in one region by `iam:SimulatePrincipalPolicy`: the questions of `caller::questions`
 /// about `instances` (their ARNs), as the credentials are now and with MFA, plus one probe telling whether the
@@ -241,24 +246,26 @@ impl Simulation<'_> {
             || (self.principal.kind != PrincipalKind::User && key == "aws:username")
     }
 
+    /// Every evaluation result of one simulation, across its pages.
     async fn call(
         &self,
         action: &str,
         resources: Vec<String>,
         entries: Vec<ContextEntry>,
-    ) -> Result<
-        aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
-        Failure,
-    > {
-        self.c
+    ) -> Result<Vec<EvaluationResult>, Failure> {
+        let pages = self
+            .c
             .simulate_principal_policy()
             .policy_source_arn(self.source)
             .action_names(action)
             .set_resource_arns(Some(resources))
             .set_context_entries(Some(entries))
-            .send()
-            .await
-            .map_err(|e| classify(&e, "iam:SimulatePrincipalPolicy"))
+            .max_items(MAX_ITEMS)
+            .into_paginator();
+        all_pages(pages.send(), "iam:SimulatePrincipalPolicy", |p| {
+            p.evaluation_results().to_vec()
+        })
+        .await
     }
 
     async fn ask(
@@ -269,10 +276,10 @@ impl Simulation<'_> {
         mfa: Option<bool>,
         scenario: Scenario,
     ) -> Result<Vec<PermissionCheck>, Failure> {
-        let out = self
+        let results = self
             .call(action, resources, self.context(&extra, mfa))
             .await?;
-        Ok(self.decisions(&out, scenario))
+        Ok(self.decisions(&results, scenario))
     }
 
     /// The context keys the policies use that the simulator was not given, asked without `extra`.
@@ -282,29 +289,24 @@ impl Simulation<'_> {
         resource: String,
         mfa: Option<bool>,
     ) -> Result<Vec<String>, Failure> {
-        let out = self
+        let results = self
             .call(action, vec![resource], self.context(&[], mfa))
             .await?;
-        Ok(out
-            .evaluation_results()
+        Ok(results
             .iter()
             .flat_map(|r| r.missing_context_values().iter().cloned())
             .collect())
     }
 
     /// One check per resource; a key the policies use whose value ssm-check cannot know makes it Unknown.
-    fn decisions(
-        &self,
-        out: &aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput,
-        scenario: Scenario,
-    ) -> Vec<PermissionCheck> {
+    fn decisions(&self, results: &[EvaluationResult], scenario: Scenario) -> Vec<PermissionCheck> {
         let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
             s.iter()
                 .filter_map(|m| m.source_policy_id().map(str::to_string))
                 .collect()
         };
         let mut checks = Vec::new();
-        for r in out.evaluation_results() {
+        for r in results {
             let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
                 if r.resource_specific_results().is_empty() {
                     vec![(

@@ -9,25 +9,39 @@ use aws_sdk_ssm::Client;
 pub const DHMC_SETTING: &str = "/ssm/managed-instance/default-ec2-instance-management-role";
 pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
 pub const PREFERENCES: &str = "SSM-SessionManagerRunShell";
+/// DescribeInstanceInformation's largest page.
+pub const PAGE: i32 = 50;
 
-/// The agents' registrations, by node id: those of `ids` (`None`: every managed node of the region).
+/// Which managed nodes to list.
+pub enum Nodes<'a> {
+    /// These ids (a page holds 50: larger lists take pages one after another).
+    Ids(&'a [String]),
+    /// Every hybrid (`mi-`) node of the region.
+    Hybrid,
+}
+
+/// The agents' registrations, by node id.
 pub async fn registrations(
     c: &Client,
-    ids: Option<&[String]>,
+    nodes: Nodes<'_>,
 ) -> Result<Vec<(String, Registration)>, Failure> {
-    let mut request = c.describe_instance_information();
-    if let Some(ids) = ids {
-        let filter = InstanceInformationStringFilter::builder()
-            .key("InstanceIds")
-            .set_values(Some(ids.to_vec()))
-            .build()
-            .map_err(|e| {
-                Failure::Fact(Unavailable::Error {
-                    message: e.to_string(),
-                })
-            })?;
-        request = request.filters(filter);
-    }
+    let (key, values) = match nodes {
+        Nodes::Ids(ids) => ("InstanceIds", ids.to_vec()),
+        Nodes::Hybrid => ("ResourceType", vec!["ManagedInstance".to_string()]),
+    };
+    let filter = InstanceInformationStringFilter::builder()
+        .key(key)
+        .set_values(Some(values))
+        .build()
+        .map_err(|e| {
+            Failure::Fact(Unavailable::Error {
+                message: e.to_string(),
+            })
+        })?;
+    let request = c
+        .describe_instance_information()
+        .filters(filter)
+        .max_results(PAGE);
     all_pages(
         request.into_paginator().send(),
         "ssm:DescribeInstanceInformation",

@@ -4,28 +4,53 @@ use super::context::{LITERAL_QUESTION, LITERAL_STAR};
 
 /// Matches `text` against `pattern`, optionally ignoring ASCII case (actions are case-insensitive, ARNs are not).
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if ignore_case {
-        (
-            pattern.to_ascii_lowercase().chars().collect(),
-            text.to_ascii_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), text.chars().collect())
+    let fold = |c: char| {
+        if ignore_case {
+            c.to_ascii_lowercase()
+        } else {
+            c
+        }
     };
+    // Most patterns and texts are ASCII: compare bytes, allocating nothing (the rules evaluate the same policies
+    // for every target of a fleet).
+    if pattern.is_ascii() && text.is_ascii() {
+        let fold = |b: u8| fold(b as char);
+        return glob(
+            pattern.as_bytes(),
+            text.as_bytes(),
+            |p, t| p == b'?' || fold(p) == fold(t),
+            |p| p == b'*',
+        );
+    }
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
     // `${*}` and `${?}` substitute to stand-ins that match only the literal character.
     let literal = |c: char| match c {
         LITERAL_STAR => '*',
         LITERAL_QUESTION => '?',
         c => c,
     };
-    // Iterative glob with single-star backtracking: linear in practice, no recursion blow-up.
+    glob(
+        &p,
+        &t,
+        |p, t| p == '?' || fold(literal(p)) == fold(t),
+        |p| p == '*',
+    )
+}
+
+/// Iterative glob with single-star backtracking: linear in practice, no recursion blow-up.
+fn glob<T: Copy>(
+    p: &[T],
+    t: &[T],
+    matches: impl Fn(T, T) -> bool,
+    is_star: impl Fn(T) -> bool,
+) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || literal(p[pi]) == t[ti]) {
+        if pi < p.len() && !is_star(p[pi]) && matches(p[pi], t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && is_star(p[pi]) {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -36,7 +61,7 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| is_star(c))
 }
 
 /// A substituted value as plain text: the `${*}`/`${?}` stand-ins back to the characters they stand for.

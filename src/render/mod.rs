@@ -1,7 +1,11 @@
 //! Output formats, apart from the rules: the report as a table or JSON, the rule catalog as text or Markdown.
 
 pub mod catalog;
+pub mod ci;
 pub mod fleet;
+pub mod github;
+pub mod junit;
+pub mod markdown;
 pub mod table;
 
 use crate::options::Options;

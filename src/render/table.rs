@@ -48,24 +48,32 @@ pub fn render(report: &Report, style: &Style) -> String {
         "\n{} passed, {} failed, {} warnings, {} unknown, {} skipped\n",
         c.pass, c.fail, c.warn, c.unknown, c.skip
     ));
-    let fixes = report.fixes();
+    let fixes = fixes(report, style.color);
     if !fixes.is_empty() {
-        out.push_str(&format!(
-            "\n{}\n",
-            bold("What to fix, in order:", "39", style.color)
-        ));
-        for (i, f) in fixes.iter().enumerate() {
-            let number = format!("{:>2}. ", i + 1);
-            out.push_str(&format!("{number}{}: {}\n", f.rule(), f.message));
-            if let Some(r) = &f.remedy {
-                for line in r.lines() {
-                    out.push_str(&format!("      {line}\n"));
-                }
-            }
-        }
+        out.push('\n');
+        out.push_str(&fixes);
     }
     if c.fail + c.warn + c.unknown > 0 {
         out.push_str("\n`ssm-check explain <rule>` tells more about any rule.\n");
+    }
+    out
+}
+
+/// The failures with their remedies, in the order to apply them; empty when nothing fails.
+pub fn fixes(report: &Report, color: bool) -> String {
+    let fixes = report.fixes();
+    if fixes.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("{}\n", bold("What to fix, in order:", "39", color));
+    for (i, f) in fixes.iter().enumerate() {
+        let number = format!("{:>2}. ", i + 1);
+        out.push_str(&format!("{number}{}: {}\n", f.rule(), f.message));
+        if let Some(r) = &f.remedy {
+            for line in r.lines() {
+                out.push_str(&format!("      {line}\n"));
+            }
+        }
     }
     out
 }

@@ -32,6 +32,13 @@ pub use report::{Counts, Finding, Readiness, Report};
 use crate::facts::Facts;
 use crate::options::Options;
 
+/// Every target of a facts document (one target's or a fleet's), in its order.
+pub fn evaluate_document(doc: &crate::facts::Document, options: &Options) -> Vec<Report> {
+    (0..doc.len())
+        .map(|i| evaluate(&doc.view(i), options))
+        .collect()
+}
+
 /// Runs every rule, in registry order.
 pub fn evaluate(facts: &Facts, options: &Options) -> Report {
     let check = Check::new(facts, options);

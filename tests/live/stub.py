@@ -114,8 +114,14 @@ def answer(config, service, op, body, headers):
         return failure(service, "deny", op)
     if service == "ssm" and op == "DescribeInstanceInformation":
         filters = json.loads(body or b"{}").get("Filters")
-        # By id, or (unfiltered) every instance moto has in the region and the configured hybrid nodes.
-        ids = filters[0].get("Values", []) if filters else moto_instances(headers) + config.get("hybrid_nodes", [])
+        # By id, by resource type (hybrid: the configured nodes), or (unfiltered) every instance moto has in the
+        # region and the configured hybrid nodes.
+        if not filters:
+            ids = moto_instances(headers) + config.get("hybrid_nodes", [])
+        elif filters[0].get("Key") == "ResourceType":
+            ids = config.get("hybrid_nodes", []) if "ManagedInstance" in filters[0].get("Values", []) else moto_instances(headers)
+        else:
+            ids = filters[0].get("Values", [])
         reg = config.get("registration")
         ids = [i for i in ids if i not in config.get("unregistered", [])]
         items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
