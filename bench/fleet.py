@@ -17,6 +17,17 @@ from measure import calls, duplicates, env_for, rounds, start_stub  # noqa: E402
 REGION = "ap-northeast-1"
 
 
+def critical_path(log):
+    """The longest chain of calls, each starting after the previous ended, weighted by duration: the time spent
+    waiting for answers that nothing could overlap (the injected delay plus the emulator's own work)."""
+    log = sorted(log, key=lambda c: c["start"])
+    best = []
+    for i, c in enumerate(log):
+        before = [best[j] for j in range(i) if log[j]["end"] <= c["start"]]
+        best.append(max(before, default=0) + c["end"] - c["start"])
+    return max(best, default=0)
+
+
 def run_measured(cmd, env):
     """Runs `cmd`; returns (seconds, max RSS in MB, exit code)."""
     start = time.monotonic()
@@ -31,7 +42,7 @@ def run_measured(cmd, env):
 
 def measure(label, moto, config, delay, keys, home, runs, work):
     """Runs `work(env)` `runs` times, each against a fresh stub; figures from the last run's log."""
-    times, memory, log = [], [], []
+    times, memory, log, waits = [], [], [], []
     for _ in range(runs):
         stub, url = start_stub(moto, config, delay)
         env = env_for(url, keys, home)
@@ -39,10 +50,12 @@ def measure(label, moto, config, delay, keys, home, runs, work):
         times.append(elapsed)
         memory.append(rss)
         log = calls(url)
+        waits.append(critical_path(log) if len(log) < 5000 else None)
         stub.terminate()
         stub.wait()
     return {"label": label, "calls": len(log), "rounds": rounds(log) if len(log) < 5000 else None,
-            "duplicates": duplicates(log), "wall_s": round(statistics.median(times), 2), "max_rss_mb": round(max(memory), 1)}
+            "duplicates": duplicates(log), "wall_s": round(statistics.median(times), 2), "max_rss_mb": round(max(memory), 1),
+            "waiting_s": None if None in waits else round(statistics.median(waits), 2)}
 
 
 def main():
@@ -97,10 +110,14 @@ def main():
     instances, vpcs, roles = args.layout.split(":")
     print(f"delay per request: {args.delay_ms} ms; fleet: {instances} instances, {vpcs} VPCs, {roles} roles; "
           f"median of {args.runs} run(s) for the first two rows")
-    print(f"{'':36}{'API calls':>10}{'rounds':>8}{'duplicates':>12}{'wall time':>11}{'max RSS':>10}")
+    print(f"{'':36}{'API calls':>10}{'rounds':>8}{'duplicates':>12}{'wall time':>11}{'waiting':>9}{'own':>8}{'max RSS':>10}")
     for r in rows:
         rounds_ = "-" if r["rounds"] is None else r["rounds"]
-        print(f"{r['label']:36}{r['calls']:>10}{rounds_:>8}{r['duplicates']:>12}{r['wall_s']:>10.2f}s{r['max_rss_mb']:>8.1f}MB")
+        waiting = "-" if r["waiting_s"] is None else f"{r['waiting_s']:.2f}s"
+        own = "-" if r["waiting_s"] is None else f"{r['wall_s'] - r['waiting_s']:.2f}s"
+        print(f"{r['label']:36}{r['calls']:>10}{rounds_:>8}{r['duplicates']:>12}{r['wall_s']:>10.2f}s{waiting:>9}{own:>8}{r['max_rss_mb']:>8.1f}MB")
+    print("waiting: the critical path of calls (injected delay and the emulator's own work); own: the rest (start-up, "
+          "evaluation, output)")
     ratio = rows[0]["wall_s"] / rows[1]["wall_s"]
     print(f"fleet wall time / one instance's: {ratio:.2f}x")
     with open(os.path.join(ROOT, "target", f"bench-fleet-{instances}.json"), "w") as fh:

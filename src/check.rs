@@ -20,6 +20,18 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Input is validated before anything is asked of AWS:
+//!
+//! ```
+//! use ssm_check::options::{Mode, Options};
+//! use ssm_check::{check, CheckError, CheckOptions};
+//!
+//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let options = CheckOptions::new(Options::new(Mode::Shell));
+//! let err = runtime.block_on(check("web-1; rm -rf /", &options)).unwrap_err();
+//! assert!(matches!(err, CheckError::Input(_)));
+//! ```
 
 use crate::facts::Document;
 use crate::gather::{self, EnvironmentError, GatherOptions};

@@ -62,9 +62,7 @@ fn tally(calls: &[Value]) -> (BTreeMap<String, usize>, usize) {
 fn a_fleet_costs_calls_per_vpc_and_role_not_per_instance() {
     let Some(live) = live() else { return };
     // 12 instances in 3 VPCs (the last one private with no way out) under 2 roles.
-    let built = layout(&live, "fleet:12:3:2");
-    let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
-    let run = Run::new();
+    let (built, stub, run) = scene(&live, "fleet:12:3:2");
     let targets: Vec<String> = ids(&built, "instances").into_iter().collect();
     let out = run
         .cmd(&stub, &built)
@@ -122,9 +120,7 @@ fn a_fleet_costs_calls_per_vpc_and_role_not_per_instance() {
 #[ignore = "needs moto's server: run through tests/run"]
 fn filters_select_like_the_aws_cli_and_all_takes_every_managed_node() {
     let Some(live) = live() else { return };
-    let built = layout(&live, "fleet:6:2:1");
-    let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
-    let run = Run::new();
+    let (built, stub, run) = scene(&live, "fleet:6:2:1");
     let tag = built["tag"].as_str().unwrap();
     let out = run
         .cmd(&stub, &built)
@@ -184,9 +180,7 @@ fn filters_select_like_the_aws_cli_and_all_takes_every_managed_node() {
 #[ignore = "needs moto's server: run through tests/run"]
 fn table_ndjson_and_the_fleet_document_offline() {
     let Some(live) = live() else { return };
-    let built = layout(&live, "fleet:4:2:1");
-    let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
-    let run = Run::new();
+    let (built, stub, run) = scene(&live, "fleet:4:2:1");
     let targets: Vec<String> = built["instances"]
         .as_array()
         .unwrap()

@@ -77,9 +77,9 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     let fleet =
         picked.len() != 1 || matches!(selection, Some(Selection::Filters(_) | Selection::All));
     let mut reports = Vec::with_capacity(picked.len());
-    let mut out = std::io::stdout().lock();
-    for i in picked {
-        let report = rules::evaluate(&doc.view(i), &options);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for facts in doc.views(&picked) {
+        let report = rules::evaluate(&facts, &options);
         if !cli.quiet && cli.format == Format::Ndjson {
             // As each target is evaluated, so a consumer can start on the first before the last.
             let _ = writeln!(out, "{}", render::json_line(&report));
@@ -90,7 +90,10 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
     if !cli.quiet {
         let text = match cli.format {
             Format::Ndjson => String::new(),
-            Format::Json if fleet => render::fleet_json(&reports, &options) + "\n",
+            Format::Json if fleet => {
+                let _ = render::write_fleet_json(&mut out, &reports, &options);
+                String::new()
+            }
             Format::Json => render::json(&reports[0]) + "\n",
             Format::Junit => render::junit::render(&reports, &gate),
             Format::Github => render::github::render(&reports, &gate),
@@ -105,6 +108,7 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
             }
         };
         let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
     }
     let failing = reports.iter().any(|r| gate.fails_report(r));
     Ok(if cli.exit_zero || !failing {

@@ -9,7 +9,7 @@
 use super::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The version of the fleet document.
 pub const FLEET_SCHEMA_VERSION: u32 = 2;
@@ -132,27 +132,120 @@ impl Fleet {
         self.regions.entry(region.to_string()).or_default()
     }
 
-    /// The single facts document of target `i`, assembled from the parts it shares with the others.
+    /// The single facts document of target `i`, assembled from the parts it shares with the others. For many
+    /// targets, [`Fleet::viewer`] indexes the shared parts once.
     pub fn view(&self, i: usize) -> Facts {
-        let t = &self.targets[i];
+        self.viewer().view(i)
+    }
+
+    /// A reader of the targets' views that indexes the caller's decisions by what they are about, once.
+    pub fn viewer(&self) -> Viewer<'_> {
+        let mut shared: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut nodes: HashMap<&str, Vec<usize>> = HashMap::new();
+        if let Ok(p) = self.caller.caller_permissions.get_ref() {
+            for (i, k) in p.checks.iter().enumerate() {
+                match concerns(&k.resource) {
+                    Concerns::Node(arn) => nodes.entry(arn).or_default().push(i),
+                    Concerns::Region(region) => shared.entry(region).or_default().push(i),
+                }
+            }
+        }
+        Viewer {
+            fleet: self,
+            shared,
+            nodes,
+        }
+    }
+}
+
+/// Reads target views from a fleet; see [`Fleet::viewer`].
+pub struct Viewer<'a> {
+    fleet: &'a Fleet,
+    /// Indices of the checks on what a region shares (documents, sessions, a KMS key), by region; `""`: on no
+    /// region (roles), which every target keeps.
+    shared: HashMap<&'a str, Vec<usize>>,
+    /// Indices of the checks on one instance or managed node, by its ARN.
+    nodes: HashMap<&'a str, Vec<usize>>,
+}
+
+/// What a permission check is about.
+enum Concerns<'a> {
+    /// One instance or managed node, by ARN.
+    Node(&'a str),
+    /// What a region's targets share, or (`""`) no region.
+    Region(&'a str),
+}
+
+fn concerns(resource: &str) -> Concerns<'_> {
+    let mut parts = resource.splitn(6, ':');
+    let (Some("arn"), Some(_), Some(service), Some(region), Some(_), Some(name)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Concerns::Region("");
+    };
+    let node = (service == "ec2" && name.starts_with("instance/"))
+        || (service == "ssm" && name.starts_with("managed-instance/"));
+    if node {
+        Concerns::Node(resource)
+    } else {
+        Concerns::Region(region)
+    }
+}
+
+impl Viewer<'_> {
+    /// The caller's decisions that concern one target: on its own instance, on what its region shares and on no
+    /// region — not on other targets or regions — in their original order.
+    fn permissions(
+        &self,
+        p: &CallerPermissions,
+        region: &str,
+        target_arn: &str,
+    ) -> CallerPermissions {
+        let none = Vec::new();
+        let mut picked: Vec<usize> = [
+            self.shared.get("").unwrap_or(&none).as_slice(),
+            self.shared.get(region).unwrap_or(&none),
+            self.nodes.get(target_arn).unwrap_or(&none),
+        ]
+        .concat();
+        picked.sort_unstable();
+        picked.dedup();
+        CallerPermissions {
+            method: p.method.clone(),
+            principal_arn: p.principal_arn.clone(),
+            checks: picked.into_iter().map(|i| p.checks[i].clone()).collect(),
+            limitations: p.limitations.clone(),
+            session_document_access_check: p.session_document_access_check,
+        }
+    }
+
+    /// The single facts document of target `i`.
+    pub fn view(&self, i: usize) -> Facts {
+        let fleet = self.fleet;
+        let t = &fleet.targets[i];
         let empty = RegionFacts::default();
-        let region = self.regions.get(&t.region).unwrap_or(&empty);
+        let region = fleet.regions.get(&t.region).unwrap_or(&empty);
         let hybrid = t.id.starts_with("mi-");
         let mut f = Facts::new(Target {
             id: t.id.clone(),
             region: t.region.clone(),
-            account: self.caller.caller.value().map(|c| c.account.clone()),
+            account: fleet.caller.caller.value().map(|c| c.account.clone()),
         });
-        f.gathered_at = self.gathered_at.clone();
-        f.caller = self.caller.caller.clone();
-        f.credentials = self.caller.credentials.clone();
-        f.caller_permissions = match self.caller.caller_permissions.get_ref() {
-            Ok(p) => Fact::known(p.for_target(&t.region, &f.target_arn())),
-            Err(_) => self.caller.caller_permissions.clone(),
+        f.gathered_at = fleet.gathered_at.clone();
+        f.caller = fleet.caller.caller.clone();
+        f.credentials = fleet.caller.credentials.clone();
+        f.caller_permissions = match fleet.caller.caller_permissions.get_ref() {
+            Ok(p) => Fact::known(self.permissions(p, &t.region, &f.target_arn())),
+            Err(_) => fleet.caller.caller_permissions.clone(),
         };
-        f.caller_policies = self.caller.caller_policies.clone();
-        f.mfa_devices = self.caller.mfa_devices.clone();
-        f.client = self.client.clone();
+        f.caller_policies = fleet.caller.caller_policies.clone();
+        f.mfa_devices = fleet.caller.mfa_devices.clone();
+        f.client = fleet.client.clone();
         f.instance = t.instance.clone();
         f.registration = t.registration.clone();
         f.dhmc = region.dhmc.clone();
@@ -175,7 +268,7 @@ impl Fleet {
         f.dhmc_role = match region.dhmc.get_ref() {
             Ok(DhmcSetting {
                 role_name: Some(name),
-            }) => self.role(name),
+            }) => fleet.role(name),
             Ok(_) => Fact::not_applicable("DHMC names no role"),
             Err(reason) => Fact::not_gathered(format!(
                 "the DHMC setting could not be seen ({})",
@@ -186,14 +279,17 @@ impl Fleet {
             Ok(instance) => {
                 match &instance.instance_profile_arn {
                     Some(arn) => {
-                        f.instance_profile =
-                            self.instance_profiles.get(arn).cloned().unwrap_or_else(|| {
+                        f.instance_profile = fleet
+                            .instance_profiles
+                            .get(arn)
+                            .cloned()
+                            .unwrap_or_else(|| {
                                 Fact::not_gathered("the instance profile was not looked up")
                             });
                         // The role hangs on the profile: unseen profile, unseen role — never "no role".
                         f.role = match f.instance_profile.get_ref() {
                             Ok(p) => match p.role_names.first() {
-                                Some(name) => self.role(name),
+                                Some(name) => fleet.role(name),
                                 None => Fact::not_applicable("the instance profile has no role"),
                             },
                             Err(reason) => Fact::not_gathered(format!(
@@ -225,7 +321,9 @@ impl Fleet {
         }
         f
     }
+}
 
+impl Fleet {
     fn role(&self, name: &str) -> Fact<Role> {
         self.roles
             .get(name)
@@ -235,43 +333,6 @@ impl Fleet {
 }
 
 impl CallerPermissions {
-    /// The checks that concern one target: those on its own instance and those on what its region shares
-    /// (documents, sessions, the KMS key) or on no region (roles), not those on other targets or regions.
-    fn for_target(&self, region: &str, target_arn: &str) -> CallerPermissions {
-        let concerns = |resource: &str| {
-            let mut parts = resource.splitn(6, ':');
-            let (Some("arn"), Some(_), Some(service), Some(arn_region), Some(_), Some(name)) = (
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-                parts.next(),
-            ) else {
-                return true;
-            };
-            let node = (service == "ec2" && name.starts_with("instance/"))
-                || (service == "ssm" && name.starts_with("managed-instance/"));
-            if node {
-                resource == target_arn
-            } else {
-                arn_region.is_empty() || arn_region == region
-            }
-        };
-        CallerPermissions {
-            method: self.method.clone(),
-            principal_arn: self.principal_arn.clone(),
-            checks: self
-                .checks
-                .iter()
-                .filter(|k| concerns(&k.resource))
-                .cloned()
-                .collect(),
-            limitations: self.limitations.clone(),
-            session_document_access_check: self.session_document_access_check,
-        }
-    }
-
     /// The decisions of several regions' simulations as one fact: the first failure stands for all (IAM is
     /// global, so they fail alike).
     pub fn merge<E>(
@@ -366,29 +427,64 @@ mod tests {
         }
     }
 
+    fn target(id: &str, region: &str) -> TargetFacts {
+        TargetFacts {
+            id: id.into(),
+            region: region.into(),
+            instance: Fact::not_gathered("test"),
+            registration: Fact::not_gathered("test"),
+        }
+    }
+
     #[test]
     fn a_target_keeps_the_checks_on_itself_and_its_region() {
-        let p = permissions(&[
+        let mut fleet = Fleet::new(None);
+        fleet.caller.caller_permissions = Fact::known(permissions(&[
             "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
             "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa2",
             "arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession",
             "arn:aws:ssm:eu-west-2::document/AWS-StartSSHSession",
             "arn:aws:iam::111122223333:role/admin",
             "*",
-        ]);
-        let mine = p.for_target(
-            "eu-west-1",
-            "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
-        );
-        let kept: Vec<&str> = mine.checks.iter().map(|k| k.resource.as_str()).collect();
+        ]));
+        fleet.caller.caller = Fact::known(CallerIdentity {
+            arn: "arn:aws:iam::111122223333:user/me".into(),
+            account: "111122223333".into(),
+            user_id: "AIDA".into(),
+        });
+        fleet
+            .targets
+            .push(target("i-0aaaaaaaaaaaaaaa1", "eu-west-1"));
+        fleet
+            .targets
+            .push(target("i-0aaaaaaaaaaaaaaa3", "eu-west-2"));
+        let viewer = fleet.viewer();
+        let kept = |i: usize| -> Vec<String> {
+            let v = viewer.view(i);
+            let p = v.caller_permissions.value().unwrap();
+            p.checks.iter().map(|k| k.resource.clone()).collect()
+        };
         assert_eq!(
-            kept,
+            kept(0),
             [
                 "arn:aws:ec2:eu-west-1:111122223333:instance/i-0aaaaaaaaaaaaaaa1",
                 "arn:aws:ssm:eu-west-1::document/AWS-StartSSHSession",
                 "arn:aws:iam::111122223333:role/admin",
                 "*",
             ]
+        );
+        assert_eq!(
+            kept(1),
+            [
+                "arn:aws:ssm:eu-west-2::document/AWS-StartSSHSession",
+                "arn:aws:iam::111122223333:role/admin",
+                "*",
+            ]
+        );
+        assert_eq!(
+            fleet.view(1),
+            viewer.view(1),
+            "one view, with or without the index"
         );
     }
 

@@ -62,6 +62,19 @@ impl Document {
             Document::Fleet(f) => f.view(i),
         }
     }
+
+    /// The single facts documents of targets `picked`, in that order, reading the fleet's shared parts once.
+    pub fn views<'a>(&'a self, picked: &'a [usize]) -> impl Iterator<Item = Facts> + 'a {
+        let viewer = match self {
+            Document::Fleet(f) => Some(f.viewer()),
+            Document::Single(_) => None,
+        };
+        picked.iter().map(move |&i| match (&viewer, self) {
+            (Some(v), _) => v.view(i),
+            (None, Document::Single(f)) => (**f).clone(),
+            (None, Document::Fleet(f)) => f.view(i),
+        })
+    }
 }
 
 pub fn load_document(path: &Path) -> Result<Document, LoadError> {

@@ -13,7 +13,7 @@ mod network;
 
 pub use client::*;
 pub use fact::*;
-pub use fleet::{Fleet, RegionFacts, TargetFacts, VpcFacts, FLEET_SCHEMA_VERSION};
+pub use fleet::{Fleet, RegionFacts, TargetFacts, Viewer, VpcFacts, FLEET_SCHEMA_VERSION};
 pub use iam::*;
 pub use instance::*;
 pub use load::{load_document, load_file, parse, parse_document, Document, LoadError};

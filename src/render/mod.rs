@@ -9,7 +9,7 @@ pub mod markdown;
 pub mod table;
 
 use crate::options::Options;
-use crate::report::{fleet::FleetReport, v1};
+use crate::report::{fleet::FleetReportOut, v1};
 use crate::rules::Report;
 
 /// The report as pretty JSON: version 1 of the contract.
@@ -22,8 +22,12 @@ pub fn json_line(report: &Report) -> String {
     serde_json::to_string(&v1::Report::from(report)).expect("a report always serialises")
 }
 
-/// The reports of several targets as one pretty JSON document: the fleet report.
-pub fn fleet_json(reports: &[Report], options: &Options) -> String {
-    serde_json::to_string_pretty(&FleetReport::new(reports, options))
-        .expect("a report always serialises")
+/// The reports of several targets as one pretty JSON document, the fleet report, written as it is made.
+pub fn write_fleet_json(
+    out: &mut impl std::io::Write,
+    reports: &[Report],
+    options: &Options,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &FleetReportOut::new(reports, options))?;
+    out.write_all(b"\n")
 }

@@ -70,3 +70,66 @@ impl FleetReport {
         }
     }
 }
+
+/// The fleet report as it is written: the fields of [`FleetReport`] in its order, each target's report converted
+/// as it is serialised — a thousand reports are never held twice, nor the whole text.
+#[derive(Serialize)]
+pub struct FleetReportOut<'a> {
+    fleet_report_version: u32,
+    tool_version: &'static str,
+    mode: v1::Mode,
+    document: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remote_host: Option<&'a str>,
+    summary: Summary,
+    reports: Reports<'a>,
+}
+
+struct Reports<'a>(&'a [rules::Report]);
+
+impl Serialize for Reports<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(v1::Report::from))
+    }
+}
+
+impl<'a> FleetReportOut<'a> {
+    pub fn new(reports: &'a [rules::Report], options: &'a crate::options::Options) -> Self {
+        FleetReportOut {
+            fleet_report_version: FLEET_REPORT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            mode: options.mode.into(),
+            document: options.mode.document(),
+            port: options.port,
+            remote_host: options.remote_host.as_deref(),
+            summary: Summary::of(reports),
+            reports: Reports(reports),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::{Mode, Options};
+
+    #[test]
+    fn written_as_the_contract_reads() {
+        let doc =
+            crate::facts::load_document(std::path::Path::new("examples/fleet/us-east-1.json"))
+                .unwrap();
+        let options = Options {
+            port: Some(22),
+            ..Options::new(Mode::Ssh)
+        };
+        let reports = crate::rules::evaluate_document(&doc, &options);
+        let streamed =
+            serde_json::to_string_pretty(&FleetReportOut::new(&reports, &options)).unwrap();
+        let whole = serde_json::to_string_pretty(&FleetReport::new(&reports, &options)).unwrap();
+        assert_eq!(streamed, whole);
+        let back: FleetReport = serde_json::from_str(&streamed).unwrap();
+        assert_eq!(back.reports.len(), 5);
+    }
+}

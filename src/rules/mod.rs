@@ -34,9 +34,8 @@ use crate::options::Options;
 
 /// Every target of a facts document (one target's or a fleet's), in its order.
 pub fn evaluate_document(doc: &crate::facts::Document, options: &Options) -> Vec<Report> {
-    (0..doc.len())
-        .map(|i| evaluate(&doc.view(i), options))
-        .collect()
+    let all: Vec<usize> = (0..doc.len()).collect();
+    doc.views(&all).map(|f| evaluate(&f, options)).collect()
 }
 
 /// Runs every rule, in registry order.

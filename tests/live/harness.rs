@@ -156,6 +156,32 @@ impl Run {
         Run { home }
     }
 
+    /// Replaces the stand-in `aws` with one that records every invocation's arguments and, for
+    /// `configure export-credentials`, prints `exported` (process credentials). Shell builtins only: the runs'
+    /// PATH holds the stand-ins alone.
+    pub fn recording_aws(&self, exported: Option<&Value>) {
+        let home = self.home.path();
+        if let Some(creds) = exported {
+            std::fs::write(home.join("exported.json"), format!("{creds}\n")).unwrap();
+        }
+        let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\"; done >> \"$HOME/aws-calls\"\necho >> \"$HOME/aws-calls\"\ncase \"$1\" in\n  --version) echo 'aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64' ;;\n  configure) while IFS= read -r line; do printf '%s\\n' \"$line\"; done < \"$HOME/exported.json\" ;;\nesac\n";
+        std::fs::write(home.join("bin/aws"), script).unwrap();
+    }
+
+    /// The arguments of every `aws` run so far (after `recording_aws`).
+    pub fn aws_calls(&self) -> Vec<Vec<String>> {
+        std::fs::read_to_string(self.home.path().join("aws-calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                l.split('\u{1f}')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The report of `ssm-check <the layout's instance> ARGS`, which must exit 0 or 1.
     pub fn findings(&self, stub: &Stub, built: &Value, args: &[&str]) -> BTreeMap<String, Value> {
         let out = self.check(stub, built, args);
@@ -195,6 +221,14 @@ impl Run {
             );
         c
     }
+}
+
+/// A layout built in moto, a stub in front of it that answers for a current Linux agent and an allowing
+/// simulation, and the binary's environment.
+pub fn scene(live: &Live, name: &str) -> (Value, Stub, Run) {
+    let built = layout(live, name);
+    let stub = Stub::start(live, stub_config(json!({"agent_version": "3.3.1142.0"})));
+    (built, stub, Run::new())
 }
 
 pub fn stub_config(registration: Value) -> Value {

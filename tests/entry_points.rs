@@ -1,0 +1,345 @@
+//! The pre-session entry points and the CI gate, end to end against moto (through `tests/live/stub.py`), with a
+//! stand-in `aws` that records how it is run: `proxy` (ssh's ProxyCommand) and its verdict cache, `connect`, a
+//! profile that needs an MFA code (resolved through the AWS CLI), and the GitHub Action's gate script. Run through
+//! `tests/run`.
+
+#[path = "live/harness.rs"]
+mod harness;
+
+use harness::*;
+use serde_json::{json, Value};
+
+fn ssm_runs(run: &Run) -> Vec<Vec<String>> {
+    run.aws_calls()
+        .into_iter()
+        .filter(|a| a.first().map(String::as_str) == Some("ssm"))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
+    let Some(live) = live() else { return };
+    let (built, stub, run) = scene(&live, "public");
+    let id = built["instance"].as_str().unwrap();
+    run.recording_aws(None);
+    let cache = run.home.path().join("cache");
+    let proxy = || {
+        run.cmd(&stub, &built)
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["proxy", id, "22", "--region", REGION])
+            .output()
+            .unwrap()
+    };
+    let out = proxy();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "stdout belongs to ssh");
+    let expected: Vec<String> = [
+        "ssm",
+        "start-session",
+        "--target",
+        id,
+        "--document-name",
+        "AWS-StartSSHSession",
+        "--parameters",
+        "portNumber=22",
+        "--region",
+        REGION,
+    ]
+    .map(String::from)
+    .to_vec();
+    assert_eq!(ssm_runs(&run), vec![expected.clone()]);
+    let calls_after_first = stub.calls().len();
+    assert!(calls_after_first > 0);
+
+    // Within the cache's time: no AWS call, straight to the session.
+    let out = proxy();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stub.calls().len(),
+        calls_after_first,
+        "the cached verdict answered"
+    );
+    assert_eq!(ssm_runs(&run).len(), 2);
+    let dir = cache.join("ssm-check");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!text.contains(built["secret_access_key"].as_str().unwrap()));
+        assert!(!text.contains(built["access_key_id"].as_str().unwrap()));
+    }
+    // --cache-ttl 0 checks again.
+    let out = run
+        .cmd(&stub, &built)
+        .env("XDG_CACHE_HOME", &cache)
+        .args(["proxy", id, "22", "--region", REGION, "--cache-ttl", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stub.calls().len() > calls_after_first);
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn proxy_and_connect_refuse_a_target_that_is_not_ready() {
+    let Some(live) = live() else { return };
+    let (built, stub, run) = scene(&live, "private-shell-private-dns-off");
+    let id = built["instance"].as_str().unwrap();
+    run.recording_aws(None);
+    let out = run
+        .cmd(&stub, &built)
+        .env("XDG_CACHE_HOME", run.home.path().join("cache"))
+        .args(["proxy", id, "22"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("ready for SSH"), "{err}");
+    assert!(err.contains("What to fix, in order:"), "{err}");
+    assert!(err.contains("modify-vpc-endpoint"), "{err}");
+    let out = run
+        .cmd(&stub, &built)
+        .args(["connect", id, "--mode", "port", "--port", "3389"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("endpoint-private-dns"));
+    assert!(ssm_runs(&run).is_empty(), "no session was started");
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn connect_starts_the_mode_s_session_with_its_parameters() {
+    let Some(live) = live() else { return };
+    let (built, stub, run) = scene(&live, "public");
+    let id = built["instance"].as_str().unwrap();
+    run.recording_aws(None);
+    let out = run
+        .cmd(&stub, &built)
+        .args(["connect", id, "--mode", "port", "--port", "3389"])
+        .args(["--local-port", "13389", "--region", REGION])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs = ssm_runs(&run);
+    assert_eq!(runs.len(), 1);
+    let args = &runs[0];
+    assert_eq!(
+        &args[..6],
+        [
+            "ssm",
+            "start-session",
+            "--target",
+            id,
+            "--document-name",
+            "AWS-StartPortForwardingSession"
+        ]
+    );
+    let parameters: Value = serde_json::from_str(&args[7]).unwrap();
+    assert_eq!(
+        parameters,
+        json!({"portNumber": ["3389"], "localPortNumber": ["13389"]})
+    );
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_profile_that_needs_an_mfa_code_is_resolved_through_the_aws_cli() {
+    let Some(live) = live() else { return };
+    let (built, stub, run) = scene(&live, "public");
+    let id = built["instance"].as_str().unwrap();
+    // What `aws configure export-credentials --format process` prints after asking for the code.
+    run.recording_aws(Some(&json!({
+        "Version": 1,
+        "AccessKeyId": built["access_key_id"],
+        "SecretAccessKey": built["secret_access_key"],
+        "Expiration": "2099-01-01T00:00:00Z"
+    })));
+    let home = run.home.path();
+    std::fs::write(
+        home.join("config"),
+        format!(
+            "[profile base]\nregion = {REGION}\n[profile mfa]\nrole_arn = {}\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/{}\nregion = {REGION}\n",
+            built["role_arn"].as_str().unwrap(),
+            built["user"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.join("credentials"),
+        format!(
+            "[base]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            built["access_key_id"].as_str().unwrap(),
+            built["secret_access_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mfa_run = |with_aws: bool| {
+        let mut c = run.cmd(&stub, &built);
+        c.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_CONFIG_FILE", home.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+            .args([id, "--profile", "mfa", "--format", "json"]);
+        if !with_aws {
+            c.env("PATH", home.join("nowhere"));
+        }
+        c.output().unwrap()
+    };
+    let out = mfa_run(true);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported: Vec<Vec<String>> = run
+        .aws_calls()
+        .into_iter()
+        .filter(|a| a.first().map(String::as_str) == Some("configure"))
+        .collect();
+    assert_eq!(
+        exported,
+        vec![[
+            "configure",
+            "export-credentials",
+            "--profile",
+            "mfa",
+            "--format",
+            "process"
+        ]
+        .map(String::from)
+        .to_vec()]
+    );
+    let report = report(&out.stdout);
+    assert_eq!(
+        report["caller-credentials"]["status"], "pass",
+        "{}",
+        report["caller-credentials"]
+    );
+
+    // Without the AWS CLI: one line, exit 3, naming what to install.
+    let out = mfa_run(false);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("aws configure export-credentials"), "{err}");
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn the_github_action_gate_writes_a_summary_and_fails_the_step() {
+    let Some(live) = live() else { return };
+    let (built, stub, run) = scene(&live, "fleet:4:2:1");
+    // The action puts ssm-check on PATH; here, the built binary.
+    let bin = assert_cmd::cargo::cargo_bin("ssm-check");
+    let ssm_check_dir = run.home.path().join("ssm-check-bin");
+    std::fs::create_dir(&ssm_check_dir).unwrap();
+    std::os::unix::fs::symlink(&bin, ssm_check_dir.join("ssm-check")).unwrap();
+    let summary = run.home.path().join("summary.md");
+    let outputs = run.home.path().join("outputs");
+    let tag = built["tag"].as_str().unwrap();
+    let out = std::process::Command::new("bash")
+        .arg(here("action/gate.sh"))
+        .env_clear()
+        .env("HOME", run.home.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:/usr/bin:/bin",
+                ssm_check_dir.display(),
+                run.home.path().join("bin").display()
+            ),
+        )
+        .env("AWS_ENDPOINT_URL", &stub.url)
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env(
+            "AWS_ACCESS_KEY_ID",
+            built["access_key_id"].as_str().unwrap(),
+        )
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            built["secret_access_key"].as_str().unwrap(),
+        )
+        .env("RUNNER_TEMP", run.home.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env(
+            "SSM_CHECK_FILTERS",
+            format!("Name=tag:Fleet,Values={tag}\n"),
+        )
+        .env("SSM_CHECK_MODE", "shell")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("::error ")).count(),
+        2,
+        "the two private instances: {stdout}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("## ssm-check: 2 of 4 not ready"), "{md}");
+    assert!(std::fs::read_to_string(&outputs)
+        .unwrap()
+        .starts_with("facts="));
+
+    // The action's file: a composite action whose every input reaches the gate script.
+    let code = format!(
+        "import yaml,json,sys;a=yaml.safe_load(open('{}'));print(json.dumps(a))",
+        here("action.yml").display()
+    );
+    let parsed = std::process::Command::new(&live.python)
+        .args(["-c", &code])
+        .output()
+        .unwrap();
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let action: Value = serde_json::from_slice(&parsed.stdout).unwrap();
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    assert!(steps.iter().all(|s| s["shell"] == "bash"));
+    let gate = steps.iter().find(|s| s["id"] == "gate").unwrap();
+    let env = gate["env"].as_object().unwrap();
+    for (name, _) in action["inputs"].as_object().unwrap() {
+        if name == "install" {
+            continue;
+        }
+        assert!(
+            env.values()
+                .any(|v| v.as_str() == Some(&format!("${{{{ inputs.{name} }}}}"))),
+            "input {name} does not reach the gate"
+        );
+    }
+    let script = std::fs::read_to_string(here("action/gate.sh")).unwrap();
+    for var in env.keys() {
+        assert!(
+            script.contains(var.as_str()),
+            "{var} is not read by action/gate.sh"
+        );
+    }
+}
