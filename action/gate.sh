@@ -6,6 +6,13 @@ set -euo pipefail
 
 select=()
 read -r -a ids <<< "$(printf '%s' "${SSM_CHECK_TARGETS:-}" | tr '\n' ' ')"
+for id in "${ids[@]}"; do
+  # Only ids: anything else (a flag, a name) would be read as something else.
+  if ! [[ "$id" =~ ^m?i-[0-9a-f]{8,17}$ ]]; then
+    echo "::error title=ssm-check::'$id' is not an instance or managed-node id"
+    exit 2
+  fi
+done
 select+=("${ids[@]}")
 while IFS= read -r filter; do
   [ -n "$filter" ] && select+=(--filters "$filter")
@@ -25,7 +32,7 @@ session=(--mode "${SSM_CHECK_MODE:-shell}")
 gate=()
 [ -n "${SSM_CHECK_FAIL_ON:-}" ] && gate+=(--fail-on "$SSM_CHECK_FAIL_ON")
 
-facts="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check-facts.json"
+facts=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check-facts.XXXXXX")
 ssm-check gather "${select[@]}" "${where[@]}" "${remote[@]}" > "$facts"
 echo "facts=$facts" >> "${GITHUB_OUTPUT:-/dev/null}"
 

@@ -421,6 +421,10 @@ fn junit_has_a_suite_per_target_and_a_case_per_rule() {
         root.attribute("failures").unwrap(),
         total_failures.to_string()
     );
+    // What Ant's stricter schema asks of a suite.
+    assert!(suites.iter().all(|s| s.attribute("timestamp").is_some()
+        && s.attribute("time").is_some()
+        && s.children().any(|n| n.has_tag_name("system-out"))));
     // The private-DNS failure carries its remedy.
     let dns = doc
         .descendants()
@@ -520,6 +524,22 @@ fn a_fleet_document_reads_as_a_table_json_or_one_target() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not i-0123456789abcdef0"));
+    // A gate over nothing (filters that matched no instance, saved) must not pass.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(
+        &empty,
+        r#"{"schema_version": 2, "caller": {}, "targets": []}"#,
+    )
+    .unwrap();
+    let out = cmd()
+        .arg("--facts")
+        .arg(&empty)
+        .args(["--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no target"));
 }
 
 /// A stand-in `aws` that leaves a mark when run: input that must be refused never reaches it.

@@ -24,13 +24,29 @@ fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
     let id = built["instance"].as_str().unwrap();
     run.recording_aws(None);
     let cache = run.home.path().join("cache");
-    let proxy = || {
+    // A named profile: a cached verdict is about who asks, and keys in the environment name no one.
+    let credentials = run.home.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            built["access_key_id"].as_str().unwrap(),
+            built["secret_access_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let proxy_with = |extra: &[&str]| {
         run.cmd(&stub, &built)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
             .env("XDG_CACHE_HOME", &cache)
-            .args(["proxy", id, "22", "--region", REGION])
+            .args(["proxy", id, "22", "--profile", "dev", "--region", REGION])
+            .args(extra)
             .output()
             .unwrap()
     };
+    let proxy = || proxy_with(&[]);
     let out = proxy();
     assert_eq!(
         out.status.code(),
@@ -48,6 +64,8 @@ fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
         "AWS-StartSSHSession",
         "--parameters",
         "portNumber=22",
+        "--profile",
+        "dev",
         "--region",
         REGION,
     ]
@@ -79,14 +97,22 @@ fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
         assert!(!text.contains(built["access_key_id"].as_str().unwrap()));
     }
     // --cache-ttl 0 checks again.
-    let out = run
-        .cmd(&stub, &built)
-        .env("XDG_CACHE_HOME", &cache)
-        .args(["proxy", id, "22", "--region", REGION, "--cache-ttl", "0"])
-        .output()
-        .unwrap();
+    let out = proxy_with(&["--cache-ttl", "0"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stub.calls().len() > calls_after_first);
+    let calls_after_third = stub.calls().len();
+    assert!(calls_after_third > calls_after_first);
+    // Keys in the environment are never answered from the cache.
+    for _ in 0..2 {
+        let before = stub.calls().len();
+        let out = run
+            .cmd(&stub, &built)
+            .env("XDG_CACHE_HOME", &cache)
+            .args(["proxy", id, "22", "--region", REGION])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stub.calls().len() > before, "checked, not cached");
+    }
 }
 
 #[test]

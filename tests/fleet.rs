@@ -141,6 +141,24 @@ fn filters_select_like_the_aws_cli_and_all_takes_every_managed_node() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no target"));
 
+    // A region whose instances cannot be listed is an error, never a green gate over what was not seen.
+    stub.set(
+        json!({"registration": {"agent_version": "3.3.1142.0"}, "simulate": {"decision": "allowed"},
+        "deny": ["ec2:DescribeInstances"]}),
+    );
+    let out = run
+        .cmd(&stub, &built)
+        .args(["--filters", &format!("Name=tag:Fleet,Values={tag}")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot list the instances to check in"),
+        "{err}"
+    );
+    assert!(err.contains("ec2:DescribeInstances"), "{err}");
+
     // --all in a region of its own: every instance, and the hybrid node only Systems Manager lists.
     let region = "eu-central-1";
     let alone = layout_in(&live, "fleet:3:1:1", "admin", region);

@@ -107,7 +107,25 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
     let baseline = gather(&run, &stub, &built, id);
     // The action denied, the facts it must hide, and the rule (in port mode) that must then be Unknown naming it;
     // `None` where no port-mode rule needs that fact (the VPC's ranges serve remote-host forwarding only).
-    let denials: [(&str, &[&str], Option<&str>); 14] = [
+    let denials: [(&str, &[&str], Option<&str>); 15] = [
+        (
+            // Everything that hangs on the instance is unseen; the caller is still asked about it, by its id.
+            "ec2:DescribeInstances",
+            &[
+                "instance",
+                "instance_profile",
+                "role",
+                "vpc",
+                "vpc_dns",
+                "subnets",
+                "route_tables",
+                "vpc_endpoints",
+                "security_groups",
+                "network_acls",
+                "prefix_lists",
+            ],
+            Some("instance-running"),
+        ),
         (
             "ec2:DescribeVpcEndpoints",
             &["vpc_endpoints"],

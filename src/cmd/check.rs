@@ -9,6 +9,9 @@ use ssm_check::rules;
 use ssm_check::selection::Selection;
 use std::io::{IsTerminal, Write};
 
+const NO_TARGET: &str =
+    "no target: the filters select no instance (terminated ones are left out) in the regions";
+
 pub fn gather(
     select: &SelectArgs,
     remote_host: Option<String>,
@@ -19,6 +22,9 @@ pub fn gather(
         "nothing to gather: give instance ids, --filters or --all".to_string(),
     ))?;
     let doc = live::gather(&selection, remote_host, aws, false)?;
+    if doc.is_empty() {
+        return Err((INPUT_ERROR, NO_TARGET.into()));
+    }
     // One id: the single-target document (version 1) every example uses; else the fleet's (version 2).
     let json = match (&selection, doc) {
         (Selection::Ids(ids), Document::Fleet(f)) if ids.len() == 1 => {
@@ -48,15 +54,16 @@ pub fn run(cli: &Cli) -> Result<u8, Failure> {
                 _ => Vec::new(),
             };
             let picked = pick(&doc, &ids, &path.display().to_string())?;
+            if picked.is_empty() {
+                // A gate over nothing must not pass.
+                return Err((INPUT_ERROR, format!("{} holds no target", path.display())));
+            }
             (doc, picked)
         }
         (None, Some(selection)) => {
             let doc = live::gather(selection, cli.remote_host.clone(), &cli.aws, cli.quiet)?;
             if doc.is_empty() {
-                return Err((
-                    INPUT_ERROR,
-                    "no target: the filters select no instance (terminated ones are left out) in the region".into(),
-                ));
+                return Err((INPUT_ERROR, NO_TARGET.into()));
             }
             let all = (0..doc.len()).collect();
             (doc, all)

@@ -175,7 +175,13 @@ mod cached {
         ttl: u64,
     ) -> Lookup {
         use ssm_check::verdict_cache::{Cache, Key};
-        let cache = if ttl > 0 { Cache::open() } else { None };
+        // Keys in the environment name no profile: two identities would share one entry, so no cache for them.
+        let env_keys = aws.profile.is_none() && std::env::var_os("AWS_ACCESS_KEY_ID").is_some();
+        let cache = if ttl > 0 && !env_keys {
+            Cache::open()
+        } else {
+            None
+        };
         let Some(cache) = cache else {
             return Lookup {
                 hit: false,

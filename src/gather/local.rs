@@ -104,7 +104,9 @@ pub fn ssh_proxy_entries(config: &Path) -> Vec<SshProxyEntry> {
     }
     fn flush(block: Block, out: &mut Vec<SshProxyEntry>) {
         if let (Some(host_patterns), Some(proxy_command)) = (block.patterns, block.proxy_command) {
-            if proxy_command.contains("start-session") {
+            if proxy_command.contains("start-session")
+                || SshProxyEntry::is_ssm_check_proxy(&proxy_command)
+            {
                 out.push(SshProxyEntry {
                     host_patterns,
                     host_name: block.host_name,

@@ -61,6 +61,8 @@ pub struct GatherOptions {
 /// of 50 ids run side by side instead of paging one after another.
 const IDS_PER_DESCRIBE: usize = 200;
 const IDS_PER_REGISTRATION: usize = ssm::PAGE as usize;
+/// Listing batches in flight at once, per region: twenty are a thousand instances' registrations in one round.
+const BATCHES_IN_FLIGHT: usize = 20;
 /// Beyond this many unknown ids, looking for them in every other region costs more than it tells.
 const LOOK_ELSEWHERE_UP_TO: usize = 3;
 
@@ -101,11 +103,15 @@ pub async fn gather(
     progress: Arc<Progress>,
 ) -> Result<Fleet, EnvironmentError> {
     let session = Session::new(opts, progress.clone()).await?;
-    let names: Vec<String> = if opts.regions.is_empty() {
-        vec![session.default_region()]
-    } else {
-        opts.regions.clone()
-    };
+    let mut names: Vec<String> = Vec::new();
+    for r in &opts.regions {
+        if !names.contains(r) {
+            names.push(r.clone());
+        }
+    }
+    if names.is_empty() {
+        names.push(session.default_region());
+    }
     let run = Run {
         selection: dedup(selection),
         opts,
@@ -132,9 +138,10 @@ pub async fn gather(
     .shared();
     let regions: Vec<RegionClients> = names.iter().map(|r| session.region(r)).collect();
     let (outcomes, caller_r, client, mfa_devices, source_identity, _versions) = tokio::join!(
-        futures_util::future::join_all(regions.iter().map(|rc| region(
+        futures_util::future::join_all(regions.iter().enumerate().map(|(i, rc)| region(
             &run,
             rc,
+            i == 0,
             simulated.clone()
         ))),
         run.caller.clone(),
@@ -168,12 +175,17 @@ pub async fn gather(
     // The caller's own documents: for local evaluation when the simulator could not answer, and for the trust
     // policy when the profile assumes a role.
     let assumes = credentials.as_ref().is_ok_and(|c| c.role_arn.is_some());
-    let policies = if assumes || matches!(permissions, Some(Err(_))) {
-        Some(caller::caller_policies(&session.iam, &caller, &run.roles).await)
-    } else {
-        None
-    };
-    let targets = place_targets(&run, &session, &names, outcomes).await?;
+    let read_policies = assumes || matches!(permissions, Some(Err(_)));
+    let (policies, targets) = tokio::join!(
+        async {
+            match read_policies {
+                true => Some(caller::caller_policies(&session.iam, &caller, &run.roles).await),
+                false => None,
+            }
+        },
+        place_targets(&run, &session, &names, outcomes)
+    );
+    let targets = targets?;
     let store = &run.store;
     store.with(|fleet| {
         fleet.caller.caller = Fact::known(caller);
@@ -313,6 +325,7 @@ struct Listing {
 async fn region(
     run: &Run<'_>,
     rc: &RegionClients,
+    first: bool,
     simulated: futures_util::future::Shared<
         impl std::future::Future<Output = Result<simulate::Simulated, Failure>>,
     >,
@@ -357,7 +370,13 @@ async fn region(
                 .collect(),
             Err(_) => Vec::new(),
         };
-        let hybrid = listing.found.iter().any(|id| is_hybrid(id));
+        // The first region also answers for ids no region has (they are reported there): the caller's decisions
+        // and the hybrid tier still concern them.
+        let mut asked = listing.found.clone();
+        if let (true, Selection::Ids(ids)) = (first, &run.selection) {
+            asked.extend(ids.iter().filter(|id| !listing.found.contains(id)).cloned());
+        }
+        let hybrid = asked.iter().any(|id| is_hybrid(id));
         let (_, _, tier, permissions) = tokio::join!(
             networks(run, rc, &instances, listing.found.len()),
             profiles(run, &instances),
@@ -368,7 +387,7 @@ async fn region(
                     None
                 }
             },
-            simulate(run, rc, &listing.found, preferences.clone(), simulated)
+            simulate(run, rc, &asked, preferences.clone(), simulated)
         );
         let tier = match tier {
             Some(t) => store.fact(t),
@@ -478,29 +497,40 @@ fn live_states() -> Vec<String> {
         .to_vec()
 }
 
-async fn describe_by_id(c: &aws_sdk_ec2::Client, ids: &[String]) -> Result<Vec<Instance>, Failure> {
-    let batches = ids
-        .chunks(IDS_PER_DESCRIBE)
-        .map(|part| ec2::instances(c, vec![ec2::filter("instance-id", part)]));
+/// Batches side by side, at most `BATCHES_IN_FLIGHT` at once; the first failure fails the listing.
+async fn in_batches<T, F>(batches: impl Iterator<Item = F>) -> Result<Vec<T>, Failure>
+where
+    F: std::future::Future<Output = Result<Vec<T>, Failure>>,
+{
+    let results: Vec<Result<Vec<T>, Failure>> = futures_util::stream::iter(batches)
+        .buffered(BATCHES_IN_FLIGHT)
+        .collect()
+        .await;
     let mut out = Vec::new();
-    for batch in futures_util::future::join_all(batches).await {
+    for batch in results {
         out.extend(batch?);
     }
     Ok(out)
+}
+
+async fn describe_by_id(c: &aws_sdk_ec2::Client, ids: &[String]) -> Result<Vec<Instance>, Failure> {
+    in_batches(
+        ids.chunks(IDS_PER_DESCRIBE)
+            .map(|part| ec2::instances(c, vec![ec2::filter("instance-id", part)])),
+    )
+    .await
 }
 
 async fn registrations_by_id(
     c: &aws_sdk_ssm::Client,
     ids: &[String],
 ) -> Result<BTreeMap<String, Registration>, Failure> {
-    let batches = ids
-        .chunks(IDS_PER_REGISTRATION)
-        .map(|part| ssm::registrations(c, ssm::Nodes::Ids(part)));
-    let mut out = BTreeMap::new();
-    for batch in futures_util::future::join_all(batches).await {
-        out.extend(batch?);
-    }
-    Ok(out)
+    let found = in_batches(
+        ids.chunks(IDS_PER_REGISTRATION)
+            .map(|part| ssm::registrations(c, ssm::Nodes::Ids(part))),
+    )
+    .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Each distinct VPC's network, once, a few at a time; a target counts as done when its network is in.
@@ -588,7 +618,7 @@ async fn logging(
     });
 }
 
-/// The caller's decisions on this region's targets; `None` when the region has none.
+/// The caller's decisions on `found` (this region's targets); `None` when there are none.
 async fn simulate(
     run: &Run<'_>,
     rc: &RegionClients,
@@ -651,8 +681,11 @@ async fn simulate(
             &template,
             &caller,
             &arns,
-            mfa_now,
-            long_term,
+            simulate::Asking {
+                mfa_now,
+                long_term,
+                in_flight: run.concurrency(),
+            },
         )
         .await,
     )
@@ -675,20 +708,25 @@ async fn place_targets(
         }
     }
     let Selection::Ids(ids) = &run.selection else {
-        // Filters or all: a region whose instances could not be listed leaves nothing to check there.
-        if let Some(o) = outcomes.iter().find(|o| o.listing.instances.is_err()) {
-            if targets.is_empty() {
-                let reason = o
-                    .listing
-                    .instances
-                    .as_ref()
-                    .err()
-                    .cloned()
-                    .expect("an error");
+        // Filters or all: a region whose targets could not be listed would drop them unseen, and a gate would pass
+        // on what it never saw. Say so instead of reporting the rest.
+        for o in &outcomes {
+            let unlisted = match (
+                &o.listing.instances,
+                &o.listing.registrations,
+                &run.selection,
+            ) {
+                (Err(e), _, _) => Some(("the instances", e)),
+                (_, Err(e), Selection::All) => {
+                    Some(("the managed nodes (hybrid ones among them)", e))
+                }
+                _ => None,
+            };
+            if let Some((what, reason)) = unlisted {
                 return Err(match reason {
-                    Failure::Environment(e) => e,
+                    Failure::Environment(e) => e.clone(),
                     Failure::Fact(r) => EnvironmentError(format!(
-                        "cannot list the instances to check in {}: {}",
+                        "cannot list {what} to check in {}: {}",
                         o.name,
                         r.describe()
                     )),
@@ -702,15 +740,25 @@ async fn place_targets(
         .iter()
         .filter(|id| !targets.iter().any(|t| &t.id == *id))
         .collect();
-    let look_elsewhere = missing.len() <= LOOK_ELSEWHERE_UP_TO && first.listing.instances.is_ok();
+    // A region that could not list is where a missing target may be: it is unseen, not absent.
+    let unlisted_instances = outcomes
+        .iter()
+        .find_map(|o| o.listing.instances.as_ref().err());
+    let unlisted_nodes = outcomes
+        .iter()
+        .find_map(|o| o.listing.registrations.as_ref().err());
+    let look_elsewhere = missing.len() <= LOOK_ELSEWHERE_UP_TO && unlisted_instances.is_none();
     for id in missing {
         let mut t = target_facts(store, id, &first.name, &first.listing);
+        t.registration = match unlisted_nodes {
+            None => Fact::known(ssm::unregistered()),
+            Some(e) => store.fact(Err(e.clone())),
+        };
         if is_hybrid(id) {
-            t.registration = match &first.listing.registrations {
-                Ok(_) => Fact::known(ssm::unregistered()),
-                Err(e) => store.fact(Err(e.clone())),
-            };
-        } else if first.listing.instances.is_ok() {
+            // Its registration is all there is to find.
+        } else if let Some(e) = unlisted_instances {
+            t.instance = store.fact(Err(e.clone()));
+        } else {
             let regions = if look_elsewhere {
                 ec2::find_elsewhere(&session.config, id).await
             } else {

@@ -79,6 +79,7 @@ async fn default_versions(c: &Client) -> HashMap<String, String> {
         .list_policies()
         .only_attached(true)
         .scope(aws_sdk_iam::types::PolicyScopeType::All)
+        .max_items(1000)
         .into_paginator();
     let versions = all_pages(pages.send(), "iam:ListPolicies", |p| {
         p.policies()

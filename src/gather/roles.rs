@@ -9,7 +9,7 @@ use super::Store;
 use crate::facts::{InstanceProfile, Role};
 use futures_util::future::{BoxFuture, Shared};
 use futures_util::FutureExt;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 type RoleLookup = Shared<BoxFuture<'static, Result<Role, Failure>>>;
@@ -18,6 +18,8 @@ pub struct Roles {
     iam: aws_sdk_iam::Client,
     policies: Arc<Policies>,
     started: Mutex<HashMap<String, RoleLookup>>,
+    /// Instance profiles already being looked up (by ARN): regions share them, as IAM is global.
+    profiles: Mutex<HashSet<String>>,
 }
 
 impl Roles {
@@ -26,6 +28,7 @@ impl Roles {
             policies: Arc::new(Policies::new(iam.clone())),
             iam,
             started: Mutex::new(HashMap::new()),
+            profiles: Mutex::new(HashSet::new()),
         }
     }
 
@@ -58,8 +61,16 @@ impl Roles {
         });
     }
 
-    /// An instance profile and its role, filed in the store.
+    /// An instance profile and its role, filed in the store once, whichever region asks first.
     pub async fn file_profile(&self, arn: &str, store: &Store) {
+        if !self
+            .profiles
+            .lock()
+            .expect("not poisoned")
+            .insert(arn.to_string())
+        {
+            return;
+        }
         let profile: Result<InstanceProfile, Failure> = iam::instance_profile(&self.iam, arn).await;
         let role = profile
             .as_ref()

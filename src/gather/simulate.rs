@@ -10,6 +10,7 @@ use aws_sdk_iam::types::{
     ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
 };
 use aws_sdk_iam::Client;
+use futures_util::StreamExt;
 
 /// The caller as IAM's simulator takes it, resolved once per run: the principal and the ARN to simulate.
 #[derive(Debug, Clone)]
@@ -23,6 +24,15 @@ pub async fn simulated(c: &Client, caller: &CallerIdentity) -> Result<Simulated,
     let principal = simulable(caller)?;
     let source = policy_source(c, &principal).await;
     Ok(Simulated { principal, source })
+}
+
+/// How the caller's credentials stand, and how many simulations may be in flight.
+pub struct Asking {
+    /// Whether the credentials carry MFA now, when that is known.
+    pub mfa_now: Option<bool>,
+    /// Long-term access keys, which carry no MFA key at all.
+    pub long_term: bool,
+    pub in_flight: usize,
 }
 
 /// Resource ARNs per simulation: a fleet's instances take several requests. Each resource is one evaluation
@@ -39,9 +49,13 @@ pub async fn simulate(
     region: &Facts,
     caller: &CallerIdentity,
     instances: &[String],
-    mfa_now: Option<bool>,
-    long_term: bool,
+    how: Asking,
 ) -> Result<CallerPermissions, Failure> {
+    let Asking {
+        mfa_now,
+        long_term,
+        in_flight,
+    } = how;
     let principal = &who.principal;
     let account = region
         .target
@@ -75,17 +89,20 @@ pub async fn simulate(
         }
     }
     let shell_document = crate::caller::document_arn(region, &account, crate::options::Mode::Shell);
+    let answers = futures_util::stream::iter(asks.into_iter().map(
+        |(action, resources, extra, scenario)| {
+            let mfa = if scenario == Scenario::WithMfa {
+                Some(true)
+            } else {
+                mfa_now
+            };
+            sim.ask(action, resources, extra, mfa, scenario)
+        },
+    ))
+    .buffered(in_flight)
+    .collect::<Vec<_>>();
     let (answers, probe) = tokio::join!(
-        futures_util::future::join_all(asks.into_iter().map(
-            |(action, resources, extra, scenario)| {
-                let mfa = if scenario == Scenario::WithMfa {
-                    Some(true)
-                } else {
-                    mfa_now
-                };
-                sim.ask(action, resources, extra, mfa, scenario)
-            }
-        )),
+        answers,
         // Without the key, the simulator names it among the missing context values exactly when a policy tests it.
         sim.keys_used("ssm:StartSession", shell_document, mfa_now)
     );

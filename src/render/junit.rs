@@ -8,8 +8,12 @@ use crate::rules::{Report, Status};
 pub fn render(reports: &[Report], gate: &Gate) -> String {
     let mut suites = String::new();
     let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+    // Ant's schema wants a local time without zone; every suite was evaluated now.
+    let timestamp = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
     for r in reports {
-        let (suite, t, f, s) = suite(r, gate);
+        let (suite, t, f, s) = suite(r, gate, &timestamp);
         suites.push_str(&suite);
         tests += t;
         failures += f;
@@ -20,7 +24,7 @@ pub fn render(reports: &[Report], gate: &Gate) -> String {
     )
 }
 
-fn suite(r: &Report, gate: &Gate) -> (String, usize, usize, usize) {
+fn suite(r: &Report, gate: &Gate, timestamp: &str) -> (String, usize, usize, usize) {
     let mut cases = String::new();
     let (mut failures, mut skipped) = (0, 0);
     for f in &r.findings {
@@ -59,15 +63,16 @@ fn suite(r: &Report, gate: &Gate) -> (String, usize, usize, usize) {
         }
     }
     let tests = r.findings.len();
+    let timestamp = escape(timestamp);
     let head = format!(
-        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" hostname=\"{}\">\n    <properties>\n      <property name=\"mode\" value=\"{}\"/>\n      <property name=\"verdict\" value=\"{}\"/>\n    </properties>\n",
+        "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"0\" timestamp=\"{timestamp}\" hostname=\"{}\">\n    <properties>\n      <property name=\"mode\" value=\"{}\"/>\n      <property name=\"verdict\" value=\"{}\"/>\n    </properties>\n",
         escape(&target_label(r)),
         escape(&r.target.region),
         r.options.mode.id(),
         escape(&r.verdict.summary)
     );
     (
-        format!("{head}{cases}  </testsuite>\n"),
+        format!("{head}{cases}    <system-out/>\n    <system-err/>\n  </testsuite>\n"),
         tests,
         failures,
         skipped,
@@ -86,7 +91,8 @@ fn escape(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
+            // Not characters XML 1.0 allows.
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }

@@ -44,7 +44,7 @@ pub fn render(reports: &[Report], gate: &Gate) -> String {
             "| {mark} | `{}` | {} | {} | {} | {} |\n",
             r.target.id,
             cell(r.name.as_deref().unwrap_or("")),
-            r.target.region,
+            cell(&r.target.region),
             failing.join(", "),
             if r.counts.unknown > 0 {
                 r.counts.unknown.to_string()
@@ -71,10 +71,10 @@ pub fn render(reports: &[Report], gate: &Gate) -> String {
                 "{n}. **{}** ({}): {}\n",
                 f.rule(),
                 f.status.as_str(),
-                f.message
+                cell(&f.message)
             ));
             if let Some(remedy) = &f.remedy {
-                out.push_str(&format!("\n   ```text\n{}\n   ```\n", indent(remedy)));
+                out.push_str(&format!("\n{}\n", fenced(remedy)));
             }
         }
         out.push_str("\n</details>\n");
@@ -82,14 +82,39 @@ pub fn render(reports: &[Report], gate: &Gate) -> String {
     out
 }
 
-/// Text in a table cell: a `|` would end it, a line break would end the row.
+/// Text in a table cell, a list item or a `<summary>`: HTML cannot open (`<!--`, `</details>`), a `|` cannot end
+/// a cell, a line break cannot end a row or an item.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
 }
 
-fn indent(s: &str) -> String {
-    s.lines()
+/// A fenced block for `text`: its fence is longer than any run of backticks inside, so nothing in it closes it.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let body = text
+        .lines()
         .map(|l| format!("   {l}"))
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    format!("   {fence}text\n{body}\n   {fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_a_name_or_remedy_holds_breaks_the_summary() {
+        assert_eq!(cell("a|b\r\n<!-- x"), "a\\|b  &lt;!-- x");
+        let block = fenced("run:\n```sh\nls\n```");
+        assert!(
+            block.starts_with("   ````text\n") && block.ends_with("\n   ````"),
+            "{block}"
+        );
+    }
 }

@@ -158,9 +158,7 @@ pub fn ssh_config(c: &Check) -> Verdict {
             .split_whitespace()
             .any(|p| wildcard_match(p, target, true))
             || e.host_name.as_deref() == Some(target.as_str());
-        names_target
-            && e.proxy_command.contains("start-session")
-            && e.proxy_command.contains("AWS-StartSSHSession")
+        names_target && e.opens_ssh_over_ssm()
     });
     let Some(entry) = entry else {
         return Ok(Outcome::warn(format!(
