@@ -7,12 +7,12 @@ For a fleet layout (instances over VPCs and roles, built in moto by tests/live/l
 and prints API calls, dependent rounds, duplicate calls, wall time and peak memory (max RSS) of each. With
 --only-fleet it runs the fleet check alone (for the 1,000-instance figures, where per-instance runs take long).
 """
-import argparse, concurrent.futures, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, concurrent.futures, json, os, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from measure import calls, duplicates, env_for, rounds, start_stub  # noqa: E402
+from measure import calls, duplicates, env_for, rounds, stand_ins, start_stub  # noqa: E402
 
 REGION = "ap-northeast-1"
 
@@ -73,13 +73,7 @@ def main():
                                                 REGION, f"fleet:{args.layout}"]))
     print(f"built fleet:{args.layout} in moto in {time.monotonic() - start:.0f} s", flush=True)
     ids = built["instances"]
-    home = tempfile.mkdtemp()
-    os.makedirs(os.path.join(home, "bin"))
-    for name, text in [("session-manager-plugin", "1.2.764.0"), ("ssh", "OpenSSH_9.5p1")]:
-        path = os.path.join(home, "bin", name)
-        with open(path, "w") as fh:
-            fh.write(f"#!/bin/sh\necho '{text}'\n")
-        os.chmod(path, 0o755)
+    home = stand_ins()
     config = os.path.join(home, "stub.json")
     with open(config, "w") as fh:
         json.dump({"registration": {"agent_version": "3.3.1142.0"}, "simulate": {"decision": "allowed"}}, fh)

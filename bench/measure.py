@@ -41,6 +41,19 @@ def duplicates(log):
     return dup
 
 
+def stand_ins():
+    """A home whose bin/ holds instant stand-ins for the local tools, so wall time measures AWS calls only (the real
+    probes run in parallel with the first round)."""
+    home = tempfile.mkdtemp()
+    os.makedirs(os.path.join(home, "bin"))
+    for name, text in [("session-manager-plugin", "1.2.764.0"), ("ssh", "OpenSSH_9.5p1")]:
+        path = os.path.join(home, "bin", name)
+        with open(path, "w") as fh:
+            fh.write(f"#!/bin/sh\necho '{text}'\n")
+        os.chmod(path, 0o755)
+    return home
+
+
 def env_for(url, keys, home):
     env = {"PATH": os.path.join(home, "bin") + os.pathsep + os.environ["PATH"], "HOME": home, "AWS_ENDPOINT_URL": url,
            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
@@ -96,15 +109,7 @@ def main():
     args = a.parse_args()
 
     keys = json.loads(subprocess.check_output([sys.executable, os.path.join(ROOT, "tests/live/layouts.py"), args.moto, REGION, "rdp-private-strict-sg"]))
-    home = tempfile.mkdtemp()
-    os.makedirs(os.path.join(home, "bin"))
-    # Instant stand-ins for the local tools, so wall time measures AWS calls only (the real probes run in
-    # parallel with the first round).
-    for name, text in [("session-manager-plugin", "1.2.764.0"), ("ssh", "OpenSSH_9.5p1")]:
-        path = os.path.join(home, "bin", name)
-        with open(path, "w") as fh:
-            fh.write(f"#!/bin/sh\necho '{text}'\n")
-        os.chmod(path, 0o755)
+    home = stand_ins()
     config = os.path.join(home, "stub.json")
     with open(config, "w") as fh:
         json.dump({"registration": {"agent_version": "2.3.722.0", "platform_type": "Windows"}, "simulate": {"decision": "allowed"}}, fh)
