@@ -313,11 +313,7 @@ fn a_target_that_cannot_be_checked_is_reported_and_the_others_go_on() {
         "import boto3;boto3.client('ec2',endpoint_url='{}',region_name='{REGION}',aws_access_key_id='testing',aws_secret_access_key='testing').terminate_instances(InstanceIds=['{c}'])",
         live.moto
     );
-    let done = std::process::Command::new(&live.python)
-        .args(["-c", &code])
-        .status()
-        .unwrap();
-    assert!(done.success());
+    python(&live, &code);
     let ghost = "i-0000000000000000f";
     let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
     let run = Run::new();

@@ -315,11 +315,7 @@ fn a_missing_instance_is_named_where_it_is() {
         "import boto3;print(boto3.client('ec2',endpoint_url='{}',region_name='us-west-2',aws_access_key_id='testing',aws_secret_access_key='testing').run_instances(ImageId='ami-03cf127a',MinCount=1,MaxCount=1)['Instances'][0]['InstanceId'])",
         live.moto
     );
-    let out = std::process::Command::new(&live.python)
-        .args(["-c", &code])
-        .output()
-        .unwrap();
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let id = python(&live, &code);
     let stub = Stub::start(&live, stub_config(Value::Null));
     let run = Run::new();
     let keys = json!({});

@@ -87,6 +87,14 @@ fn source(a: &Analysis) -> String {
     }
 }
 
+/// The instance's private IPv4 address, which the endpoints see as the source (analysis() has already refused
+/// instances without one; a document that lacks it is Unknown, never a pass).
+fn private_ipv4(a: &Analysis) -> Result<std::net::Ipv4Addr, Outcome> {
+    a.instance
+        .private_ip
+        .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))
+}
+
 pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
     let a = c.analysis()?;
     let legs = legs(c, &a);
@@ -94,11 +102,7 @@ pub fn endpoint_sg_ingress(c: &Check) -> Verdict {
     if in_use.is_empty() {
         return Ok(Outcome::skip("no interface endpoint in use"));
     }
-    // analysis() has already refused instances without an IPv4 address.
-    let ip = a
-        .instance
-        .private_ip
-        .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))?;
+    let ip = private_ipv4(&a)?;
     let peer = Peer {
         ip: Some(IpAddr::V4(ip)),
         groups: &a.instance.security_group_ids,
@@ -415,10 +419,7 @@ pub fn nacl_endpoint_subnets(c: &Check) -> Verdict {
     if in_use.is_empty() {
         return Ok(Outcome::skip("no interface endpoint in use"));
     }
-    let ip = a
-        .instance
-        .private_ip
-        .ok_or_else(|| Outcome::unknown("the instance's private address is not in the facts"))?;
+    let ip = private_ipv4(&a)?;
     let subnets = c.facts.subnets.need("the subnets")?;
     let acls = c.facts.network_acls.need("the network ACLs")?;
     let peer = Peer {

@@ -223,6 +223,20 @@ impl Run {
     }
 }
 
+/// Runs a line of Python (boto3 against moto) and returns what it printed; it must succeed.
+pub fn python(live: &Live, code: &str) -> String {
+    let out = std::process::Command::new(&live.python)
+        .args(["-c", code])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// A layout built in moto, a stub in front of it that answers for a current Linux agent and an allowing
 /// simulation, and the binary's environment.
 pub fn scene(live: &Live, name: &str) -> (Value, Stub, Run) {
