@@ -24,7 +24,7 @@
 //! Ignored by a plain `cargo test` (it needs Node and the oracle's packages); `tests/run` runs it.
 
 use serde_json::{json, Value};
-use ssm_check::policy::{evaluate_identity, Context, Outcome, Policy, Request};
+use ssm_check::policy::{evaluate_identity, Context, Evaluation, Policy, Request};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -233,10 +233,10 @@ impl Case {
             },
         );
         match outcome {
-            Outcome::Allowed { .. } => "allowed",
-            Outcome::ExplicitDeny { .. } => "explicit_deny",
-            Outcome::ImplicitDeny { .. } => "implicit_deny",
-            Outcome::Unknown { .. } => "unknown",
+            Evaluation::Allowed { .. } => "allowed",
+            Evaluation::ExplicitDeny { .. } => "explicit_deny",
+            Evaluation::ImplicitDeny { .. } => "implicit_deny",
+            Evaluation::Unknown { .. } => "unknown",
         }
     }
 

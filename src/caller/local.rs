@@ -9,7 +9,7 @@ use crate::facts::{
     CallerPermissions, Decision, Facts, Missing, PermissionCheck, Scenario, Unavailable,
 };
 use crate::options::Mode;
-use crate::policy::{evaluate_identity, Context, Outcome, Policy, Request};
+use crate::policy::{evaluate_identity, Context, Evaluation, Policy, Request};
 
 pub const LOCAL_LIMITATIONS: &[&str] = &[
     "Evaluated locally from your identity policies and permissions boundary: service control policies, resource control policies, session policies and resource-based policies are not seen.",
@@ -76,7 +76,7 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
             for resource in &q.resources {
                 let action = q.action;
                 let outcome = if principal.kind == PrincipalKind::Root {
-                    Outcome::Allowed {
+                    Evaluation::Allowed {
                         by: crate::policy::Source {
                             policy: "the root user".into(),
                             sid: "(all actions)".into(),
@@ -117,12 +117,12 @@ fn uses_key<'p>(policies: impl Iterator<Item = &'p Policy>, key: &str) -> bool {
         .any(|keys| keys.keys().any(|k| k.eq_ignore_ascii_case(key)))
 }
 
-fn check(action: &str, resource: &str, scenario: Scenario, outcome: Outcome) -> PermissionCheck {
+fn check(action: &str, resource: &str, scenario: Scenario, outcome: Evaluation) -> PermissionCheck {
     let (decision, matched, why) = match outcome {
-        Outcome::Allowed { by } => (Decision::Allowed, vec![by.to_string()], None),
-        Outcome::ExplicitDeny { by } => (Decision::ExplicitDeny, vec![by.to_string()], None),
-        Outcome::ImplicitDeny { why } => (Decision::ImplicitDeny, vec![], Some(why)),
-        Outcome::Unknown { why } => (Decision::Unknown, vec![], Some(why)),
+        Evaluation::Allowed { by } => (Decision::Allowed, vec![by.to_string()], None),
+        Evaluation::ExplicitDeny { by } => (Decision::ExplicitDeny, vec![by.to_string()], None),
+        Evaluation::ImplicitDeny { why } => (Decision::ImplicitDeny, vec![], Some(why)),
+        Evaluation::Unknown { why } => (Decision::Unknown, vec![], Some(why)),
     };
     PermissionCheck {
         action: action.into(),

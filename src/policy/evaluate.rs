@@ -26,7 +26,7 @@ impl std::fmt::Display for Source {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum Evaluation {
     Allowed {
         by: Source,
     },
@@ -42,9 +42,9 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl Evaluation {
     pub fn is_allowed(&self) -> bool {
-        matches!(self, Outcome::Allowed { .. })
+        matches!(self, Evaluation::Allowed { .. })
     }
 }
 
@@ -53,7 +53,7 @@ pub fn evaluate_identity(
     policies: &[(&str, &Policy)],
     boundary: Option<(&str, &Policy)>,
     req: &Request,
-) -> Outcome {
+) -> Evaluation {
     let identity = combine(policies, |s| match_identity(s, req));
     let Some((name, boundary)) = boundary else {
         return identity;
@@ -62,15 +62,17 @@ pub fn evaluate_identity(
         identity,
         combine(&[(name, boundary)], |s| match_identity(s, req)),
     ) {
-        (deny @ Outcome::ExplicitDeny { .. }, _) => deny,
-        (_, deny @ Outcome::ExplicitDeny { .. }) => deny,
-        (Outcome::ImplicitDeny { why }, _) => Outcome::ImplicitDeny { why },
+        (deny @ Evaluation::ExplicitDeny { .. }, _) => deny,
+        (_, deny @ Evaluation::ExplicitDeny { .. }) => deny,
+        (Evaluation::ImplicitDeny { why }, _) => Evaluation::ImplicitDeny { why },
         // Whatever the identity policies say, a boundary that does not allow the action denies it.
-        (_, Outcome::ImplicitDeny { .. }) => Outcome::ImplicitDeny {
+        (_, Evaluation::ImplicitDeny { .. }) => Evaluation::ImplicitDeny {
             why: format!("the permissions boundary {name} does not allow it"),
         },
-        (Outcome::Allowed { by }, Outcome::Allowed { .. }) => Outcome::Allowed { by },
-        (Outcome::Unknown { why }, _) | (_, Outcome::Unknown { why }) => Outcome::Unknown { why },
+        (Evaluation::Allowed { by }, Evaluation::Allowed { .. }) => Evaluation::Allowed { by },
+        (Evaluation::Unknown { why }, _) | (_, Evaluation::Unknown { why }) => {
+            Evaluation::Unknown { why }
+        }
     }
 }
 
@@ -81,7 +83,7 @@ pub fn evaluate_trust(
     action: &str,
     principal: (&str, &str),
     ctx: &Context,
-) -> Outcome {
+) -> Evaluation {
     combine(&[(policy_name, policy)], |s| {
         let principal_ok = match &s.principal {
             None => Tri::False,
@@ -93,7 +95,7 @@ pub fn evaluate_trust(
     })
 }
 
-fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) -> Outcome {
+fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) -> Evaluation {
     let mut allowed = None;
     let mut unknown_deny = None;
     let mut unknown_allow = None;
@@ -104,7 +106,7 @@ fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) ->
                 sid: s.sid.clone(),
             };
             match (matches(s), s.allow) {
-                (Tri::True, false) => return Outcome::ExplicitDeny { by: source() },
+                (Tri::True, false) => return Evaluation::ExplicitDeny { by: source() },
                 (Tri::True, true) => {
                     allowed.get_or_insert_with(source);
                 }
@@ -121,18 +123,18 @@ fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) ->
     if let Some(why) = unknown_deny {
         // A deny that may or may not apply decides nothing when no statement could allow: denied either way.
         if allowed.is_none() && unknown_allow.is_none() {
-            return Outcome::ImplicitDeny {
+            return Evaluation::ImplicitDeny {
                 why: format!(
                     "no statement allows it (a deny that may apply would not change that: {why})"
                 ),
             };
         }
-        return Outcome::Unknown { why };
+        return Evaluation::Unknown { why };
     }
     match (allowed, unknown_allow) {
-        (Some(by), _) => Outcome::Allowed { by },
-        (None, Some(why)) => Outcome::Unknown { why },
-        (None, None) => Outcome::ImplicitDeny {
+        (Some(by), _) => Evaluation::Allowed { by },
+        (None, Some(why)) => Evaluation::Unknown { why },
+        (None, None) => Evaluation::ImplicitDeny {
             why: "no statement allows it".into(),
         },
     }
@@ -245,7 +247,7 @@ mod tests {
         let out = evaluate_identity(&[("core", &allow), ("guard", &deny)], None, &r);
         assert_eq!(
             out,
-            Outcome::ExplicitDeny {
+            Evaluation::ExplicitDeny {
                 by: Source {
                     policy: "guard".into(),
                     sid: "NoData".into()
@@ -269,7 +271,7 @@ mod tests {
         let r = req("ssmmessages:OpenControlChannel", "*", &ctx);
         assert!(matches!(
             evaluate_identity(&[("p", &allow)], Some(("b", &boundary)), &r),
-            Outcome::ImplicitDeny { why } if why.contains("boundary b")
+            Evaluation::ImplicitDeny { why } if why.contains("boundary b")
         ));
         let r = req("ssm:UpdateInstanceInformation", "*", &ctx);
         assert!(evaluate_identity(&[("p", &allow)], Some(("b", &boundary)), &r).is_allowed());
@@ -321,13 +323,13 @@ mod tests {
         );
         assert!(matches!(
             evaluate_identity(&[("p", &p)], None, &as_role),
-            Outcome::ImplicitDeny { .. }
+            Evaluation::ImplicitDeny { .. }
         ));
         let open = Context::open::<&str>([]);
         let unknown = req("ssm:TerminateSession", "arn:aws:ssm:r:1:session/x-1", &open);
         assert!(matches!(
             evaluate_identity(&[("p", &p)], None, &unknown),
-            Outcome::Unknown { .. }
+            Evaluation::Unknown { .. }
         ));
     }
 
@@ -392,7 +394,7 @@ mod tests {
         let session = req("ssm:StartSession", "arn:aws:ssm:r:1:session/x-1", &open);
         assert!(matches!(
             evaluate_identity(&[("p", &p)], None, &session),
-            Outcome::Unknown { .. }
+            Evaluation::Unknown { .. }
         ));
     }
 
@@ -404,7 +406,7 @@ mod tests {
         let r = req("ssm:StartSession", "arn:aws:ec2:r:1:instance/i-1", &open);
         assert!(matches!(
             evaluate_identity(&[("p", &p)], None, &r),
-            Outcome::ImplicitDeny { .. }
+            Evaluation::ImplicitDeny { .. }
         ));
     }
 
@@ -429,7 +431,7 @@ mod tests {
                 None,
                 &req("ssm:UpdateInstanceInformation", "*", &ctx)
             ),
-            Outcome::Unknown { .. }
+            Evaluation::Unknown { .. }
         ));
     }
 

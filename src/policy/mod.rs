@@ -13,5 +13,5 @@ mod pattern;
 
 pub use context::Context;
 pub use document::{Policy, PolicyError, Principal, Statement};
-pub use evaluate::{evaluate_identity, evaluate_trust, Outcome, Request, Source};
+pub use evaluate::{evaluate_identity, evaluate_trust, Evaluation, Request, Source};
 pub use pattern::wildcard_match;

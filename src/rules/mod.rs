@@ -1,60 +1,24 @@
 //! The rule engine: every rule is a pure function of the facts and the user's options.
+//!
+//! - `checks/`: one file per rule, named by its id (`checks/agent_online.rs` for `rules/agent-online.toml`);
+//! - `shared/`: the context a rule sees (`Check`) and the questions several rules ask of it;
+//! - the engine: `registry` (every rule, in report order), `evaluate`, `outcome` (what a rule returns), `report`
+//!   (what an evaluation produces), `meta` (the metadata compiled from `rules/*.toml`).
 
 // A verdict is built once per rule and returned at once: boxing the early-return Outcome buys nothing.
 #![allow(clippy::result_large_err)]
 
-mod agent;
-mod agent_calls;
-mod audit;
-mod caller;
-mod check;
-mod client;
-mod firewall;
-mod instance;
+mod checks;
+mod evaluate;
 mod meta;
-mod minimums;
-mod mode;
-mod needs;
-mod network;
 mod outcome;
-mod paths;
 mod registry;
 mod report;
-mod role;
-mod role_policies;
+mod shared;
 
-pub use check::Check;
+pub use evaluate::{evaluate, evaluate_document};
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};
 pub use report::{Counts, Finding, Readiness, Report};
-
-use crate::facts::Facts;
-use crate::options::Options;
-
-/// Every target of a facts document (one target's or a fleet's), in its order.
-pub fn evaluate_document(doc: &crate::facts::Document, options: &Options) -> Vec<Report> {
-    let all: Vec<usize> = (0..doc.len()).collect();
-    doc.views(&all).map(|f| evaluate(&f, options)).collect()
-}
-
-/// Runs every rule, in registry order.
-pub fn evaluate(facts: &Facts, options: &Options) -> Report {
-    let check = Check::new(facts, options);
-    let findings = all()
-        .iter()
-        .map(|rule| {
-            let outcome = if rule.meta.applies_to(options.mode) {
-                match (rule.check)(&check) {
-                    Ok(o) | Err(o) => o,
-                }
-            } else {
-                Outcome::skip(format!("not needed for {}", options.mode.noun()))
-            };
-            Finding::new(rule.meta, outcome)
-        })
-        .collect();
-    let mut report = Report::new(&facts.target, options, findings);
-    report.name = facts.instance.value().and_then(|i| i.name.clone());
-    report
-}
+pub use shared::Check;

@@ -141,19 +141,3 @@ impl From<Missing> for Outcome {
         Outcome::missing(m.what, &m.reason)
     }
 }
-
-/// `a, b (reason one); c (reason two)`: actions that share a reason are named together.
-pub(super) fn by_reason(denied: &[(&str, String)]) -> String {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (action, why) in denied {
-        match groups.iter_mut().find(|(w, _)| w == why) {
-            Some((_, actions)) => actions.push(action),
-            None => groups.push((why, vec![action])),
-        }
-    }
-    groups
-        .iter()
-        .map(|(why, actions)| format!("{} ({why})", actions.join(", ")))
-        .collect::<Vec<_>>()
-        .join("; ")
-}

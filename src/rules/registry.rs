@@ -1,10 +1,11 @@
-//! The registry: every rule, in report order. Adding a rule means a function, a line here, and a
-//! `rules/<id>.toml`; a rule without its file does not compile, and a test fails for a file without a rule.
+//! The registry: every rule, in report order. Adding a rule means its `rules/<id>.toml`, its
+//! `checks/<id>.rs`, and a line here (docs/architecture.md, "Adding a rule"); a rule without its TOML does not
+//! compile, and a test fails for a TOML or a check file without the other.
 
+use super::checks::*;
 use super::meta::{generated::*, RuleMeta};
-use super::{
-    agent, audit, caller, client, firewall, instance, mode, network, role, Check, Verdict,
-};
+use super::outcome::Verdict;
+use super::shared::Check;
 
 pub struct Rule {
     pub meta: &'static RuleMeta,
@@ -27,45 +28,45 @@ macro_rules! rule {
 }
 
 static RULES: &[Rule] = &[
-    rule!(INSTANCE_RUNNING, instance::running),
-    rule!(INSTANCE_ROLE, instance::role_attached),
-    rule!(HYBRID_ACTIVATION_TIER, instance::activation_tier),
-    rule!(DHMC_PREREQUISITES, instance::dhmc_prerequisites),
-    rule!(ROLE_TRUST, role::trust),
-    rule!(ROLE_AGENT_PERMISSIONS, role::agent_permissions),
-    rule!(ROLE_DEPRECATED_POLICY, role::deprecated_policy),
-    rule!(ROLE_LOGGING_PERMISSIONS, role::logging_permissions),
-    rule!(PORT_FORWARD_SCOPE, mode::port_forward_scope),
-    rule!(REMOTE_HOST_ALLOWED, mode::remote_host_allowed),
-    rule!(SESSION_LOG_ENCRYPTION, mode::log_encryption),
-    rule!(AGENT_ONLINE, agent::online),
-    rule!(AGENT_VERSION, agent::version),
-    rule!(NETWORK_PATH, network::path),
-    rule!(ENDPOINT_AVAILABLE, network::endpoint_available),
-    rule!(ENDPOINT_PRIVATE_DNS, network::endpoint_private_dns),
-    rule!(ENDPOINT_SUBNET_AZ, network::endpoint_subnet_az),
-    rule!(ENDPOINT_SG_INGRESS, firewall::endpoint_sg_ingress),
-    rule!(INSTANCE_SG_EGRESS, firewall::instance_sg_egress),
-    rule!(NACL_INSTANCE_SUBNET, firewall::nacl_instance_subnet),
-    rule!(NACL_ENDPOINT_SUBNETS, firewall::nacl_endpoint_subnets),
-    rule!(ENDPOINT_POLICY, network::endpoint_policy),
-    rule!(S3_GATEWAY_ENDPOINT, network::s3_gateway_endpoint),
-    rule!(LOGGING_KMS_ENDPOINTS, network::logging_kms_endpoints),
-    rule!(INSTANCE_SG_INBOUND, firewall::instance_sg_inbound),
-    rule!(ENDPOINT_COST, network::endpoint_cost),
-    rule!(REMOTE_HOST_REACHABLE, mode::remote_host_reachable),
-    rule!(CALLER_CREDENTIALS, caller::credentials),
-    rule!(CALLER_START_SESSION, caller::start_session),
-    rule!(CALLER_SESSION_CONTROL, caller::session_control),
-    rule!(CALLER_DATA_CHANNEL, caller::data_channel),
-    rule!(CALLER_KMS, caller::kms),
-    rule!(CALLER_MFA, caller::mfa),
-    rule!(CALLER_ASSUME_ROLE, caller::assume_role),
-    rule!(CLIENT_AWS_CLI, client::aws_cli),
-    rule!(CLIENT_PLUGIN, client::plugin),
-    rule!(CLIENT_SSH_CONFIG, client::ssh_config),
-    rule!(CLIENT_PROXY, client::proxy),
-    rule!(AUDIT_TRAIL, audit::trail),
+    rule!(INSTANCE_RUNNING, instance_running::check),
+    rule!(INSTANCE_ROLE, instance_role::check),
+    rule!(HYBRID_ACTIVATION_TIER, hybrid_activation_tier::check),
+    rule!(DHMC_PREREQUISITES, dhmc_prerequisites::check),
+    rule!(ROLE_TRUST, role_trust::check),
+    rule!(ROLE_AGENT_PERMISSIONS, role_agent_permissions::check),
+    rule!(ROLE_DEPRECATED_POLICY, role_deprecated_policy::check),
+    rule!(ROLE_LOGGING_PERMISSIONS, role_logging_permissions::check),
+    rule!(PORT_FORWARD_SCOPE, port_forward_scope::check),
+    rule!(REMOTE_HOST_ALLOWED, remote_host_allowed::check),
+    rule!(SESSION_LOG_ENCRYPTION, session_log_encryption::check),
+    rule!(AGENT_ONLINE, agent_online::check),
+    rule!(AGENT_VERSION, agent_version::check),
+    rule!(NETWORK_PATH, network_path::check),
+    rule!(ENDPOINT_AVAILABLE, endpoint_available::check),
+    rule!(ENDPOINT_PRIVATE_DNS, endpoint_private_dns::check),
+    rule!(ENDPOINT_SUBNET_AZ, endpoint_subnet_az::check),
+    rule!(ENDPOINT_SG_INGRESS, endpoint_sg_ingress::check),
+    rule!(INSTANCE_SG_EGRESS, instance_sg_egress::check),
+    rule!(NACL_INSTANCE_SUBNET, nacl_instance_subnet::check),
+    rule!(NACL_ENDPOINT_SUBNETS, nacl_endpoint_subnets::check),
+    rule!(ENDPOINT_POLICY, endpoint_policy::check),
+    rule!(S3_GATEWAY_ENDPOINT, s3_gateway_endpoint::check),
+    rule!(LOGGING_KMS_ENDPOINTS, logging_kms_endpoints::check),
+    rule!(INSTANCE_SG_INBOUND, instance_sg_inbound::check),
+    rule!(ENDPOINT_COST, endpoint_cost::check),
+    rule!(REMOTE_HOST_REACHABLE, remote_host_reachable::check),
+    rule!(CALLER_CREDENTIALS, caller_credentials::check),
+    rule!(CALLER_START_SESSION, caller_start_session::check),
+    rule!(CALLER_SESSION_CONTROL, caller_session_control::check),
+    rule!(CALLER_DATA_CHANNEL, caller_data_channel::check),
+    rule!(CALLER_KMS, caller_kms::check),
+    rule!(CALLER_MFA, caller_mfa::check),
+    rule!(CALLER_ASSUME_ROLE, caller_assume_role::check),
+    rule!(CLIENT_AWS_CLI, client_aws_cli::check),
+    rule!(CLIENT_PLUGIN, client_plugin::check),
+    rule!(CLIENT_SSH_CONFIG, client_ssh_config::check),
+    rule!(CLIENT_PROXY, client_proxy::check),
+    rule!(AUDIT_TRAIL, audit_trail::check),
 ];
 
 pub fn all() -> &'static [Rule] {

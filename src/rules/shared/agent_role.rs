@@ -1,17 +1,12 @@
-//! What a rule sees: the facts, the options, and the questions several rules ask of them, answered in one place.
+//! Which role the agent ends up using: the instance profile's, DHMC's, or DHMC's in place of a profile that
+//! cannot serve Systems Manager. The instance and role rules ask it alike.
 
 use super::role_policies::{agent_context, agent_resource, trusts, RolePolicies};
-use super::{Outcome, Verdict};
-use crate::facts::{Facts, PrefixList, Role, SecurityGroup};
-use crate::network::path::{analyse, Analysis};
-use crate::options::Options;
-use crate::policy::Outcome as Decision;
+use super::Check;
+use crate::facts::Role;
+use crate::policy::Evaluation;
+use crate::rules::outcome::{Outcome, Verdict};
 use crate::version::Version4;
-
-pub struct Check<'a> {
-    pub facts: &'a Facts,
-    pub options: &'a Options,
-}
 
 /// Why the instance profile cannot serve Systems Manager, in the three cases where the agent then falls back to
 /// the DHMC role (amazon-ssm-agent `common/identity/credentialproviders/ec2roleprovider/`: the error codes
@@ -107,44 +102,6 @@ impl<'a> AgentRole<'a> {
 }
 
 impl<'a> Check<'a> {
-    pub fn new(facts: &'a Facts, options: &'a Options) -> Self {
-        Check { facts, options }
-    }
-
-    /// The path analysis, or why a network rule cannot look (hybrid nodes have no VPC).
-    pub fn analysis(&self) -> Result<Analysis<'a>, Outcome> {
-        if self.facts.is_hybrid() {
-            return Err(Outcome::skip(
-                "hybrid managed node: its network is not in AWS",
-            ));
-        }
-        let a = analyse(self.facts)?;
-        // Every network rule evaluates IPv4 paths; for an IPv6-only instance none of them may pass by default.
-        if a.instance.private_ip.is_none() {
-            return Err(Outcome::unknown(
-                "the instance has no private IPv4 address: IPv6-only paths are not evaluated by this version",
-            ));
-        }
-        Ok(a)
-    }
-
-    /// The security groups with these ids; one missing from the facts makes the rule Unknown.
-    pub fn groups(&self, ids: &[String]) -> Result<Vec<&'a SecurityGroup>, Outcome> {
-        let all = self.facts.security_groups.need("the security groups")?;
-        ids.iter()
-            .map(|id| {
-                all.iter().find(|g| &g.group_id == id).ok_or_else(|| {
-                    Outcome::unknown(format!("security group {id} is not in the facts"))
-                })
-            })
-            .collect()
-    }
-
-    /// Prefix lists that security group rules may name.
-    pub fn prefix_lists(&self) -> Option<&'a [PrefixList]> {
-        self.facts.prefix_lists.value().map(Vec::as_slice)
-    }
-
     /// The role the agent uses, or the outcome to report when there is none to look at.
     pub fn role_in_use(&self) -> Result<AgentRole<'a>, Outcome> {
         let facts = self.facts;
@@ -197,19 +154,19 @@ impl<'a> Check<'a> {
         let role = facts.role.need("the instance profile's role")?;
         let name = role.name.clone();
         match self.trusted_by_ec2(role)? {
-            Decision::Allowed { .. } => {}
-            Decision::Unknown { why } => {
+            Evaluation::Allowed { .. } => {}
+            Evaluation::Unknown { why } => {
                 return Err(Outcome::unknown(format!(
                     "cannot tell whether {name} trusts EC2: {why}"
                 )))
             }
-            Decision::ExplicitDeny { by } => {
+            Evaluation::ExplicitDeny { by } => {
                 return Ok(Some(ProfileProblem::Untrusted {
                     role: name,
                     why: format!("{by} denies it"),
                 }))
             }
-            Decision::ImplicitDeny { why } => {
+            Evaluation::ImplicitDeny { why } => {
                 return Ok(Some(ProfileProblem::Untrusted { role: name, why }))
             }
         }
@@ -220,22 +177,22 @@ impl<'a> Check<'a> {
             &agent_context(facts),
         );
         match decision {
-            Decision::Allowed { .. } => Ok(None),
-            Decision::Unknown { why } => Err(Outcome::unknown(format!(
+            Evaluation::Allowed { .. } => Ok(None),
+            Evaluation::Unknown { why } => Err(Outcome::unknown(format!(
                 "cannot tell whether {name} may call {register}: {why}"
             ))),
-            Decision::ExplicitDeny { by } => Ok(Some(ProfileProblem::CannotRegister {
+            Evaluation::ExplicitDeny { by } => Ok(Some(ProfileProblem::CannotRegister {
                 role: name,
                 why: format!("{by} denies it"),
             })),
-            Decision::ImplicitDeny { why } => {
+            Evaluation::ImplicitDeny { why } => {
                 Ok(Some(ProfileProblem::CannotRegister { role: name, why }))
             }
         }
     }
 
     /// Does the role trust EC2? In China either spelling of the EC2 principal is accepted.
-    pub fn trusted_by_ec2(&self, role: &Role) -> Result<Decision, Outcome> {
+    pub fn trusted_by_ec2(&self, role: &Role) -> Result<Evaluation, Outcome> {
         let partition = self.facts.partition();
         let first = trusts(role, "ec2.amazonaws.com")?;
         if first.is_allowed() || partition.ec2_principal() == "ec2.amazonaws.com" {
@@ -305,21 +262,5 @@ impl<'a> Check<'a> {
             with_profile.message,
             with_dhmc.message
         )))
-    }
-
-    /// The registered agent's version, when Systems Manager reports one.
-    pub fn agent_version(&self) -> Option<Version4> {
-        self.facts
-            .registration
-            .value()?
-            .agent_version
-            .as_deref()?
-            .parse()
-            .ok()
-    }
-
-    /// The account that owns the target: from the facts, else the caller's, else `*`.
-    pub fn account(&self) -> String {
-        self.facts.account()
     }
 }

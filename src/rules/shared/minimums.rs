@@ -2,17 +2,17 @@
 //! below all of them and is warned about between them, with every source named: the disagreement is shown,
 //! not resolved silently.
 
-use super::Outcome;
+use crate::rules::outcome::Outcome;
 use std::fmt::Display;
 
-pub(super) struct Minimum<V> {
+pub struct Minimum<V> {
     pub version: V,
     /// What the minimum is for, e.g. "port forwarding": minimums with one topic are alternatives.
     pub topic: &'static str,
     pub source: &'static str,
 }
 
-pub(super) fn judge<V: Ord + Display + Copy>(
+pub fn judge<V: Ord + Display + Copy>(
     subject: &str,
     have: V,
     minimums: &[Minimum<V>],

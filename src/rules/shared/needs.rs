@@ -112,11 +112,11 @@ impl Check<'_> {
 
     /// Logging and KMS encryption apply to shell sessions only: the Port plugin behind SSH and both
     /// port-forwarding documents neither logs nor encrypts (AWS SSH page; agent `sessionplugin.go`).
-    pub fn shell_only(&self) -> Result<(), super::Outcome> {
+    pub fn shell_only(&self) -> Result<(), crate::rules::outcome::Outcome> {
         if self.options.mode.is_shell() {
             return Ok(());
         }
-        Err(super::Outcome::skip(format!(
+        Err(crate::rules::outcome::Outcome::skip(format!(
             "only shell sessions are logged and KMS-encrypted: {} runs the agent's Port plugin, which does neither",
             self.options.mode.noun()
         )))

@@ -1,42 +1,10 @@
-//! The instance exists, runs, and has a role the agent can use.
+//! `instance-role`: The agent has a role: an instance profile, or Default Host Management Configuration (`rules/instance-role.toml`).
 
-use super::check::{AgentRole, DHMC_MINIMUM};
-use super::{Check, Outcome, Verdict};
-use crate::facts::Unavailable;
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::agent_role::{AgentRole, DHMC_MINIMUM};
+use crate::rules::shared::Check;
 
-pub fn running(c: &Check) -> Verdict {
-    let id = &c.facts.target.id;
-    let region = &c.facts.target.region;
-    let instance = match c.facts.instance.get_ref() {
-        Ok(i) => i,
-        Err(Unavailable::NotFound { what }) => {
-            return Ok(Outcome::fail(format!("{id} does not exist in {region}: {what}"))
-                .evidence(format!("ec2:DescribeInstances found no {id} in {region}"))
-                .remedy(format!(
-                    "Check the region and the profile: `TargetNotConnected` is often a wrong region or account. \
-                     Look for it with `aws ec2 describe-instances --instance-ids {id} --region <region>` in the \
-                     account that owns it, then run ssm-check with `--region`/`--profile` set to match."
-                )))
-        }
-        Err(reason) => return Err(Outcome::missing("the instance", reason)),
-    };
-    let state = instance.state.as_str();
-    let evidence = format!("{id} state: {state}");
-    Ok(match state {
-        "running" => Outcome::pass(format!("{id} is running")).evidence(evidence),
-        "pending" => Outcome::fail(format!("{id} is still starting (pending)"))
-            .evidence(evidence)
-            .remedy("Wait until it is running and the agent has registered (a minute or two), then check again."),
-        "stopped" | "stopping" => Outcome::fail(format!("{id} is not running ({state})"))
-            .evidence(evidence)
-            .remedy(format!("Start it: `aws ec2 start-instances --instance-ids {id} --region {region}`")),
-        _ => Outcome::fail(format!("{id} is {state}: it cannot be started again"))
-            .evidence(evidence)
-            .remedy("Connect to another instance; a terminated instance is gone."),
-    })
-}
-
-pub fn role_attached(c: &Check) -> Verdict {
+pub fn check(c: &Check) -> Verdict {
     let instance = c.facts.instance.need("the instance")?;
     let id = &instance.instance_id;
     let region = &c.facts.target.region;
@@ -148,90 +116,4 @@ fn attach_profile_remedy(c: &Check, id: &str, region: &str) -> String {
         partition.ec2_principal(),
         partition.managed_policy("AmazonSSMManagedInstanceCore")
     )
-}
-
-/// DHMC's own needs, whenever DHMC supplies the role: IMDSv2 usable, and an agent that knows DHMC (and, when it
-/// takes over from a refused instance profile, the fallback).
-pub fn dhmc_prerequisites(c: &Check) -> Verdict {
-    let instance = c.facts.instance.need("the instance")?;
-    let in_use = c.role_in_use()?;
-    let minimum = match &in_use {
-        AgentRole::Profile(_) => {
-            return Ok(Outcome::skip(
-                "the instance profile's role serves the agent; DHMC is not used",
-            ))
-        }
-        AgentRole::Dhmc(_) => DHMC_MINIMUM,
-        AgentRole::Fallback { problem, .. } | AgentRole::MaybeFallback { problem, .. } => {
-            problem.fallback_from()
-        }
-    };
-    let id = &instance.instance_id;
-    let mut problems = Vec::new();
-    let mut evidence = Vec::new();
-    // DHMC needs IMDSv2 to be usable, not IMDSv1 to be off: tokens `optional` or `required` both serve.
-    match &instance.metadata_options {
-        Some(m) if m.http_endpoint == "disabled" => problems.push(format!(
-            "the instance metadata service is disabled, so the agent cannot get DHMC credentials \
-             (fix: `aws ec2 modify-instance-metadata-options --instance-id {id} --http-endpoint enabled`)"
-        )),
-        Some(m) => evidence.push(format!(
-            "IMDS endpoint {}, tokens {}: IMDSv2 is usable",
-            m.http_endpoint, m.http_tokens
-        )),
-        None => {
-            return Ok(Outcome::unknown(
-                "DHMC needs IMDSv2, and the instance's metadata options are not in the facts",
-            )
-            .needs("ec2:DescribeInstances"))
-        }
-    }
-    match c.agent_version() {
-        Some(v) if v < minimum => problems.push(format!(
-            "agent {v} predates it (needs {minimum}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={id}`"
-        )),
-        Some(v) => evidence.push(format!("agent {v} ≥ {minimum}")),
-        None => {
-            return Ok(Outcome::unknown(format!(
-                "DHMC needs agent {minimum} or later, and the agent's version is not known"
-            ))
-            .evidence_all(evidence))
-        }
-    }
-    if problems.is_empty() {
-        return Ok(Outcome::pass(format!(
-            "DHMC can give this instance its role ({}): IMDSv2 is usable and the agent is new enough",
-            in_use.via()
-        ))
-        .evidence_all(evidence));
-    }
-    Ok(Outcome::fail(format!(
-        "DHMC cannot give this instance its role: {}",
-        problems.join("; ")
-    ))
-    .evidence_all(evidence)
-    .remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role)."))
-}
-
-/// The hybrid-node tier: Session Manager needed `advanced` until AWS removed the tier on 30 June 2026.
-pub fn activation_tier(c: &Check) -> Verdict {
-    if !c.facts.is_hybrid() {
-        return Ok(Outcome::skip(
-            "an EC2 instance: the tier concerns hybrid nodes",
-        ));
-    }
-    let tier = c
-        .facts
-        .activation_tier
-        .need("the account's instance tier")?;
-    let evidence = format!("/ssm/managed-instance/activation-tier = {tier}");
-    Ok(if tier.eq_ignore_ascii_case("advanced") {
-        Outcome::pass("the account uses the advanced-instances tier").evidence(evidence)
-    } else {
-        Outcome::pass(format!(
-            "the account's tier is {tier}, which Session Manager no longer minds"
-        ))
-        .evidence(evidence)
-        .note("Until 30 June 2026 Session Manager needed the advanced-instances tier for hybrid nodes (\"Enable advanced-instances tier to use Session Manager with your on-premises instances\"); AWS has since removed the tier (Systems Manager \"activations\" page).")
-    })
 }

@@ -1,8 +1,9 @@
-//! Whether sessions leave a trail: port forwarding can bypass a network design, so StartSession should be recorded.
+//! `audit-trail`: StartSession calls are recorded (`rules/audit-trail.toml`).
 
-use super::{Check, Outcome, Verdict};
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::Check;
 
-pub fn trail(c: &Check) -> Verdict {
+pub fn check(c: &Check) -> Verdict {
     let trails = c.facts.cloudtrail.need("the CloudTrail trails")?;
     let region = &c.facts.target.region;
     let active: Vec<String> = trails

@@ -2,11 +2,9 @@
 //! its trust policy lets a service assume it. Shared by the check context (which role the agent ends up using)
 //! and the role rules (what that role may do).
 
-use super::Outcome;
 use crate::facts::{Facts, Role};
-use crate::policy::{
-    evaluate_identity, evaluate_trust, Context, Outcome as Decision, Policy, Request,
-};
+use crate::policy::{evaluate_identity, evaluate_trust, Context, Evaluation, Policy, Request};
+use crate::rules::outcome::Outcome;
 
 /// The role's identity policies and boundary, parsed; a document that does not parse is reported as Unknown.
 pub struct RolePolicies {
@@ -39,7 +37,7 @@ impl RolePolicies {
         Ok(RolePolicies { identity, boundary })
     }
 
-    pub fn decide(&self, action: &str, resource: &str, ctx: &Context) -> Decision {
+    pub fn decide(&self, action: &str, resource: &str, ctx: &Context) -> Evaluation {
         let identity: Vec<(&str, &Policy)> =
             self.identity.iter().map(|(n, p)| (n.as_str(), p)).collect();
         let boundary = self.boundary.as_ref().map(|(n, p)| (n.as_str(), p));
@@ -72,7 +70,7 @@ pub fn agent_resource(facts: &Facts, action: &str) -> String {
 
 /// May `service` assume the role? The service's request context is not ours to know: conditions on it stay
 /// Unknown.
-pub fn trusts(role: &Role, service: &str) -> Result<Decision, Outcome> {
+pub fn trusts(role: &Role, service: &str) -> Result<Evaluation, Outcome> {
     let policy = Policy::parse(&role.trust_policy).map_err(|e| {
         Outcome::unknown(format!(
             "cannot read the trust policy of {}: {e}",
@@ -86,4 +84,14 @@ pub fn trusts(role: &Role, service: &str) -> Result<Decision, Outcome> {
         ("Service", service),
         &Context::open::<&str>([]),
     ))
+}
+
+/// The role's documents could not decide some actions (an unsupported condition, an unknown key).
+pub fn undecided(role: &Role, unknown: &[String], evidence: Vec<String>) -> Outcome {
+    Outcome::unknown(format!(
+        "cannot tell whether role {} allows {}",
+        role.name,
+        unknown.join(", ")
+    ))
+    .evidence_all(evidence)
 }

@@ -1,0 +1,51 @@
+//! `agent-online`: The agent is registered and online (`rules/agent-online.toml`).
+
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::Check;
+
+pub fn check(c: &Check) -> Verdict {
+    let reg = c.facts.registration.need("the agent's registration")?;
+    let id = &c.facts.target.id;
+    let stopped = c
+        .facts
+        .instance
+        .value()
+        .is_some_and(|i| i.state != "running");
+    if !reg.registered {
+        let out = Outcome::fail(format!(
+            "Systems Manager does not list {id} as a managed node"
+        ))
+        .evidence(format!(
+            "ssm:DescribeInstanceInformation returned nothing for {id}"
+        ));
+        return Ok(if stopped {
+            out.note("Stopped instances are not listed; start it first (see instance-running).")
+        } else {
+            out.remedy(
+                "The agent has never registered, or not since it was stopped. With the role, network and agent checks \
+                 above passing, look at the host: is the amazon-ssm-agent service running, is there a proxy or OS \
+                 firewall in the way, a full disk? Right after creating resources, give it a few minutes or reboot the instance.",
+            )
+        });
+    }
+    let status = reg.ping_status.as_deref().unwrap_or("unknown");
+    let last = reg
+        .last_ping
+        .as_deref()
+        .map(|t| format!(", last ping {t}"))
+        .unwrap_or_default();
+    let evidence = format!("PingStatus {status}{last}");
+    Ok(match status {
+        "Online" => Outcome::pass(format!("the agent on {id} is online")).evidence(evidence),
+        "ConnectionLost" => Outcome::fail(format!("the agent on {id} has lost its connection to Systems Manager"))
+            .evidence(evidence)
+            .remedy(
+                "With role and network correct, the cause is on the host: the agent stopped, an OS firewall or proxy, \
+                 a full disk, or starved CPU/memory. Restart the agent (`sudo systemctl restart amazon-ssm-agent`, \
+                 `Restart-Service AmazonSSMAgent`) from the console or EC2 Serial Console, or reboot the instance.",
+            ),
+        other => Outcome::fail(format!("the agent on {id} is not online ({other})"))
+            .evidence(evidence)
+            .remedy("Start the instance and the agent; an Inactive node has not pinged for a long time."),
+    })
+}

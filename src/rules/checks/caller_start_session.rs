@@ -1,0 +1,176 @@
+//! `caller-start-session`: You may call ssm:StartSession on the instance and the document (`rules/caller-start-session.toml`).
+
+use crate::caller::document_arn;
+use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::permissions::{find, line, not_evaluated, permissions, with_limits};
+use crate::rules::shared::Check;
+
+pub fn check(c: &Check) -> Verdict {
+    let perms = permissions(c)?;
+    let instance = c.facts.target_arn();
+    let document = document_arn(c.facts, &c.account(), c.options.mode);
+    let mut checks = Vec::new();
+    for resource in [&instance, &document] {
+        let Some(k) = find(
+            &perms,
+            "ssm:StartSession",
+            Some(resource),
+            Scenario::Current,
+        ) else {
+            return Ok(with_limits(
+                not_evaluated("ssm:StartSession", resource),
+                &perms,
+            ));
+        };
+        checks.push(k);
+    }
+    let evidence: Vec<String> = checks.iter().map(|k| line(k)).collect();
+    let (on_instance, on_document) = (checks[0], checks[1]);
+    let need = if !c.options.mode.is_shell() {
+        DocumentNeed::Named
+    } else {
+        match perms.session_document_access_check {
+            Some(true) => DocumentNeed::ShellChecked,
+            Some(false) => DocumentNeed::ShellUnchecked,
+            None => DocumentNeed::ShellUnknown,
+        }
+    };
+    let denied_document = matches!(
+        on_document.decision,
+        Decision::ImplicitDeny | Decision::ExplicitDeny
+    );
+    // What fails: the instance always; the document when the mode (or the caller's own condition) asks for it.
+    let mut denied: Vec<&PermissionCheck> = Vec::new();
+    if matches!(
+        on_instance.decision,
+        Decision::ImplicitDeny | Decision::ExplicitDeny
+    ) {
+        denied.push(on_instance);
+    }
+    if denied_document && matches!(need, DocumentNeed::Named | DocumentNeed::ShellChecked) {
+        denied.push(on_document);
+    }
+    if !denied.is_empty() {
+        return Ok(with_limits(
+            refused(c, &perms, &denied, &need, [&instance, &document]).evidence_all(evidence),
+            &perms,
+        ));
+    }
+    let unknown_instance = on_instance.decision == Decision::Unknown;
+    let unknown_document =
+        on_document.decision == Decision::Unknown && !matches!(need, DocumentNeed::ShellUnchecked);
+    if unknown_instance || unknown_document {
+        let k = if unknown_instance {
+            on_instance
+        } else {
+            on_document
+        };
+        return Ok(with_limits(
+            Outcome::unknown(format!(
+                "cannot tell whether you may start this session: {}",
+                k.why.as_deref().unwrap_or("undecided")
+            ))
+            .evidence_all(evidence),
+            &perms,
+        ));
+    }
+    if denied_document {
+        let doc = c.options.mode.document();
+        return Ok(with_limits(
+            match need {
+                DocumentNeed::ShellUnknown => Outcome::unknown(format!(
+                    "you may start sessions on the instance, but no policy allows {doc}, and whether your policies test ssm:SessionDocumentAccessCheck (which makes a plain shell need it) could not be told"
+                ))
+                .needs("iam:SimulatePrincipalPolicy"),
+                _ => Outcome::warn(format!(
+                    "you may start a plain shell session (`aws ssm start-session --target …`), but no policy allows {doc}: your policies do not use ssm:SessionDocumentAccessCheck, so it is not checked"
+                ))
+                .note(DOCUMENT_PAGES)
+                .remedy(format!(
+                    "Allow it too, as AWS's current examples do:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}"
+                )),
+            }
+            .evidence_all(evidence),
+            &perms,
+        ));
+    }
+    let mut out = Outcome::pass("you may start this session").evidence_all(evidence);
+    if let DocumentNeed::ShellChecked = need {
+        out = out.note(format!(
+            "Your policies set ssm:SessionDocumentAccessCheck: start the shell with `--document-name {}`.",
+            c.options.mode.document()
+        ));
+    }
+    Ok(with_limits(out, &perms))
+}
+
+/// Why a document denial matters, or not, for this mode.
+enum DocumentNeed {
+    /// A named document (SSH, port forwarding): StartSession is asked on it.
+    Named,
+    /// A plain shell whose caller's policies test `ssm:SessionDocumentAccessCheck`: the document must be named too.
+    ShellChecked,
+    /// A plain shell without that condition: AWS's pages disagree on whether the document matters.
+    ShellUnchecked,
+    /// A plain shell, and whether the policies test the key is not known.
+    ShellUnknown,
+}
+
+const DOCUMENT_PAGES: &str = "AWS's pages disagree: \"Enforce a session document permission check for the AWS CLI\" says a plain shell session \"starts even if the user's IAM policy doesn't grant explicit permission to access the SSM-SessionManagerRunShell document\" unless ssm:SessionDocumentAccessCheck is set; \"Specify a default session document\" says \"To start a default shell session, you must specify the default session document in the IAM policy\".";
+
+/// The failure for a StartSession that the policies refuse.
+fn refused(
+    c: &Check,
+    perms: &CallerPermissions,
+    denied: &[&PermissionCheck],
+    need: &DocumentNeed,
+    [instance, document]: [&String; 2],
+) -> Outcome {
+    let explicit = denied.iter().any(|k| k.decision == Decision::ExplicitDeny);
+    let mfa_would_help = denied.iter().all(|k| {
+        find(
+            perms,
+            "ssm:StartSession",
+            Some(&k.resource),
+            Scenario::WithMfa,
+        )
+        .is_some_and(|m| m.decision == Decision::Allowed)
+    });
+    let message = if explicit {
+        format!(
+            "{} is not authorized to perform ssm:StartSession on {} with an explicit deny",
+            perms.principal_arn, denied[0].resource
+        )
+    } else {
+        format!(
+            "no identity-based policy allows ssm:StartSession on {}",
+            denied
+                .iter()
+                .map(|k| k.resource.as_str())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
+    };
+    let mut remedy = if mfa_would_help {
+        "Sign in with MFA (see caller-mfa).".to_string()
+    } else {
+        format!(
+            "Allow it on both ARNs, e.g. in a policy of {}:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}",
+            perms.principal_arn
+        )
+    };
+    let mut out = Outcome::fail(message);
+    if let DocumentNeed::ShellChecked = need {
+        remedy.push_str(&format!(
+            "\nand name the document when you start a shell: `aws ssm start-session --target {} --document-name {}`",
+            c.facts.target.id,
+            c.options.mode.document()
+        ));
+        out = out.note("Your policies set ssm:SessionDocumentAccessCheck, so even a plain shell needs StartSession on its session document (AWS \"Enforce a session document permission check for the AWS CLI\").");
+    }
+    if explicit && !mfa_would_help {
+        out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
+    }
+    out.remedy(remedy)
+}

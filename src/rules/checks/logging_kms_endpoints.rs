@@ -1,0 +1,55 @@
+//! `logging-kms-endpoints`: The instance reaches KMS and CloudWatch Logs when the preferences use them (`rules/logging-kms-endpoints.toml`).
+
+use crate::network::path::Via;
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::findings::Problems;
+use crate::rules::shared::paths::{create_endpoint, legs, Leg};
+use crate::rules::shared::Check;
+
+/// The kms and logs services, when a shell session's preferences need them: reached through an endpoint or the
+/// way out (their endpoints' state, DNS, security groups, ACLs and policies are checked with the core ones).
+pub fn check(c: &Check) -> Verdict {
+    c.shell_only()?;
+    let a = c.analysis()?;
+    let legs: Vec<Leg> = legs(c, &a)
+        .into_iter()
+        .filter(|l| matches!(l.service, "kms" | "logs"))
+        .collect();
+    if legs.is_empty() {
+        return Ok(Outcome::skip(
+            "no KMS encryption or CloudWatch logging in the session preferences",
+        ));
+    }
+    let mut evidence = Vec::new();
+    let mut problems = Problems::new();
+    let mut remedy = Vec::new();
+    for leg in &legs {
+        let consequence = match leg.service {
+            "kms" => "with KMS encryption the session cannot start",
+            _ => "with CloudWatch logging the session shows a blank screen or waits about 2 minutes before the prompt",
+        };
+        match leg.path.via {
+            Via::Endpoint(e) => evidence.push(format!("{} → {}", leg.service, e.vpc_endpoint_id)),
+            Via::Internet if a.internet.works() => evidence.push(format!(
+                "{} → public endpoint over {}",
+                leg.service,
+                a.internet.describe()
+            )),
+            Via::Internet => {
+                problems.add(&leg.need, format!("{} ({consequence})", leg.service));
+                remedy.push(create_endpoint(&a, leg.service));
+            }
+        }
+    }
+    Ok(
+        match problems.outcome(|p| {
+            Outcome::fail(format!("the instance cannot reach {p}")).remedy(remedy.join("\n"))
+        }) {
+            Some(out) => out.evidence_all(evidence),
+            None => {
+                Outcome::pass("the instance can reach the services the session preferences use")
+                    .evidence_all(evidence)
+            }
+        },
+    )
+}

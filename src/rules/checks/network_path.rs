@@ -1,0 +1,175 @@
+//! `network-path`: The agent can reach ssm, ec2messages and ssmmessages (`rules/network-path.toml`).
+
+use crate::network::path::{Analysis, Via};
+use crate::network::route::TargetKind;
+use crate::rules::outcome::{Outcome, Status, Verdict};
+use crate::rules::shared::findings::Problems;
+use crate::rules::shared::needs::Need;
+use crate::rules::shared::paths::{create_endpoint, legs, Leg};
+use crate::rules::shared::Check;
+
+pub fn check(c: &Check) -> Verdict {
+    let a = c.analysis()?;
+    let legs: Vec<Leg> = legs(c, &a)
+        .into_iter()
+        .filter(|l| CORE.contains(&l.service))
+        .collect();
+    let mut evidence = vec![format!(
+        "{} uses route table {}",
+        a.subnet_id, a.table.route_table_id
+    )];
+    let mut broken: Vec<&Leg> = Vec::new();
+    for leg in &legs {
+        match leg.path.via {
+            Via::Endpoint(e) => evidence.push(format!(
+                "{} → {} (interface endpoint, private DNS)",
+                leg.service, e.vpc_endpoint_id
+            )),
+            Via::Internet if a.internet.works() => evidence.push(format!(
+                "{} → public endpoint over {}",
+                leg.service,
+                a.internet.describe()
+            )),
+            Via::Internet => broken.push(leg),
+        }
+    }
+    let reached: Vec<&str> = legs
+        .iter()
+        .filter(|l| !broken.iter().any(|b| b.service == l.service))
+        .map(|l| l.service)
+        .collect();
+    let mut notes = Vec::new();
+    if let Some(Need::NotNeeded(why)) = c
+        .services()
+        .into_iter()
+        .find(|s| s.service == "ec2messages")
+        .map(|s| s.need)
+    {
+        notes.push(format!(
+            "ec2messages is not checked: {why}. Windows Server 2012 and earlier and Nano Server keep using it for Run Command and agent updates."
+        ));
+    }
+    if broken.is_empty() {
+        let mut out = Outcome::pass(format!("the instance has a way to {}", and_list(&reached)))
+            .evidence_all(evidence);
+        if let Some(beyond) = a
+            .internet
+            .beyond()
+            .filter(|_| legs.iter().any(|l| matches!(l.path.via, Via::Internet)))
+        {
+            out = out.note(beyond);
+        }
+        for n in notes {
+            out = out.note(n);
+        }
+        return Ok(out);
+    }
+    let names: Vec<&str> = broken.iter().map(|l| l.service).collect();
+    let (silent, absent): (Vec<&&Leg>, Vec<&&Leg>) =
+        broken.iter().partition(|l| l.path.endpoint.is_some());
+    let mut reasons = Vec::new();
+    if !silent.is_empty() {
+        let list: Vec<String> = silent
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} ({})",
+                    l.path.endpoint.map_or("", |e| e.vpc_endpoint_id.as_str()),
+                    l.service
+                )
+            })
+            .collect();
+        reasons.push(format!(
+            "the endpoints {} exist but their private DNS names do not answer in this VPC (see endpoint-private-dns)",
+            list.join(", ")
+        ));
+    }
+    if !absent.is_empty() {
+        reasons.push(format!(
+            "no interface endpoint for {}",
+            absent
+                .iter()
+                .map(|l| l.service)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let problem = format!(
+        "the agent cannot reach {} from {}: {}, and {}",
+        names.join(", "),
+        a.subnet_id,
+        reasons.join("; "),
+        a.internet.describe()
+    );
+    // Endpoints in another VPC, reached over a transit gateway or peering, are invisible from here.
+    let shared = routes_to_shared_networks(&a);
+    if !shared.is_empty() && silent.is_empty() {
+        return Ok(Outcome::unknown(format!(
+            "{problem}; but the subnet routes to shared networks ({}), where the endpoints may be centralised",
+            shared.join(", ")
+        ))
+        .evidence_all(evidence)
+        .note("In a hub-and-spoke layout a shared-services VPC holds the endpoints, and a Route 53 private hosted zone associated with this VPC answers for the services' names; look there, or run `ssm-cli get-diagnostics` on the instance."));
+    }
+    let mut remedy = vec![if silent.is_empty() {
+        "Either create the interface endpoints (the layout for a private subnet):".to_string()
+    } else {
+        "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:"
+            .to_string()
+    }];
+    remedy.extend(absent.iter().map(|l| create_endpoint(&a, l.service)));
+    remedy.push(format!(
+        "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
+        a.table.route_table_id
+    ));
+    let mut problems = Problems::new();
+    for leg in &broken {
+        problems.add(&leg.need, leg.service.to_string());
+    }
+    let out = problems
+        .outcome(|_| Outcome::fail(problem.clone()))
+        .expect("a broken service is required or may be");
+    let mut out = out.evidence_all(evidence);
+    if out.status == Status::Fail {
+        out = out.remedy(remedy.join("\n"));
+        for leg in broken
+            .iter()
+            .filter(|l| matches!(l.need, Need::Required(_)))
+        {
+            if leg.service == "ec2messages" {
+                out = out.note(leg.need.reason().to_string());
+            }
+        }
+    }
+    for n in notes {
+        out = out.note(n);
+    }
+    Ok(out)
+}
+
+/// The Systems Manager services agents talk to: the core of every session.
+const CORE: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
+
+/// Routes to a transit gateway or a peering connection: endpoints may live in a shared VPC behind them, with a
+/// private hosted zone for the services' names (AWS's centralised-endpoint pattern), which the facts cannot see.
+fn routes_to_shared_networks(a: &Analysis) -> Vec<String> {
+    a.table
+        .routes
+        .iter()
+        .filter(|r| {
+            matches!(
+                TargetKind::of(&r.target),
+                TargetKind::TransitGateway | TargetKind::Peering
+            )
+        })
+        .map(crate::network::route::describe)
+        .collect()
+}
+
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => "nothing".into(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
