@@ -3,7 +3,7 @@
 use crate::policy::{evaluate_identity, Context, Evaluation, Policy, Request};
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::agent_calls;
-use crate::rules::shared::findings::Problems;
+use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::paths::{endpoints_in_use, legs, no_endpoints};
 use crate::rules::shared::Check;
 
@@ -16,9 +16,7 @@ pub fn check(c: &Check) -> Verdict {
     }
     let ctx = Context::open::<&str>([]);
     let instance_arn = c.facts.target_arn();
-    let mut custom = Vec::new();
-    let mut blocked = Problems::new();
-    let mut unknown = Vec::new();
+    let mut f = Findings::new();
     for (leg, e) in &in_use {
         let service = leg.service;
         let Some(doc) = &e.policy else { continue };
@@ -26,11 +24,12 @@ pub fn check(c: &Check) -> Verdict {
             Ok(p) if is_default_policy(&p) => continue,
             Ok(p) => p,
             Err(err) => {
-                unknown.push(format!("{}: {err}", e.vpc_endpoint_id));
+                f.unknown(format!("{}: {err}", e.vpc_endpoint_id));
                 continue;
             }
         };
-        custom.push(format!("{} ({service}): {doc}", e.vpc_endpoint_id));
+        f.evidence(format!("{} ({service}): {doc}", e.vpc_endpoint_id));
+        f.doubt(format!("{} has a non-default policy", e.vpc_endpoint_id));
         for action in agent_calls::actions(service) {
             let resource = if action.starts_with("ssm:") {
                 instance_arn.as_str()
@@ -48,13 +47,13 @@ pub fn check(c: &Check) -> Verdict {
             ) {
                 Evaluation::Allowed { .. } => {}
                 Evaluation::Unknown { why } => {
-                    unknown.push(format!("{} {action}: {why}", e.vpc_endpoint_id))
+                    f.unknown(format!("{} {action}: {why}", e.vpc_endpoint_id))
                 }
-                Evaluation::ExplicitDeny { by } => blocked.add(
+                Evaluation::ExplicitDeny { by } => f.problem_for(
                     &leg.need,
                     format!("{} denies {action} ({by})", e.vpc_endpoint_id),
                 ),
-                Evaluation::ImplicitDeny { .. } => blocked.add(
+                Evaluation::ImplicitDeny { .. } => f.problem_for(
                     &leg.need,
                     format!("{} does not allow {action}", e.vpc_endpoint_id),
                 ),
@@ -62,27 +61,14 @@ pub fn check(c: &Check) -> Verdict {
         }
     }
     let note = "Principals in endpoint policies are not matched: a statement for another principal is read as applying to the agent.";
-    if let Some(out) = blocked.outcome(|p| {
-        Outcome::fail(format!("an endpoint policy blocks the agent: {p}"))
+    Ok(f.finish(|summary| match summary {
+        Summary::Problems(p) => Outcome::fail(format!("an endpoint policy blocks the agent: {p}"))
             .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`")
-    }) {
-        return Ok(out.evidence_all(custom).note(note));
-    }
-    if !unknown.is_empty() {
-        return Ok(Outcome::unknown(format!(
-            "cannot evaluate the endpoint policy: {}",
-            unknown.join("; ")
-        ))
-        .evidence_all(custom));
-    }
-    if !custom.is_empty() {
-        return Ok(Outcome::warn("an endpoint in use has a non-default policy; it allows the agent's calls, but review it")
-            .evidence_all(custom)
-            .note(note));
-    }
-    Ok(Outcome::pass(
-        "the endpoints in use have the default policy",
-    ))
+            .note(note),
+        Summary::Unknown(u) => Outcome::unknown(format!("cannot evaluate the endpoint policy: {u}")),
+        Summary::Doubts(_) => Outcome::warn("an endpoint in use has a non-default policy; it allows the agent's calls, but review it").note(note),
+        Summary::Clear => Outcome::pass("the endpoints in use have the default policy"),
+    }))
 }
 
 fn is_default_policy(p: &Policy) -> bool {

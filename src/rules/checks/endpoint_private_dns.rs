@@ -1,8 +1,8 @@
 //! `endpoint-private-dns`: Private DNS answers for the endpoints (`rules/endpoint-private-dns.toml`).
 
+use crate::facts::VpcDns;
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::findings::Problems;
-use crate::rules::shared::needs::Need;
+use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::paths::{endpoints_present, legs, no_endpoints};
 use crate::rules::shared::Check;
 
@@ -13,26 +13,24 @@ pub fn check(c: &Check) -> Verdict {
     if eps.is_empty() {
         return Ok(no_endpoints(&a, &legs));
     }
-    let mut problems = Problems::new();
-    let mut remedy = Vec::new();
-    let mut evidence = Vec::new();
+    let mut f = Findings::new();
     let host = c.facts.partition().host("ssm", a.region());
     for (leg, e) in &eps {
-        evidence.push(format!(
+        f.evidence(format!(
             "{} ({}): private DNS {}",
             e.vpc_endpoint_id,
             leg.service,
             if e.private_dns_enabled { "on" } else { "off" }
         ));
         if !e.private_dns_enabled {
-            problems.add(
+            f.problem_for(
                 &leg.need,
                 format!(
                     "private DNS is off on {} ({}), so the service's name (e.g. {host}) resolves to the public endpoint",
                     e.vpc_endpoint_id, leg.service
                 ),
             );
-            remedy.push(format!(
+            f.remedy(format!(
                 "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --private-dns-enabled",
                 e.vpc_endpoint_id
             ));
@@ -40,55 +38,49 @@ pub fn check(c: &Check) -> Verdict {
     }
     let vpc = a.instance.vpc_id.as_deref().unwrap_or("the VPC");
     match c.facts.vpc_dns.get_ref() {
-        Ok(dns) => {
-            evidence.push(format!(
-                "{vpc}: enableDnsSupport {}, enableDnsHostnames {}",
-                dns.enable_dns_support, dns.enable_dns_hostnames
-            ));
-            let required = Need::Required("the endpoints answer only with both".into());
-            for (on, attr, flag) in [
-                (
-                    dns.enable_dns_support,
-                    "enableDnsSupport",
-                    "--enable-dns-support",
-                ),
-                (
-                    dns.enable_dns_hostnames,
-                    "enableDnsHostnames",
-                    "--enable-dns-hostnames",
-                ),
-            ] {
-                if !on {
-                    problems.add(
-                        &required,
-                        format!("{vpc} has {attr} off, which private DNS needs"),
-                    );
-                    remedy.push(format!(
-                        "aws ec2 modify-vpc-attribute --vpc-id {vpc} {flag} '{{\"Value\":true}}'"
-                    ));
-                }
-            }
-        }
-        Err(reason) if problems.is_empty() => {
-            return Ok(Outcome::missing("the VPC's DNS attributes", reason).evidence_all(evidence));
+        Ok(dns) => vpc_dns_attributes(&mut f, vpc, dns),
+        Err(reason) if !f.has_problems() => {
+            return Ok(f.stop(Outcome::missing("the VPC's DNS attributes", reason)));
         }
         Err(_) => {}
     }
     let internet = a.internet.works();
-    let out = problems.outcome(|p| {
-        if internet {
-            Outcome::warn(format!(
-                "{p}: the endpoints are bypassed and traffic leaves over {}",
-                a.internet.describe()
-            ))
-        } else {
-            Outcome::fail(format!(
-                "{p}: with no route to the internet the agent cannot reach the service"
-            ))
+    Ok(f.finish(|summary| match summary {
+        Summary::Problems(p) if internet => Outcome::warn(format!(
+            "{p}: the endpoints are bypassed and traffic leaves over {}",
+            a.internet.describe()
+        )),
+        Summary::Problems(p) => Outcome::fail(format!(
+            "{p}: with no route to the internet the agent cannot reach the service"
+        )),
+        Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
+        Summary::Clear => Outcome::pass("private DNS answers for every endpoint"),
+    }))
+}
+
+/// Private DNS answers only in a VPC with both DNS attributes on.
+fn vpc_dns_attributes(f: &mut Findings, vpc: &str, dns: &VpcDns) {
+    f.evidence(format!(
+        "{vpc}: enableDnsSupport {}, enableDnsHostnames {}",
+        dns.enable_dns_support, dns.enable_dns_hostnames
+    ));
+    for (on, attr, flag) in [
+        (
+            dns.enable_dns_support,
+            "enableDnsSupport",
+            "--enable-dns-support",
+        ),
+        (
+            dns.enable_dns_hostnames,
+            "enableDnsHostnames",
+            "--enable-dns-hostnames",
+        ),
+    ] {
+        if !on {
+            f.problem(format!("{vpc} has {attr} off, which private DNS needs"));
+            f.remedy(format!(
+                "aws ec2 modify-vpc-attribute --vpc-id {vpc} {flag} '{{\"Value\":true}}'"
+            ));
         }
-    });
-    Ok(match out {
-        Some(out) => out.evidence_all(evidence).remedy(remedy.join("\n")),
-        None => Outcome::pass("private DNS answers for every endpoint").evidence_all(evidence),
-    })
+    }
 }

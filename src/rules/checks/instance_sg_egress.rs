@@ -2,8 +2,8 @@
 
 use crate::network::sg::{self, SgVerdict};
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::findings::Problems;
-use crate::rules::shared::paths::{destinations, legs, source};
+use crate::rules::shared::findings::{Findings, Summary};
+use crate::rules::shared::paths::{destinations, legs, source, Destination};
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
@@ -15,9 +15,7 @@ pub fn check(c: &Check) -> Verdict {
     }
     let ig = c.groups(&a.instance.security_group_ids)?;
     let source = source(&a);
-    let mut evidence = Vec::new();
-    let mut problems = Problems::new();
-    let mut remedy = Vec::new();
+    let mut f = Findings::new();
     let group = a
         .instance
         .security_group_ids
@@ -26,43 +24,42 @@ pub fn check(c: &Check) -> Verdict {
         .unwrap_or("<instance-sg>");
     for d in &dests {
         match sg::permits(&ig, true, 443, &d.peer, c.prefix_lists()) {
-            SgVerdict::Allowed { group, rule } => evidence.push(format!(
+            SgVerdict::Allowed { group, rule } => f.evidence(format!(
                 "{source} → {} → {} ✓",
                 sg::describe(group, rule, true),
                 d.label
             )),
             SgVerdict::Denied => {
-                evidence.push(format!(
+                f.evidence(format!(
                     "{source} → {}: no egress rule of {} allows TCP 443 ✗",
                     d.label,
                     a.instance.security_group_ids.join(", ")
                 ));
-                problems.add(&d.need, d.label.clone());
-                let target = match (d.peer.groups.first(), d.peer.internet) {
-                    (Some(g), _) => format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
-                    (None, true) => "IpRanges=[{CidrIp=0.0.0.0/0}]".to_string(),
-                    (None, false) => format!("IpRanges=[{{CidrIp={}/32}}]", d.peer.describe()),
-                };
-                let cmd = format!("aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{target}'");
-                if !remedy.contains(&cmd) && !d.need.is_not_needed() {
-                    remedy.push(cmd);
+                f.problem_for(&d.need, d.label.clone());
+                if !d.need.is_not_needed() {
+                    f.remedy(open_egress(group, d));
                 }
             }
-            SgVerdict::Unknown(why) => return Ok(Outcome::unknown(why).evidence_all(evidence)),
+            SgVerdict::Unknown(why) => return Ok(f.stop(Outcome::unknown(why))),
         }
     }
-    Ok(
-        match problems.outcome(|p| {
-            Outcome::fail(format!(
-                "the instance's security groups do not let TCP 443 out to {p}"
-            ))
-            .remedy(remedy.join("\n"))
-        }) {
-            Some(out) => out.evidence_all(evidence),
-            None => {
-                Outcome::pass("the instance's security groups let TCP 443 out to every destination")
-                    .evidence_all(evidence)
-            }
-        },
-    )
+    Ok(f.finish(|summary| match summary {
+        Summary::Problems(p) => Outcome::fail(format!(
+            "the instance's security groups do not let TCP 443 out to {p}"
+        )),
+        Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
+        Summary::Clear => {
+            Outcome::pass("the instance's security groups let TCP 443 out to every destination")
+        }
+    }))
+}
+
+/// The egress rule that lets `group` reach `d` on 443: its security group, the internet, or its address.
+fn open_egress(group: &str, d: &Destination) -> String {
+    let target = match (d.peer.groups.first(), d.peer.internet) {
+        (Some(g), _) => format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+        (None, true) => "IpRanges=[{CidrIp=0.0.0.0/0}]".to_string(),
+        (None, false) => format!("IpRanges=[{{CidrIp={}/32}}]", d.peer.describe()),
+    };
+    format!("aws ec2 authorize-security-group-egress --group-id {group} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,{target}'")
 }

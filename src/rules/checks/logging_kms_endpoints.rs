@@ -2,7 +2,7 @@
 
 use crate::network::path::Via;
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::findings::Problems;
+use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::paths::{create_endpoint, legs, Leg};
 use crate::rules::shared::Check;
 
@@ -20,36 +20,30 @@ pub fn check(c: &Check) -> Verdict {
             "no KMS encryption or CloudWatch logging in the session preferences",
         ));
     }
-    let mut evidence = Vec::new();
-    let mut problems = Problems::new();
-    let mut remedy = Vec::new();
+    let mut f = Findings::new();
     for leg in &legs {
         let consequence = match leg.service {
             "kms" => "with KMS encryption the session cannot start",
             _ => "with CloudWatch logging the session shows a blank screen or waits about 2 minutes before the prompt",
         };
         match leg.path.via {
-            Via::Endpoint(e) => evidence.push(format!("{} → {}", leg.service, e.vpc_endpoint_id)),
-            Via::Internet if a.internet.works() => evidence.push(format!(
+            Via::Endpoint(e) => f.evidence(format!("{} → {}", leg.service, e.vpc_endpoint_id)),
+            Via::Internet if a.internet.works() => f.evidence(format!(
                 "{} → public endpoint over {}",
                 leg.service,
                 a.internet.describe()
             )),
             Via::Internet => {
-                problems.add(&leg.need, format!("{} ({consequence})", leg.service));
-                remedy.push(create_endpoint(&a, leg.service));
+                f.problem_for(&leg.need, format!("{} ({consequence})", leg.service));
+                f.remedy(create_endpoint(&a, leg.service));
             }
         }
     }
-    Ok(
-        match problems.outcome(|p| {
-            Outcome::fail(format!("the instance cannot reach {p}")).remedy(remedy.join("\n"))
-        }) {
-            Some(out) => out.evidence_all(evidence),
-            None => {
-                Outcome::pass("the instance can reach the services the session preferences use")
-                    .evidence_all(evidence)
-            }
-        },
-    )
+    Ok(f.finish(|summary| match summary {
+        Summary::Problems(p) => Outcome::fail(format!("the instance cannot reach {p}")),
+        Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
+        Summary::Clear => {
+            Outcome::pass("the instance can reach the services the session preferences use")
+        }
+    }))
 }

@@ -1,14 +1,17 @@
 //! `nacl-endpoint-subnets`: The endpoint subnets' network ACLs pass 443 in and the replies out (`rules/nacl-endpoint-subnets.toml`).
 
-use crate::network::nacl::{self};
+use crate::facts::{NetworkAcl, Subnet};
+use crate::network::nacl;
 use crate::network::ports::PortSet;
 use crate::network::subnet_of;
 use crate::network::Peer;
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::acl::{acl_entry_cmd, cidr_of, nacl_line, replies, AclFindings, Replies};
-use crate::rules::shared::paths::{endpoints_in_use, ephemeral, legs, private_ipv4};
+use crate::rules::shared::acl::{self, cidr_of, cross, nacl_line, Words};
+use crate::rules::shared::findings::Findings;
+use crate::rules::shared::needs::Need;
+use crate::rules::shared::paths::{endpoints_in_use, ephemeral, legs, private_ipv4, Ephemeral};
 use crate::rules::shared::Check;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 pub fn check(c: &Check) -> Verdict {
     let a = c.analysis()?;
@@ -20,13 +23,9 @@ pub fn check(c: &Check) -> Verdict {
     let ip = private_ipv4(&a)?;
     let subnets = c.facts.subnets.need("the subnets")?;
     let acls = c.facts.network_acls.need("the network ACLs")?;
-    let peer = Peer {
-        ip: Some(IpAddr::V4(ip)),
-        ..Default::default()
-    };
     let eph = ephemeral(c);
     let mut seen: Vec<String> = Vec::new();
-    let mut f = AclFindings::new();
+    let mut f = Findings::new();
     for (leg, e) in &in_use {
         for eip in &e.interface_ips {
             let Some(subnet) = subnet_of(subnets, *eip) else {
@@ -40,7 +39,7 @@ pub fn check(c: &Check) -> Verdict {
             }
             seen.push(subnet.subnet_id.clone());
             if subnet.subnet_id == a.subnet_id {
-                f.evidence.push(format!(
+                f.evidence(format!(
                     "{} is the instance's own subnet: no ACL is crossed",
                     subnet.subnet_id
                 ));
@@ -52,65 +51,49 @@ pub fn check(c: &Check) -> Verdict {
                     subnet.subnet_id
                 )));
             };
-            let id = &acl.network_acl_id;
-            let inbound = nacl::evaluate(acl, false, PortSet::range(443, 443), &peer);
-            let (back, result) = replies(acl, true, &peer, &eph);
-            f.evidence.push(nacl_line(
-                id,
-                "inbound",
-                "443",
-                &format!("← {ip} ({})", subnet.subnet_id),
-                &inbound,
-            ));
-            f.evidence.push(nacl_line(
-                id,
-                "outbound",
-                &eph.ports.to_string(),
-                &format!("→ {ip} ({})", subnet.subnet_id),
-                &result,
-            ));
-            if !inbound.denied.is_empty() {
-                f.problems.add(
-                    &leg.need,
-                    format!(
-                        "443 in from {ip} at {id} ({}: {})",
-                        subnet.subnet_id,
-                        inbound.blockers()
-                    ),
-                );
-                f.remedy.push(acl_entry_cmd(
-                    id,
-                    true,
-                    &PortSet::range(443, 443),
-                    &cidr_of(&peer),
-                ));
-            }
-            match back {
-                Replies::Open => {}
-                Replies::Blocked(why) => {
-                    f.problems.add(
-                        &leg.need,
-                        format!(
-                            "the replies to {ip} on {} at {id} ({}: {why})",
-                            eph.label, subnet.subnet_id
-                        ),
-                    );
-                    f.remedy
-                        .push(acl_entry_cmd(id, false, &eph.ports, &cidr_of(&peer)));
-                }
-                Replies::Partly(why) => {
-                    if !leg.need.is_not_needed() {
-                        f.partly.push(format!("outbound to {ip} at {id} ({why})"));
-                        f.remedy
-                            .push(acl_entry_cmd(id, false, &eph.ports, &cidr_of(&peer)));
-                    }
-                }
-            }
+            endpoint_subnet(&mut f, acl, subnet, (ip, &leg.need), &eph);
         }
     }
-    Ok(f.outcome(
+    Ok(acl::outcome(
+        f,
         "the endpoints' subnets let 443 in from the instance and the replies out",
         &eph,
         "an endpoint subnet's network ACL",
     ))
+}
+
+/// One endpoint subnet's ACL: 443 in from the instance, the replies out to its ephemeral ports.
+fn endpoint_subnet(
+    f: &mut Findings,
+    acl: &NetworkAcl,
+    subnet: &Subnet,
+    (ip, need): (Ipv4Addr, &Need),
+    eph: &Ephemeral,
+) {
+    let peer = Peer {
+        ip: Some(IpAddr::V4(ip)),
+        ..Default::default()
+    };
+    let id = &acl.network_acl_id;
+    let sid = &subnet.subnet_id;
+    let https = PortSet::range(443, 443);
+    let crossing = cross(acl, false, https.clone(), &peer, eph);
+    let from = format!("← {ip} ({sid})");
+    f.evidence(nacl_line(id, "inbound", "443", &from, &crossing.there));
+    let to = format!("→ {ip} ({sid})");
+    let ports = eph.ports.to_string();
+    f.evidence(nacl_line(id, "outbound", &ports, &to, &crossing.back));
+    let why = crossing.why_back();
+    let words = Words {
+        there: format!(
+            "443 in from {ip} at {id} ({sid}: {})",
+            crossing.there.blockers()
+        ),
+        back: format!(
+            "the replies to {ip} on {} at {id} ({sid}: {why})",
+            eph.label
+        ),
+        partly: format!("outbound to {ip} at {id} ({why})"),
+    };
+    crossing.record(f, need, words, (&https, &cidr_of(&peer)), eph);
 }

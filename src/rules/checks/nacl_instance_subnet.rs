@@ -1,11 +1,13 @@
 //! `nacl-instance-subnet`: The instance subnet's network ACL passes 443 out and the replies in (`rules/nacl-instance-subnet.toml`).
 
-use crate::network::nacl::{self};
+use crate::network::nacl;
+use crate::network::path::Analysis;
 use crate::network::ports::PortSet;
 use crate::network::subnet_of;
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::acl::{acl_entry_cmd, cidr_of, nacl_line, replies, AclFindings, Replies};
-use crate::rules::shared::paths::{destinations, ephemeral, legs};
+use crate::rules::shared::acl::{self, cidr_of, cross, nacl_line, Words};
+use crate::rules::shared::findings::Findings;
+use crate::rules::shared::paths::{destinations, ephemeral, legs, Destination};
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
@@ -22,71 +24,50 @@ pub fn check(c: &Check) -> Verdict {
             a.subnet_id
         )));
     };
-    let subnets = c.facts.subnets.value();
     let eph = ephemeral(c);
     let id = &acl.network_acl_id;
-    let mut f = AclFindings::new();
+    let mut f = Findings::new();
     for d in &dests {
-        // Traffic between two addresses of one subnet never crosses its ACL.
-        if let (Some(ip), Some(subnets)) = (d.peer.ip, subnets) {
-            if subnet_of(subnets, ip).is_some_and(|s| s.subnet_id == a.subnet_id) {
-                f.evidence.push(format!(
-                    "→ {}: same subnet, the ACL is not crossed",
-                    d.label
-                ));
-                continue;
-            }
-        }
-        let out = nacl::evaluate(acl, true, PortSet::range(443, 443), &d.peer);
-        let (back, result) = replies(acl, false, &d.peer, &eph);
-        f.evidence.push(nacl_line(
-            id,
-            "outbound",
-            "443",
-            &format!("→ {}", d.label),
-            &out,
-        ));
-        f.evidence.push(nacl_line(
-            id,
-            "inbound",
-            &eph.ports.to_string(),
-            &format!("← {}", d.label),
-            &result,
-        ));
-        if !out.denied.is_empty() {
-            f.problems.add(
-                &d.need,
-                format!("outbound 443 to {} ({})", d.label, out.blockers()),
-            );
-            f.remedy.push(acl_entry_cmd(
-                id,
-                false,
-                &PortSet::range(443, 443),
-                &cidr_of(&d.peer),
+        if same_subnet(c, &a, d) {
+            f.evidence(format!(
+                "→ {}: same subnet, the ACL is not crossed",
+                d.label
             ));
+            continue;
         }
-        match back {
-            Replies::Open => {}
-            Replies::Blocked(why) => {
-                f.problems.add(
-                    &d.need,
-                    format!("inbound replies from {} on {} ({why})", d.label, eph.label),
-                );
-                f.remedy
-                    .push(acl_entry_cmd(id, true, &eph.ports, &cidr_of(&d.peer)));
-            }
-            Replies::Partly(why) => {
-                if !d.need.is_not_needed() {
-                    f.partly.push(format!("inbound from {} ({why})", d.label));
-                    f.remedy
-                        .push(acl_entry_cmd(id, true, &eph.ports, &cidr_of(&d.peer)));
-                }
-            }
-        }
+        let https = PortSet::range(443, 443);
+        let crossing = cross(acl, true, https.clone(), &d.peer, &eph);
+        let to = format!("→ {}", d.label);
+        f.evidence(nacl_line(id, "outbound", "443", &to, &crossing.there));
+        let from = format!("← {}", d.label);
+        let ports = eph.ports.to_string();
+        f.evidence(nacl_line(id, "inbound", &ports, &from, &crossing.back));
+        let why = crossing.why_back();
+        let words = Words {
+            there: format!(
+                "outbound 443 to {} ({})",
+                d.label,
+                crossing.there.blockers()
+            ),
+            back: format!("inbound replies from {} on {} ({why})", d.label, eph.label),
+            partly: format!("inbound from {} ({why})", d.label),
+        };
+        crossing.record(&mut f, &d.need, words, (&https, &cidr_of(&d.peer)), &eph);
     }
-    Ok(f.outcome(
+    Ok(acl::outcome(
+        f,
         &format!("{id} lets 443 out and the replies back in"),
         &eph,
         &format!("network ACL {id} of {}", a.subnet_id),
     ))
+}
+
+/// Traffic between two addresses of one subnet never crosses its ACL.
+fn same_subnet(c: &Check, a: &Analysis, d: &Destination) -> bool {
+    match (d.peer.ip, c.facts.subnets.value()) {
+        (Some(ip), Some(subnets)) => {
+            subnet_of(subnets, ip).is_some_and(|s| s.subnet_id == a.subnet_id)
+        }
+        _ => false,
+    }
 }

@@ -3,10 +3,13 @@
 use crate::network::path::{Analysis, Via};
 use crate::network::route::TargetKind;
 use crate::rules::outcome::{Outcome, Status, Verdict};
-use crate::rules::shared::findings::Problems;
+use crate::rules::shared::findings::Findings;
 use crate::rules::shared::needs::Need;
 use crate::rules::shared::paths::{create_endpoint, legs, Leg};
 use crate::rules::shared::Check;
+
+/// The Systems Manager services agents talk to: the core of every session.
+const CORE: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
 
 pub fn check(c: &Check) -> Verdict {
     let a = c.analysis()?;
@@ -18,8 +21,25 @@ pub fn check(c: &Check) -> Verdict {
         "{} uses route table {}",
         a.subnet_id, a.table.route_table_id
     )];
-    let mut broken: Vec<&Leg> = Vec::new();
-    for leg in &legs {
+    let broken = follow(&a, &legs, &mut evidence);
+    let notes = ec2messages_note(c);
+    Ok(if broken.is_empty() {
+        notes
+            .into_iter()
+            .fold(reached(&a, &legs, evidence), Outcome::note)
+    } else {
+        unreachable(&a, &broken, evidence, notes)
+    })
+}
+
+/// Follows each service's way, noting it; returns those that have none.
+fn follow<'l, 'a>(
+    a: &Analysis,
+    legs: &'l [Leg<'a>],
+    evidence: &mut Vec<String>,
+) -> Vec<&'l Leg<'a>> {
+    let mut broken = Vec::new();
+    for leg in legs {
         match leg.path.via {
             Via::Endpoint(e) => evidence.push(format!(
                 "{} → {} (interface endpoint, private DNS)",
@@ -33,40 +53,89 @@ pub fn check(c: &Check) -> Verdict {
             Via::Internet => broken.push(leg),
         }
     }
-    let reached: Vec<&str> = legs
-        .iter()
-        .filter(|l| !broken.iter().any(|b| b.service == l.service))
-        .map(|l| l.service)
-        .collect();
-    let mut notes = Vec::new();
-    if let Some(Need::NotNeeded(why)) = c
+    broken
+}
+
+/// Why ec2messages is left out, when it is.
+fn ec2messages_note(c: &Check) -> Option<String> {
+    match c
         .services()
         .into_iter()
         .find(|s| s.service == "ec2messages")
         .map(|s| s.need)
     {
-        notes.push(format!(
+        Some(Need::NotNeeded(why)) => Some(format!(
             "ec2messages is not checked: {why}. Windows Server 2012 and earlier and Nano Server keep using it for Run Command and agent updates."
-        ));
+        )),
+        _ => None,
     }
-    if broken.is_empty() {
-        let mut out = Outcome::pass(format!("the instance has a way to {}", and_list(&reached)))
-            .evidence_all(evidence);
-        if let Some(beyond) = a
-            .internet
-            .beyond()
-            .filter(|_| legs.iter().any(|l| matches!(l.path.via, Via::Internet)))
-        {
-            out = out.note(beyond);
-        }
-        for n in notes {
-            out = out.note(n);
-        }
-        return Ok(out);
+}
+
+fn reached(a: &Analysis, legs: &[Leg], evidence: Vec<String>) -> Outcome {
+    let names: Vec<&str> = legs.iter().map(|l| l.service).collect();
+    let out = Outcome::pass(format!("the instance has a way to {}", and_list(&names)))
+        .evidence_all(evidence);
+    match a
+        .internet
+        .beyond()
+        .filter(|_| legs.iter().any(|l| matches!(l.path.via, Via::Internet)))
+    {
+        Some(beyond) => out.note(beyond),
+        None => out,
     }
+}
+
+/// Some services have no way: a failure, or Unknown when the endpoints may be in a shared VPC.
+fn unreachable(
+    a: &Analysis,
+    broken: &[&Leg],
+    evidence: Vec<String>,
+    notes: Option<String>,
+) -> Outcome {
     let names: Vec<&str> = broken.iter().map(|l| l.service).collect();
+    // Endpoints that exist but whose names do not answer here, and services with no endpoint at all.
     let (silent, absent): (Vec<&&Leg>, Vec<&&Leg>) =
         broken.iter().partition(|l| l.path.endpoint.is_some());
+    let problem = format!(
+        "the agent cannot reach {} from {}: {}, and {}",
+        names.join(", "),
+        a.subnet_id,
+        reasons(&silent, &absent).join("; "),
+        a.internet.describe()
+    );
+    // Endpoints in another VPC, reached over a transit gateway or peering, are invisible from here.
+    let shared = routes_to_shared_networks(a);
+    if !shared.is_empty() && silent.is_empty() {
+        return Outcome::unknown(format!(
+            "{problem}; but the subnet routes to shared networks ({}), where the endpoints may be centralised",
+            shared.join(", ")
+        ))
+        .evidence_all(evidence)
+        .note("In a hub-and-spoke layout a shared-services VPC holds the endpoints, and a Route 53 private hosted zone associated with this VPC answers for the services' names; look there, or run `ssm-cli get-diagnostics` on the instance.");
+    }
+    let mut f = Findings::new();
+    for line in evidence {
+        f.evidence(line);
+    }
+    for leg in broken {
+        f.problem_for(&leg.need, leg.service);
+    }
+    let mut out = f.finish(|_| Outcome::fail(problem));
+    if out.status == Status::Fail {
+        out = out.remedy(remedy(a, silent.is_empty(), &absent).join("\n"));
+        for leg in broken
+            .iter()
+            .filter(|l| matches!(l.need, Need::Required(_)))
+        {
+            if leg.service == "ec2messages" {
+                out = out.note(leg.need.reason().to_string());
+            }
+        }
+    }
+    notes.into_iter().fold(out, Outcome::note)
+}
+
+fn reasons(silent: &[&&Leg], absent: &[&&Leg]) -> Vec<String> {
     let mut reasons = Vec::new();
     if !silent.is_empty() {
         let list: Vec<String> = silent
@@ -85,70 +154,26 @@ pub fn check(c: &Check) -> Verdict {
         ));
     }
     if !absent.is_empty() {
-        reasons.push(format!(
-            "no interface endpoint for {}",
-            absent
-                .iter()
-                .map(|l| l.service)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let services: Vec<&str> = absent.iter().map(|l| l.service).collect();
+        reasons.push(format!("no interface endpoint for {}", services.join(", ")));
     }
-    let problem = format!(
-        "the agent cannot reach {} from {}: {}, and {}",
-        names.join(", "),
-        a.subnet_id,
-        reasons.join("; "),
-        a.internet.describe()
-    );
-    // Endpoints in another VPC, reached over a transit gateway or peering, are invisible from here.
-    let shared = routes_to_shared_networks(&a);
-    if !shared.is_empty() && silent.is_empty() {
-        return Ok(Outcome::unknown(format!(
-            "{problem}; but the subnet routes to shared networks ({}), where the endpoints may be centralised",
-            shared.join(", ")
-        ))
-        .evidence_all(evidence)
-        .note("In a hub-and-spoke layout a shared-services VPC holds the endpoints, and a Route 53 private hosted zone associated with this VPC answers for the services' names; look there, or run `ssm-cli get-diagnostics` on the instance."));
-    }
-    let mut remedy = vec![if silent.is_empty() {
+    reasons
+}
+
+fn remedy(a: &Analysis, none_silent: bool, absent: &[&&Leg]) -> Vec<String> {
+    let mut remedy = vec![if none_silent {
         "Either create the interface endpoints (the layout for a private subnet):".to_string()
     } else {
         "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:"
             .to_string()
     }];
-    remedy.extend(absent.iter().map(|l| create_endpoint(&a, l.service)));
+    remedy.extend(absent.iter().map(|l| create_endpoint(a, l.service)));
     remedy.push(format!(
         "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
         a.table.route_table_id
     ));
-    let mut problems = Problems::new();
-    for leg in &broken {
-        problems.add(&leg.need, leg.service.to_string());
-    }
-    let out = problems
-        .outcome(|_| Outcome::fail(problem.clone()))
-        .expect("a broken service is required or may be");
-    let mut out = out.evidence_all(evidence);
-    if out.status == Status::Fail {
-        out = out.remedy(remedy.join("\n"));
-        for leg in broken
-            .iter()
-            .filter(|l| matches!(l.need, Need::Required(_)))
-        {
-            if leg.service == "ec2messages" {
-                out = out.note(leg.need.reason().to_string());
-            }
-        }
-    }
-    for n in notes {
-        out = out.note(n);
-    }
-    Ok(out)
+    remedy
 }
-
-/// The Systems Manager services agents talk to: the core of every session.
-const CORE: [&str; 3] = ["ssm", "ssmmessages", "ec2messages"];
 
 /// Routes to a transit gateway or a peering connection: endpoints may live in a shared VPC behind them, with a
 /// private hosted zone for the services' names (AWS's centralised-endpoint pattern), which the facts cannot see.

@@ -1,12 +1,13 @@
 //! Network ACLs on a connection: the way there and, since ACLs are stateless, the replies back to the
-//! instance's ephemeral ports.
+//! instance's ephemeral ports. Every rule that crosses an ACL evaluates it here, once.
 
 use crate::facts::NetworkAcl;
 use crate::network::nacl::{self, AclResult};
 use crate::network::ports::PortSet;
 use crate::network::Peer;
 use crate::rules::outcome::Outcome;
-use crate::rules::shared::findings::Problems;
+use crate::rules::shared::findings::{Findings, Summary};
+use crate::rules::shared::needs::Need;
 use crate::rules::shared::paths::Ephemeral;
 use std::net::IpAddr;
 
@@ -19,21 +20,89 @@ pub enum Replies {
     Partly(String),
 }
 
-pub fn replies(
-    acl: &NetworkAcl,
-    egress: bool,
+/// One connection through one ACL: `outward_egress` is the direction of the connection through it (out of the
+/// instance's subnet, into a destination's); the replies cross it the other way, to the ephemeral ports.
+pub struct Crossing<'a> {
+    pub acl: &'a NetworkAcl,
+    pub outward_egress: bool,
+    pub there: AclResult,
+    pub back: AclResult,
+    pub replies: Replies,
+}
+
+pub fn cross<'a>(
+    acl: &'a NetworkAcl,
+    outward_egress: bool,
+    ports: PortSet,
     peer: &Peer,
     eph: &Ephemeral,
-) -> (Replies, AclResult) {
-    let r = nacl::evaluate(acl, egress, eph.ports.clone(), peer);
-    let verdict = if r.denied.is_empty() {
+) -> Crossing<'a> {
+    let there = nacl::evaluate(acl, outward_egress, ports, peer);
+    let back = nacl::evaluate(acl, !outward_egress, eph.ports.clone(), peer);
+    let replies = if back.denied.is_empty() {
         Replies::Open
-    } else if eph.known || r.allowed.is_empty() {
-        Replies::Blocked(r.blockers())
+    } else if eph.known || back.allowed.is_empty() {
+        Replies::Blocked(back.blockers())
     } else {
-        Replies::Partly(r.blockers())
+        Replies::Partly(back.blockers())
     };
-    (verdict, r)
+    Crossing {
+        acl,
+        outward_egress,
+        there,
+        back,
+        replies,
+    }
+}
+
+/// How a rule words a crossing's problems: the way there blocked, the replies blocked, the replies partly
+/// closed on an unknown platform.
+pub struct Words {
+    pub there: String,
+    pub back: String,
+    pub partly: String,
+}
+
+impl Crossing<'_> {
+    pub fn id(&self) -> &str {
+        &self.acl.network_acl_id
+    }
+
+    /// What closes the replies, when something does.
+    pub fn why_back(&self) -> &str {
+        match &self.replies {
+            Replies::Open => "",
+            Replies::Blocked(why) | Replies::Partly(why) => why,
+        }
+    }
+
+    /// The problems of this crossing for a service with `need`, and the entries that open it for `cidr`.
+    pub fn record(
+        &self,
+        f: &mut Findings,
+        need: &Need,
+        words: Words,
+        (ports, cidr): (&PortSet, &str),
+        eph: &Ephemeral,
+    ) {
+        if !self.there.denied.is_empty() {
+            f.problem_for(need, words.there);
+            f.remedy(acl_entry_cmd(self.id(), !self.outward_egress, ports, cidr));
+        }
+        let open_back = acl_entry_cmd(self.id(), self.outward_egress, &eph.ports, cidr);
+        match &self.replies {
+            Replies::Open => {}
+            Replies::Blocked(_) => {
+                f.problem_for(need, words.back);
+                f.remedy(open_back);
+            }
+            Replies::Partly(_) if !need.is_not_needed() => {
+                f.doubt(words.partly);
+                f.remedy(open_back);
+            }
+            Replies::Partly(_) => {}
+        }
+    }
 }
 
 pub fn nacl_line(acl: &str, dir: &str, ports: &str, peer: &str, r: &AclResult) -> String {
@@ -57,46 +126,19 @@ pub fn cidr_of(peer: &Peer) -> String {
     }
 }
 
-/// ACL problems: failures by need, and the warnings an unknown platform's partly open range gives.
-pub struct AclFindings {
-    pub problems: Problems,
-    pub partly: Vec<String>,
-    pub remedy: Vec<String>,
-    pub evidence: Vec<String>,
-}
-
-impl AclFindings {
-    pub fn new() -> Self {
-        AclFindings {
-            problems: Problems::new(),
-            partly: Vec::new(),
-            remedy: Vec::new(),
-            evidence: Vec::new(),
-        }
-    }
-
-    pub fn outcome(mut self, pass: &str, eph: &Ephemeral, subject: &str) -> Outcome {
-        self.remedy.dedup();
-        let remedy = self.remedy.join("\n");
-        let note = format!(
+/// The outcome of the network ACL rules: `subject` blocks the problems found; on an unknown platform, a partly
+/// closed ephemeral range is a warning.
+pub fn outcome(f: Findings, pass: &str, eph: &Ephemeral, subject: &str) -> Outcome {
+    f.finish(|summary| match summary {
+        Summary::Problems(p) => Outcome::fail(format!("{subject} blocks {p}")).note(format!(
             "Network ACLs are stateless: the replies need their own rule, on the instance's ephemeral ports {}.",
             eph.label
-        );
-        if let Some(out) = self
-            .problems
-            .outcome(|p| Outcome::fail(format!("{subject} blocks {p}")).remedy(remedy.clone()))
-        {
-            return out.evidence_all(self.evidence).note(note);
-        }
-        if !self.partly.is_empty() {
-            return Outcome::warn(format!(
-                "{subject} closes part of the ephemeral range 1024-65535, and the instance's platform is not known: {}",
-                self.partly.join("; ")
-            ))
-            .evidence_all(self.evidence)
-            .note("Linux uses 32768-61000 and Windows 49152-65535 (AWS \"Ephemeral ports\"): with the platform known, this is a pass or a failure.")
-            .remedy(remedy);
-        }
-        Outcome::pass(pass).evidence_all(self.evidence)
-    }
+        )),
+        Summary::Doubts(d) => Outcome::warn(format!(
+            "{subject} closes part of the ephemeral range 1024-65535, and the instance's platform is not known: {d}"
+        ))
+        .note("Linux uses 32768-61000 and Windows 49152-65535 (AWS \"Ephemeral ports\"): with the platform known, this is a pass or a failure."),
+        Summary::Unknown(u) => Outcome::unknown(u),
+        Summary::Clear => Outcome::pass(pass),
+    })
 }
