@@ -18,6 +18,17 @@ pub fn check(c: &Check) -> Verdict {
             "the agent version `{text}` is not a dotted version"
         )));
     };
+    let mut mins = mode_minimums(c);
+    mins.extend(preference_minimums(c));
+    let remedy = format!(
+        "Update the agent with Run Command: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={} --region {}`",
+        c.facts.target.id, c.facts.target.region
+    );
+    Ok(judge("SSM Agent", have, &mins, &remedy))
+}
+
+/// What Session Manager and the chosen mode need.
+fn mode_minimums(c: &Check) -> Vec<Minimum<Version4>> {
     let mut mins = vec![Minimum {
         version: Version4::new(2, 3, 68, 0),
         topic: "Session Manager",
@@ -63,7 +74,13 @@ pub fn check(c: &Check) -> Verdict {
             source: "AWS start-session page",
         }),
     }
-    // KMS encryption, shell profiles and CloudWatch streaming serve shell sessions only.
+    mins
+}
+
+/// What the session preferences turn on. KMS encryption, shell profiles and CloudWatch streaming serve shell
+/// sessions only.
+fn preference_minimums(c: &Check) -> Vec<Minimum<Version4>> {
+    let mut mins = Vec::new();
     if let Some(prefs) = c
         .facts
         .session_preferences
@@ -92,9 +109,5 @@ pub fn check(c: &Check) -> Verdict {
             });
         }
     }
-    let remedy = format!(
-        "Update the agent with Run Command: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={} --region {}`",
-        c.facts.target.id, c.facts.target.region
-    );
-    Ok(judge("SSM Agent", have, &mins, &remedy))
+    mins
 }

@@ -2,6 +2,7 @@
 
 use crate::facts::Decision;
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::permissions::{
     line, on_own_sessions, own_sessions_statement, permissions, with_limits, SESSION_ID_FORMS,
 };
@@ -9,19 +10,24 @@ use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
     let perms = permissions(c)?;
-    let mut evidence = Vec::new();
-    let mut denied = Vec::new();
-    let mut unknown = Vec::new();
+    let mut f = Findings::new();
+    // Whether the two forms of session id got different answers: then which one AWS uses decides.
+    let mut forms_disagree = false;
     for action in ["ssm:TerminateSession", "ssm:ResumeSession"] {
         let (decision, checks) = match on_own_sessions(&perms, action) {
             Ok(v) => v,
             Err(out) => return Ok(with_limits(out, &perms)),
         };
-        evidence.extend(checks.iter().map(|k| line(k)));
+        for k in &checks {
+            f.evidence(line(k));
+        }
         match decision {
             Decision::Allowed => {}
-            Decision::Unknown => unknown.push((action, checks)),
-            _ => denied.push(match action {
+            Decision::Unknown => {
+                forms_disagree |= checks.iter().all(|k| k.decision != Decision::Unknown);
+                f.unknown(action);
+            }
+            _ => f.problem(match action {
                 "ssm:TerminateSession" => "end (ssm:TerminateSession)",
                 _ => "resume (ssm:ResumeSession)",
             }),
@@ -32,31 +38,31 @@ pub fn check(c: &Check) -> Verdict {
         .caller
         .value()
         .is_some_and(|k| !k.arn.contains(":user/"));
-    let out = if !denied.is_empty() {
-        let mut out = Outcome::warn(format!(
-            "you may not {} your own sessions",
-            denied.join(" or ")
-        ))
-        .remedy(format!(
-            "Allow them on your own sessions:\n{}",
-            own_sessions_statement(c, "[\"ssm:TerminateSession\",\"ssm:ResumeSession\"]")
-        ));
-        if is_role {
-            out = out.note("For a role, ${aws:username} has no value, and session ids start with the role session name, not ${aws:userid}: neither session/${aws:username}-* nor session/${aws:userid}-* matches; AWS's method for roles tests the session's session-id tag.");
+    let out = f.finish(|summary| match summary {
+        Summary::Problems(p) => {
+            let out = Outcome::warn(format!(
+                "you may not {} your own sessions",
+                p.replace("; ", " or ")
+            ))
+            .remedy(format!(
+                "Allow them on your own sessions:\n{}",
+                own_sessions_statement(c, "[\"ssm:TerminateSession\",\"ssm:ResumeSession\"]")
+            ));
+            if is_role {
+                out.note("For a role, ${aws:username} has no value, and session ids start with the role session name, not ${aws:userid}: neither session/${aws:username}-* nor session/${aws:userid}-* matches; AWS's method for roles tests the session's session-id tag.")
+            } else {
+                out
+            }
         }
-        out
-    } else if !unknown.is_empty() {
-        let forms_disagree = unknown
-            .iter()
-            .any(|(_, checks)| checks.iter().all(|k| k.decision != Decision::Unknown));
-        let out = Outcome::unknown("cannot tell whether you may end and resume your own sessions");
-        if forms_disagree {
-            out.note(SESSION_ID_FORMS)
-        } else {
-            out
+        Summary::Unknown(_) | Summary::Doubts(_) => {
+            let out = Outcome::unknown("cannot tell whether you may end and resume your own sessions");
+            if forms_disagree {
+                out.note(SESSION_ID_FORMS)
+            } else {
+                out
+            }
         }
-    } else {
-        Outcome::pass("you may end and resume your own sessions")
-    };
-    Ok(with_limits(out.evidence_all(evidence), &perms))
+        Summary::Clear => Outcome::pass("you may end and resume your own sessions"),
+    });
+    Ok(with_limits(out, &perms))
 }

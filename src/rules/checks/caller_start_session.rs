@@ -27,15 +27,7 @@ pub fn check(c: &Check) -> Verdict {
     }
     let evidence: Vec<String> = checks.iter().map(|k| line(k)).collect();
     let (on_instance, on_document) = (checks[0], checks[1]);
-    let need = if !c.options.mode.is_shell() {
-        DocumentNeed::Named
-    } else {
-        match perms.session_document_access_check {
-            Some(true) => DocumentNeed::ShellChecked,
-            Some(false) => DocumentNeed::ShellUnchecked,
-            None => DocumentNeed::ShellUnknown,
-        }
-    };
+    let need = document_need(c, &perms);
     let denied_document = matches!(
         on_document.decision,
         Decision::ImplicitDeny | Decision::ExplicitDeny
@@ -76,24 +68,8 @@ pub fn check(c: &Check) -> Verdict {
         ));
     }
     if denied_document {
-        let doc = c.options.mode.document();
-        return Ok(with_limits(
-            match need {
-                DocumentNeed::ShellUnknown => Outcome::unknown(format!(
-                    "you may start sessions on the instance, but no policy allows {doc}, and whether your policies test ssm:SessionDocumentAccessCheck (which makes a plain shell need it) could not be told"
-                ))
-                .needs("iam:SimulatePrincipalPolicy"),
-                _ => Outcome::warn(format!(
-                    "you may start a plain shell session (`aws ssm start-session --target …`), but no policy allows {doc}: your policies do not use ssm:SessionDocumentAccessCheck, so it is not checked"
-                ))
-                .note(DOCUMENT_PAGES)
-                .remedy(format!(
-                    "Allow it too, as AWS's current examples do:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}"
-                )),
-            }
-            .evidence_all(evidence),
-            &perms,
-        ));
+        let out = document_not_allowed(c, &need, [&instance, &document]);
+        return Ok(with_limits(out.evidence_all(evidence), &perms));
     }
     let mut out = Outcome::pass("you may start this session").evidence_all(evidence);
     if let DocumentNeed::ShellChecked = need {
@@ -173,4 +149,39 @@ fn refused(
         out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
     }
     out.remedy(remedy)
+}
+
+/// Whether StartSession must be allowed on the document: always for a named document, for a plain shell only
+/// when the caller's policies test `ssm:SessionDocumentAccessCheck`.
+fn document_need(c: &Check, perms: &CallerPermissions) -> DocumentNeed {
+    if !c.options.mode.is_shell() {
+        return DocumentNeed::Named;
+    }
+    match perms.session_document_access_check {
+        Some(true) => DocumentNeed::ShellChecked,
+        Some(false) => DocumentNeed::ShellUnchecked,
+        None => DocumentNeed::ShellUnknown,
+    }
+}
+
+/// A plain shell allowed on the instance, with no policy allowing its document.
+fn document_not_allowed(
+    c: &Check,
+    need: &DocumentNeed,
+    [instance, document]: [&String; 2],
+) -> Outcome {
+    let doc = c.options.mode.document();
+    match need {
+        DocumentNeed::ShellUnknown => Outcome::unknown(format!(
+            "you may start sessions on the instance, but no policy allows {doc}, and whether your policies test ssm:SessionDocumentAccessCheck (which makes a plain shell need it) could not be told"
+        ))
+        .needs("iam:SimulatePrincipalPolicy"),
+        _ => Outcome::warn(format!(
+            "you may start a plain shell session (`aws ssm start-session --target …`), but no policy allows {doc}: your policies do not use ssm:SessionDocumentAccessCheck, so it is not checked"
+        ))
+        .note(DOCUMENT_PAGES)
+        .remedy(format!(
+            "Allow it too, as AWS's current examples do:\n{{\"Effect\":\"Allow\",\"Action\":\"ssm:StartSession\",\"Resource\":[\"{instance}\",\"{document}\"]}}"
+        )),
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::agent_role::{AgentRole, DHMC_MINIMUM};
+use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::Check;
 
 /// DHMC's own needs, whenever DHMC supplies the role: IMDSv2 usable, and an agent that knows DHMC (and, when it
@@ -21,15 +22,14 @@ pub fn check(c: &Check) -> Verdict {
         }
     };
     let id = &instance.instance_id;
-    let mut problems = Vec::new();
-    let mut evidence = Vec::new();
+    let mut f = Findings::new();
     // DHMC needs IMDSv2 to be usable, not IMDSv1 to be off: tokens `optional` or `required` both serve.
     match &instance.metadata_options {
-        Some(m) if m.http_endpoint == "disabled" => problems.push(format!(
+        Some(m) if m.http_endpoint == "disabled" => f.problem(format!(
             "the instance metadata service is disabled, so the agent cannot get DHMC credentials \
              (fix: `aws ec2 modify-instance-metadata-options --instance-id {id} --http-endpoint enabled`)"
         )),
-        Some(m) => evidence.push(format!(
+        Some(m) => f.evidence(format!(
             "IMDS endpoint {}, tokens {}: IMDSv2 is usable",
             m.http_endpoint, m.http_tokens
         )),
@@ -41,28 +41,25 @@ pub fn check(c: &Check) -> Verdict {
         }
     }
     match c.agent_version() {
-        Some(v) if v < minimum => problems.push(format!(
+        Some(v) if v < minimum => f.problem(format!(
             "agent {v} predates it (needs {minimum}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={id}`"
         )),
-        Some(v) => evidence.push(format!("agent {v} ≥ {minimum}")),
+        Some(v) => f.evidence(format!("agent {v} ≥ {minimum}")),
         None => {
-            return Ok(Outcome::unknown(format!(
+            return Ok(f.stop(Outcome::unknown(format!(
                 "DHMC needs agent {minimum} or later, and the agent's version is not known"
-            ))
-            .evidence_all(evidence))
+            ))))
         }
     }
-    if problems.is_empty() {
-        return Ok(Outcome::pass(format!(
+    f.remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role).");
+    Ok(f.finish(|summary| match summary {
+        Summary::Problems(p) => {
+            Outcome::fail(format!("DHMC cannot give this instance its role: {p}"))
+        }
+        Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
+        Summary::Clear => Outcome::pass(format!(
             "DHMC can give this instance its role ({}): IMDSv2 is usable and the agent is new enough",
             in_use.via()
-        ))
-        .evidence_all(evidence));
-    }
-    Ok(Outcome::fail(format!(
-        "DHMC cannot give this instance its role: {}",
-        problems.join("; ")
-    ))
-    .evidence_all(evidence)
-    .remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role)."))
+        )),
+    }))
 }

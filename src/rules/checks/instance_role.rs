@@ -7,24 +7,8 @@ use crate::rules::shared::Check;
 pub fn check(c: &Check) -> Verdict {
     let instance = c.facts.instance.need("the instance")?;
     let id = &instance.instance_id;
-    let region = &c.facts.target.region;
     let Some(arn) = &instance.instance_profile_arn else {
-        let dhmc = c
-            .facts
-            .dhmc
-            .need("the Default Host Management Configuration setting")?;
-        return Ok(match &dhmc.role_name {
-            Some(role) => Outcome::pass(format!(
-                "no instance profile, but Default Host Management Configuration gives the agent role {role}"
-            ))
-            .evidence(format!("{id} has no instance profile"))
-            .evidence(format!("{DHMC_SETTING} = {role}")),
-            None => Outcome::fail(format!("{id} has no instance profile, and Default Host Management Configuration is off"))
-                .evidence(format!("{id} has no instance profile"))
-                .evidence(format!("{DHMC_SETTING} is not set"))
-                .note("The agent logs `RequestManagedInstanceRoleToken: AccessDeniedException: Systems Manager's instance management role is not configured for account`.")
-                .remedy(attach_profile_remedy(c, id, region)),
-        });
+        return without_profile(c, id);
     };
     let profile = c.facts.instance_profile.need("the instance profile")?;
     let holds = match profile.role_names.first() {
@@ -56,47 +40,76 @@ pub fn check(c: &Check) -> Verdict {
         .note("From agent 3.2.582.0 the agent falls back to Default Host Management Configuration when the instance profile's credentials are refused (amazon-ssm-agent ec2roleprovider).")
         .remedy(format!(
             "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or detach it \
-             (`aws ec2 disassociate-iam-instance-profile --association-id <id> --region {region}`) if DHMC is meant to serve."
+             (`aws ec2 disassociate-iam-instance-profile --association-id <id> --region {}`) if DHMC is meant to serve.",
+            c.facts.target.region
         )));
     }
     let Some(role) = profile.role_names.first() else {
-        let dhmc_on = c.facts.dhmc.value().is_some_and(|d| d.role_name.is_some());
-        let mut out = Outcome::fail(format!(
-            "instance profile {} has no role in it",
-            profile.name
-        ))
-        .evidence(holds)
-        .remedy(format!(
-            "Add a role that trusts {} and has AmazonSSMManagedInstanceCore: \
-             `aws iam add-role-to-instance-profile --instance-profile-name {} --role-name <role>`",
-            c.facts.partition().ec2_principal(),
-            profile.name
-        ));
-        if dhmc_on {
-            out = out.note(format!(
-                "Default Host Management Configuration is on, but agent {} predates the fallback to it ({DHMC_MINIMUM}).",
-                c.agent_version().map_or("?".to_string(), |v| v.to_string())
-            ));
-        }
-        return Ok(out);
+        return Ok(empty_profile(c, &profile.name, holds));
     };
-    let mut out = Outcome::pass(format!(
+    let out = Outcome::pass(format!(
         "instance profile {} carries role {role}",
         profile.name
     ))
     .evidence(holds);
-    // A profile that cannot serve, in a DHMC account, with an agent too old to fall back: say why DHMC does not help.
-    let dhmc_on = c.facts.dhmc.value().is_some_and(|d| d.role_name.is_some());
-    if let (true, Ok(Some(problem)), Some(v)) = (dhmc_on, c.profile_problem(), c.agent_version()) {
-        if v < problem.fallback_from() {
-            out = out.note(format!(
-                "The profile cannot serve Systems Manager ({}), and agent {v} predates the fallback to Default Host Management Configuration ({}): update the agent (see agent-version) or fix the role.",
-                problem.describe(),
-                problem.fallback_from()
-            ));
-        }
+    Ok(match too_old_to_fall_back(c) {
+        Some(note) => out.note(note),
+        None => out,
+    })
+}
+
+/// No instance profile: DHMC's role, or none at all.
+fn without_profile(c: &Check, id: &str) -> Verdict {
+    let dhmc = c
+        .facts
+        .dhmc
+        .need("the Default Host Management Configuration setting")?;
+    Ok(match &dhmc.role_name {
+        Some(role) => Outcome::pass(format!(
+            "no instance profile, but Default Host Management Configuration gives the agent role {role}"
+        ))
+        .evidence(format!("{id} has no instance profile"))
+        .evidence(format!("{DHMC_SETTING} = {role}")),
+        None => Outcome::fail(format!("{id} has no instance profile, and Default Host Management Configuration is off"))
+            .evidence(format!("{id} has no instance profile"))
+            .evidence(format!("{DHMC_SETTING} is not set"))
+            .note("The agent logs `RequestManagedInstanceRoleToken: AccessDeniedException: Systems Manager's instance management role is not configured for account`.")
+            .remedy(attach_profile_remedy(c, id, &c.facts.target.region)),
+    })
+}
+
+/// A profile with no role, and an agent that does not fall back to DHMC.
+fn empty_profile(c: &Check, profile: &str, holds: String) -> Outcome {
+    let out = Outcome::fail(format!("instance profile {profile} has no role in it"))
+        .evidence(holds)
+        .remedy(format!(
+            "Add a role that trusts {} and has AmazonSSMManagedInstanceCore: \
+             `aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name <role>`",
+            c.facts.partition().ec2_principal(),
+        ));
+    if !dhmc_on(c) {
+        return out;
     }
-    Ok(out)
+    out.note(format!(
+        "Default Host Management Configuration is on, but agent {} predates the fallback to it ({DHMC_MINIMUM}).",
+        c.agent_version().map_or("?".to_string(), |v| v.to_string())
+    ))
+}
+
+/// A profile that cannot serve, in a DHMC account, with an agent too old to fall back: why DHMC does not help.
+fn too_old_to_fall_back(c: &Check) -> Option<String> {
+    let (Ok(Some(problem)), Some(v)) = (c.profile_problem(), c.agent_version()) else {
+        return None;
+    };
+    (dhmc_on(c) && v < problem.fallback_from()).then(|| format!(
+        "The profile cannot serve Systems Manager ({}), and agent {v} predates the fallback to Default Host Management Configuration ({}): update the agent (see agent-version) or fix the role.",
+        problem.describe(),
+        problem.fallback_from()
+    ))
+}
+
+fn dhmc_on(c: &Check) -> bool {
+    c.facts.dhmc.value().is_some_and(|d| d.role_name.is_some())
 }
 
 /// The service setting that turns on Default Host Management Configuration.
