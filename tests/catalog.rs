@@ -44,6 +44,33 @@ fn every_rule_file_is_registered_once() {
 }
 
 #[test]
+fn every_rule_has_its_own_check_file_named_by_its_id() {
+    // One rule, one file: rules/<id>.toml beside src/rules/checks/<id with _>.rs, and the registry binds each id
+    // to the check of its own file.
+    let ids: BTreeSet<String> = files().iter().map(|m| m.id.replace('-', "_")).collect();
+    let checks: BTreeSet<String> = std::fs::read_dir(root().join("src/rules/checks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n != "mod.rs")
+        .map(|n| n.trim_end_matches(".rs").to_string())
+        .collect();
+    let without_file: Vec<_> = ids.difference(&checks).collect();
+    let without_toml: Vec<_> = checks.difference(&ids).collect();
+    assert!(
+        without_file.is_empty() && without_toml.is_empty(),
+        "rules without src/rules/checks/<id>.rs: {without_file:?}; check files without rules/<id>.toml: {without_toml:?}"
+    );
+    let registry = std::fs::read_to_string(root().join("src/rules/registry.rs")).unwrap();
+    for id in &ids {
+        let line = format!("rule!({}, {id}::check)", id.to_uppercase());
+        assert!(
+            registry.contains(&line),
+            "src/rules/registry.rs should bind {id} to its own file: `{line}`"
+        );
+    }
+}
+
+#[test]
 fn the_registry_keeps_each_area_together() {
     // The table groups findings by area in registry order: an area split in two would print twice.
     let mut seen = Vec::new();

@@ -3,8 +3,8 @@
 //! VPC's network, each instance profile and role — and each target holding only what is its own.
 //!
 //! The rules read one target at a time through [`Fleet::view`], which assembles that target's single facts
-//! document (schema version 1) from the shared parts. A single-target document loads as a fleet of one, so one
-//! path serves both.
+//! document (schema version 1) from the shared parts. A saved single-target document loads as itself
+//! ([`Document::Single`]); [`Document::views`] reads either kind one target at a time.
 
 use super::*;
 use schemars::JsonSchema;
@@ -230,7 +230,53 @@ impl Viewer<'_> {
         let t = &fleet.targets[i];
         let empty = RegionFacts::default();
         let region = fleet.regions.get(&t.region).unwrap_or(&empty);
-        let hybrid = t.id.starts_with("mi-");
+        let mut f = self.shared_parts(t, region);
+        if t.id.starts_with("mi-") {
+            let why = "hybrid managed node: not an EC2 instance";
+            f.activation_tier = region.activation_tier.clone();
+            f.instance = Fact::not_applicable(why);
+            f.instance_profile = Fact::not_applicable(why);
+            f.role = Fact::not_applicable(why);
+            f.dhmc_role = Fact::not_applicable(why);
+            f.set_network(&VpcFacts::not_applicable(why));
+            return f;
+        }
+        f.activation_tier = Fact::not_applicable("an EC2 instance");
+        f.dhmc_role = match region.dhmc.get_ref() {
+            Ok(DhmcSetting {
+                role_name: Some(name),
+            }) => fleet.role(name),
+            Ok(_) => Fact::not_applicable("DHMC names no role"),
+            Err(reason) => Fact::not_gathered(format!(
+                "the DHMC setting could not be seen ({})",
+                reason.describe()
+            )),
+        };
+        match t.instance.get_ref() {
+            Ok(instance) => {
+                self.profile_and_role(&mut f, instance);
+                match &instance.vpc_id {
+                    Some(vpc) => match region.vpcs.get(vpc) {
+                        Some(network) => f.set_network(network),
+                        None => f.set_network(&VpcFacts::not_gathered("the VPC was not looked up")),
+                    },
+                    None => f.set_network(&VpcFacts::not_applicable("the instance is in no VPC")),
+                }
+            }
+            Err(reason) => {
+                let why = format!("the instance could not be seen ({})", reason.describe());
+                f.instance_profile = Fact::not_gathered(why.clone());
+                f.role = Fact::not_gathered(why.clone());
+                f.set_network(&VpcFacts::not_gathered(&why));
+            }
+        }
+        f
+    }
+
+    /// What the target shares with the others: the caller, this machine, its region's settings; and its own
+    /// instance and registration.
+    fn shared_parts(&self, t: &TargetFacts, region: &RegionFacts) -> Facts {
+        let fleet = self.fleet;
         let mut f = Facts::new(Target {
             id: t.id.clone(),
             region: t.region.clone(),
@@ -254,72 +300,34 @@ impl Viewer<'_> {
         f.log_bucket_encryption = region.log_bucket_encryption.clone();
         f.cloudtrail = region.cloudtrail.clone();
         f.remote_destination = region.remote_destination.clone();
-        if hybrid {
-            let why = "hybrid managed node: not an EC2 instance";
-            f.activation_tier = region.activation_tier.clone();
-            f.instance = Fact::not_applicable(why);
+        f
+    }
+
+    /// The instance profile and its role. The role hangs on the profile: unseen profile, unseen role — never
+    /// "no role".
+    fn profile_and_role(&self, f: &mut Facts, instance: &Instance) {
+        let fleet = self.fleet;
+        let Some(arn) = &instance.instance_profile_arn else {
+            let why = "the instance has no instance profile";
             f.instance_profile = Fact::not_applicable(why);
             f.role = Fact::not_applicable(why);
-            f.dhmc_role = Fact::not_applicable(why);
-            f.set_network(&VpcFacts::not_applicable(why));
-            return f;
-        }
-        f.activation_tier = Fact::not_applicable("an EC2 instance");
-        f.dhmc_role = match region.dhmc.get_ref() {
-            Ok(DhmcSetting {
-                role_name: Some(name),
-            }) => fleet.role(name),
-            Ok(_) => Fact::not_applicable("DHMC names no role"),
+            return;
+        };
+        f.instance_profile = fleet
+            .instance_profiles
+            .get(arn)
+            .cloned()
+            .unwrap_or_else(|| Fact::not_gathered("the instance profile was not looked up"));
+        f.role = match f.instance_profile.get_ref() {
+            Ok(p) => match p.role_names.first() {
+                Some(name) => fleet.role(name),
+                None => Fact::not_applicable("the instance profile has no role"),
+            },
             Err(reason) => Fact::not_gathered(format!(
-                "the DHMC setting could not be seen ({})",
+                "the instance profile could not be seen ({})",
                 reason.describe()
             )),
         };
-        match t.instance.get_ref() {
-            Ok(instance) => {
-                match &instance.instance_profile_arn {
-                    Some(arn) => {
-                        f.instance_profile = fleet
-                            .instance_profiles
-                            .get(arn)
-                            .cloned()
-                            .unwrap_or_else(|| {
-                                Fact::not_gathered("the instance profile was not looked up")
-                            });
-                        // The role hangs on the profile: unseen profile, unseen role — never "no role".
-                        f.role = match f.instance_profile.get_ref() {
-                            Ok(p) => match p.role_names.first() {
-                                Some(name) => fleet.role(name),
-                                None => Fact::not_applicable("the instance profile has no role"),
-                            },
-                            Err(reason) => Fact::not_gathered(format!(
-                                "the instance profile could not be seen ({})",
-                                reason.describe()
-                            )),
-                        };
-                    }
-                    None => {
-                        let why = "the instance has no instance profile";
-                        f.instance_profile = Fact::not_applicable(why);
-                        f.role = Fact::not_applicable(why);
-                    }
-                }
-                match &instance.vpc_id {
-                    Some(vpc) => match region.vpcs.get(vpc) {
-                        Some(network) => f.set_network(network),
-                        None => f.set_network(&VpcFacts::not_gathered("the VPC was not looked up")),
-                    },
-                    None => f.set_network(&VpcFacts::not_applicable("the instance is in no VPC")),
-                }
-            }
-            Err(reason) => {
-                let why = format!("the instance could not be seen ({})", reason.describe());
-                f.instance_profile = Fact::not_gathered(why.clone());
-                f.role = Fact::not_gathered(why.clone());
-                f.set_network(&VpcFacts::not_gathered(&why));
-            }
-        }
-        f
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reading a facts document — a single target's (version 1) or a fleet's (version 2) — with errors that name the
 //! file, the line and what is wrong.
 
-use super::fleet::{Fleet, FLEET_SCHEMA_VERSION};
+use super::fleet::{Fleet, Viewer, FLEET_SCHEMA_VERSION};
 use super::{Facts, SCHEMA_VERSION};
 use std::path::Path;
 
@@ -65,14 +65,17 @@ impl Document {
 
     /// The single facts documents of targets `picked`, in that order, reading the fleet's shared parts once.
     pub fn views<'a>(&'a self, picked: &'a [usize]) -> impl Iterator<Item = Facts> + 'a {
-        let viewer = match self {
-            Document::Fleet(f) => Some(f.viewer()),
-            Document::Single(_) => None,
+        enum Source<'a> {
+            Single(&'a Facts),
+            Fleet(Viewer<'a>),
+        }
+        let source = match self {
+            Document::Single(f) => Source::Single(f),
+            Document::Fleet(f) => Source::Fleet(f.viewer()),
         };
-        picked.iter().map(move |&i| match (&viewer, self) {
-            (Some(v), _) => v.view(i),
-            (None, Document::Single(f)) => (**f).clone(),
-            (None, Document::Fleet(f)) => f.view(i),
+        picked.iter().map(move |&i| match &source {
+            Source::Single(f) => (*f).clone(),
+            Source::Fleet(v) => v.view(i),
         })
     }
 }
