@@ -47,10 +47,24 @@ pub enum Mode {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Verdict {
-    /// True when no requirement fails. Unknowns do not make it false; `--fail-on unknown` does for the exit code.
+    /// True when no requirement fails. Unknowns do not make it false: `answer` says whether it could be told.
     pub ready: bool,
+    /// `yes` (nothing fails and every requirement was checked), `no` (a requirement fails), or `cannot_tell`
+    /// (nothing fails, but a requirement could not see its facts). Added in ssm-check 0.3.0.
+    pub answer: Answer,
     /// One line, e.g. `ready for port forwarding to i-…: no — 2 failing requirements`.
     pub summary: String,
+    /// For `cannot_tell`: the IAM actions that would decide the requirements that could not be checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    Yes,
+    No,
+    CannotTell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -198,7 +212,18 @@ impl From<&rules::Report> for Report {
             remote_host: r.options.remote_host.clone(),
             verdict: Verdict {
                 ready: r.verdict.ready,
+                answer: match r.verdict.answer {
+                    rules::Answer::Yes => Answer::Yes,
+                    rules::Answer::No => Answer::No,
+                    rules::Answer::CannotTell => Answer::CannotTell,
+                },
                 summary: r.verdict.summary.clone(),
+                needs: r
+                    .verdict
+                    .undecided
+                    .iter()
+                    .filter_map(|u| u.action.clone())
+                    .collect(),
             },
             counts: Counts {
                 pass: c.pass,

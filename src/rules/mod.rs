@@ -20,5 +20,5 @@ pub use evaluate::{evaluate, evaluate_document};
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};
-pub use report::{Counts, Finding, Readiness, Report};
+pub use report::{Answer, Counts, Finding, Readiness, Report, Undecided};
 pub use shared::Check;

@@ -2,7 +2,7 @@
 //! result; its JSON form is `crate::report::v1`, converted from it, so internal changes cannot reach users
 //! unannounced.
 
-use super::meta::RuleMeta;
+use super::meta::{RuleMeta, Severity};
 use super::outcome::{Outcome, Status};
 use crate::facts::Target;
 use crate::options::{Mode, Options};
@@ -47,13 +47,73 @@ pub struct Counts {
     pub skip: usize,
 }
 
+/// The answer to "can the session open?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// No requirement fails, and every requirement could be checked.
+    Yes,
+    /// A requirement fails.
+    No,
+    /// No requirement fails, but a requirement (a rule of severity error) could not see its facts: a "yes" would
+    /// be a guess.
+    CannotTell,
+}
+
+impl Answer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::CannotTell => "cannot_tell",
+        }
+    }
+}
+
+/// A permission that would decide requirements that could not be checked, and those requirements; `action` is
+/// `None` for those no permission would decide (a condition the evaluator cannot read, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undecided {
+    pub action: Option<String>,
+    pub rules: Vec<&'static str>,
+}
+
 /// Whether the session can open, in one line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Readiness {
-    /// True when no requirement fails. Unknowns do not make it false; `--fail-on unknown` does for the exit code.
+    /// True when no requirement fails. Unknowns do not make it false: `answer` says whether it could be told.
     pub ready: bool,
+    pub answer: Answer,
+    /// For `CannotTell`: what would decide it, one entry per permission.
+    pub undecided: Vec<Undecided>,
     /// e.g. `ready for port forwarding (3389) to i-…: no — 2 failing requirements`.
     pub summary: String,
+}
+
+/// The requirements that could not be checked, grouped by the permission that would decide them.
+fn undecided(findings: &[Finding]) -> Vec<Undecided> {
+    let mut out: Vec<Undecided> = Vec::new();
+    let unknown = findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown && f.meta.severity == Severity::Error);
+    for f in unknown {
+        let actions: Vec<Option<String>> = if f.needs.is_empty() {
+            vec![None]
+        } else {
+            f.needs.iter().cloned().map(Some).collect()
+        };
+        for action in actions {
+            match out.iter_mut().find(|u| u.action == action) {
+                Some(u) => u.rules.push(f.rule()),
+                None => out.push(Undecided {
+                    action,
+                    rules: vec![f.rule()],
+                }),
+            }
+        }
+    }
+    // Permissions first, then what no permission decides.
+    out.sort_by_key(|u| u.action.is_none());
+    out
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +132,56 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The verdict in one line: the mode and target, the answer, and what it rests on.
+fn summary(
+    target: &Target,
+    options: &Options,
+    counts: &Counts,
+    answer: Answer,
+    findings: &[Finding],
+) -> String {
+    let port = match options.mode {
+        Mode::Port | Mode::RemotePort => format!(" ({})", options.port_or_default()),
+        _ => String::new(),
+    };
+    let head = format!("ready for {}{port} to {}", options.mode.noun(), target.id);
+    let unchecked = findings
+        .iter()
+        .filter(|f| f.status == Status::Unknown && f.meta.severity == Severity::Error)
+        .count();
+    let mut tail = Vec::new();
+    if counts.unknown > 0 && answer != Answer::CannotTell {
+        tail.push(match counts.unknown {
+            1 => "1 check could not see its facts".to_string(),
+            n => format!("{n} checks could not see their facts"),
+        });
+    }
+    if counts.warn > 0 {
+        tail.push(plural(counts.warn, "warning", "warnings"));
+    }
+    match answer {
+        Answer::Yes if tail.is_empty() => format!("{head}: yes"),
+        Answer::Yes => format!("{head}: yes ({})", tail.join(", ")),
+        Answer::CannotTell => {
+            let mut parts = vec![format!(
+                "{} could not be checked",
+                plural(unchecked, "requirement", "requirements")
+            )];
+            parts.extend(tail);
+            format!("{head}: cannot tell — {}", parts.join(", "))
+        }
+        Answer::No => {
+            let mut parts = vec![plural(
+                counts.fail,
+                "failing requirement",
+                "failing requirements",
+            )];
+            parts.extend(tail);
+            format!("{head}: no — {}", parts.join(", "))
+        }
+    }
+}
+
 impl Report {
     pub fn new(target: &Target, options: &Options, findings: Vec<Finding>) -> Self {
         let mut counts = Counts::default();
@@ -85,42 +195,27 @@ impl Report {
             } += 1;
         }
         let ready = counts.fail == 0;
-        let port = match options.mode {
-            Mode::Port | Mode::RemotePort => format!(" ({})", options.port_or_default()),
-            _ => String::new(),
-        };
-        let head = format!("ready for {}{port} to {}", options.mode.noun(), target.id);
-        let mut tail = Vec::new();
-        if counts.unknown > 0 {
-            tail.push(match counts.unknown {
-                1 => "1 check could not see its facts".to_string(),
-                n => format!("{n} checks could not see their facts"),
-            });
-        }
-        if counts.warn > 0 {
-            tail.push(plural(counts.warn, "warning", "warnings"));
-        }
-        let summary = if ready {
-            let rest = if tail.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", tail.join(", "))
-            };
-            format!("{head}: yes{rest}")
+        let undecided = if ready {
+            undecided(&findings)
         } else {
-            let mut parts = vec![plural(
-                counts.fail,
-                "failing requirement",
-                "failing requirements",
-            )];
-            parts.extend(tail);
-            format!("{head}: no — {}", parts.join(", "))
+            Vec::new()
         };
+        let answer = match (ready, undecided.is_empty()) {
+            (false, _) => Answer::No,
+            (true, true) => Answer::Yes,
+            (true, false) => Answer::CannotTell,
+        };
+        let summary = summary(target, options, &counts, answer, &findings);
         Report {
             target: target.clone(),
             name: None,
             options: options.clone(),
-            verdict: Readiness { ready, summary },
+            verdict: Readiness {
+                ready,
+                answer,
+                undecided,
+                summary,
+            },
             counts,
             findings,
         }
