@@ -13,6 +13,7 @@ use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
 use aws_sdk_iam::Client;
 
+/// Who the caller is; without it the run stops.
 pub async fn identity(sts: aws_sdk_sts::Client) -> Result<CallerIdentity, Failure> {
     let out = sts
         .get_caller_identity()

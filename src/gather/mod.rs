@@ -15,12 +15,12 @@
 //! Describe*, Get*, List*, Simulate* and GetCallerIdentity are called (`tests/read_only.rs` checks the source,
 //! `docs/iam-policy.json` lists them).
 //!
-//! The files: `store` holds the store and the run (the steps above, in order); `region` one region's steps;
-//! `listing` which targets each region has and where each target of the selection is placed; `options` what the
-//! caller of [`gather`] chooses and `session` the SDK configuration and clients made from it. The calls of one
-//! service are in its file (`ec2`, `ssm`, `iam`, `trail`, `logging`, `network` for a VPC's, `simulate` for IAM's
-//! simulator), the caller's in `caller`; `roles` and `policies` are memos of IAM lookups, `local` reads this
-//! machine, `errors` turns SDK errors into facts or a stop.
+//! Files: `store`, the store and the run (the steps above, in order); `region`, one region's steps; `listing`,
+//! which targets each region has and where each target of the selection is placed; `options`, what the caller of
+//! [`gather`] chooses; `session`, the SDK configuration and clients made from it. A service's calls are in its
+//! file (`ec2`, `ssm`, `iam`, `trail`, `logging`; `network` a VPC's, `simulate` IAM's simulator), the caller's in
+//! `caller`; `roles` and `policies` memoise IAM lookups, `local` reads this machine, `pages` reads every page of a
+//! listing, `errors` turns SDK errors into facts or a stop.
 
 mod caller;
 mod ec2;
