@@ -19,7 +19,7 @@ fn ssm_runs(run: &Run) -> Vec<Vec<String>> {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "public");
     let id = built["instance"].as_str().unwrap();
     run.recording_aws(None);
@@ -118,7 +118,7 @@ fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn proxy_and_connect_refuse_a_target_that_is_not_ready() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "private-shell-private-dns-off");
     let id = built["instance"].as_str().unwrap();
     run.recording_aws(None);
@@ -147,7 +147,7 @@ fn proxy_and_connect_refuse_a_target_that_is_not_ready() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn connect_starts_the_mode_s_session_with_its_parameters() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "public");
     let id = built["instance"].as_str().unwrap();
     run.recording_aws(None);
@@ -187,7 +187,7 @@ fn connect_starts_the_mode_s_session_with_its_parameters() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_profile_that_needs_an_mfa_code_is_resolved_through_the_aws_cli() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "public");
     let id = built["instance"].as_str().unwrap();
     // What `aws configure export-credentials --format process` prints after asking for the code.
@@ -270,7 +270,7 @@ fn a_profile_that_needs_an_mfa_code_is_resolved_through_the_aws_cli() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn the_github_action_gate_writes_a_summary_and_fails_the_step() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "fleet:4:2:1");
     // The action puts ssm-check on PATH; here, the built binary.
     let bin = assert_cmd::cargo::cargo_bin("ssm-check");

@@ -60,7 +60,7 @@ fn tally(calls: &[Value]) -> (BTreeMap<String, usize>, usize) {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_fleet_costs_calls_per_vpc_and_role_not_per_instance() {
-    let Some(live) = live() else { return };
+    let live = live();
     // 12 instances in 3 VPCs (the last one private with no way out) under 2 roles.
     let (built, stub, run) = scene(&live, "fleet:12:3:2");
     let targets: Vec<String> = ids(&built, "instances").into_iter().collect();
@@ -119,7 +119,7 @@ fn a_fleet_costs_calls_per_vpc_and_role_not_per_instance() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn filters_select_like_the_aws_cli_and_all_takes_every_managed_node() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "fleet:6:2:1");
     let tag = built["tag"].as_str().unwrap();
     let out = run
@@ -197,7 +197,7 @@ fn filters_select_like_the_aws_cli_and_all_takes_every_managed_node() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn table_ndjson_and_the_fleet_document_offline() {
-    let Some(live) = live() else { return };
+    let live = live();
     let (built, stub, run) = scene(&live, "fleet:4:2:1");
     let targets: Vec<String> = built["instances"]
         .as_array()
@@ -298,7 +298,7 @@ fn table_ndjson_and_the_fleet_document_offline() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_target_that_cannot_be_checked_is_reported_and_the_others_go_on() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "fleet:3:1:1");
     let [a, b, c]: [String; 3] = built["instances"]
         .as_array()
@@ -358,7 +358,7 @@ fn a_target_that_cannot_be_checked_is_reported_and_the_others_go_on() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn several_regions_in_one_run() {
-    let Some(live) = live() else { return };
+    let live = live();
     let here_ = layout(&live, "fleet:2:1:1");
     let there_region = "us-east-2";
     let there = layout_in(&live, "fleet:1:1:1", "admin", there_region);

@@ -18,7 +18,7 @@ const MOTO_DEVIATIONS: [&str; 1] = ["nacl-endpoint-subnets"];
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn live_verdicts_match_the_offline_examples() {
-    let Some(live) = live() else { return };
+    let live = live();
     let cases: [(&str, &str, &[&str], Value); 7] = [
         (
             "rdp-private-strict-sg",
@@ -99,7 +99,7 @@ fn live_verdicts_match_the_offline_examples() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn each_denied_read_makes_exactly_its_facts_unknown() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let id = built["instance"].as_str().unwrap();
     let stub = Stub::start(&live, stub_config(windows()));
@@ -264,7 +264,7 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn throttling_and_server_errors_are_retried_then_reported() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "private-shell");
     let id = built["instance"].as_str().unwrap();
     let stub = Stub::start(
@@ -309,7 +309,7 @@ fn throttling_and_server_errors_are_retried_then_reported() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_missing_instance_is_named_where_it_is() {
-    let Some(live) = live() else { return };
+    let live = live();
     // An instance in another region of the same (moto) account.
     let code = format!(
         "import boto3;print(boto3.client('ec2',endpoint_url='{}',region_name='us-west-2',aws_access_key_id='testing',aws_secret_access_key='testing').run_instances(ImageId='ami-03cf127a',MinCount=1,MaxCount=1)['Instances'][0]['InstanceId'])",
@@ -338,7 +338,7 @@ fn a_missing_instance_is_named_where_it_is() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn no_credentials_or_no_endpoint_is_one_line_and_exit_3() {
-    let Some(live) = live() else { return };
+    let live = live();
     let stub = Stub::start(&live, stub_config(Value::Null));
     let run = Run::new();
     let mut c = run.cmd(&stub, &json!({}));
@@ -369,7 +369,7 @@ fn no_credentials_or_no_endpoint_is_one_line_and_exit_3() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn only_listed_read_operations_are_called_and_none_twice() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(&live, stub_config(windows()));
     let run = Run::new();
@@ -408,7 +408,7 @@ fn only_listed_read_operations_are_called_and_none_twice() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn mfa_enforced_by_policy_is_found_through_simulation() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(
         &live,
@@ -442,7 +442,7 @@ fn mfa_enforced_by_policy_is_found_through_simulation() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn without_simulation_the_callers_own_policies_are_evaluated() {
-    let Some(live) = live() else { return };
+    let live = live();
     let stub = Stub::start(
         &live,
         json!({"registration": windows(), "deny": ["iam:SimulatePrincipalPolicy"]}),
@@ -496,7 +496,7 @@ fn without_simulation_the_callers_own_policies_are_evaluated() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_profile_that_assumes_a_role_is_checked_on_both_sides() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(&live, stub_config(windows()));
     let run = Run::new();
@@ -556,7 +556,7 @@ fn a_profile_that_assumes_a_role_is_checked_on_both_sides() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn no_secret_reaches_any_output() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(&live, stub_config(windows()));
     let run = Run::new();
@@ -590,7 +590,7 @@ fn no_secret_reaches_any_output() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_hybrid_node_is_checked_without_ec2() {
-    let Some(live) = live() else { return };
+    let live = live();
     let stub = Stub::start(&live, stub_config(linux()));
     let run = Run::new();
     let keys = layout(&live, "nat");
@@ -620,7 +620,7 @@ fn a_hybrid_node_is_checked_without_ec2() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn remote_host_forwarding_looks_up_the_destination() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "remote-db");
     let stub = Stub::start(&live, stub_config(json!({"agent_version": "3.3.1142.0"})));
     let run = Run::new();
@@ -669,7 +669,7 @@ fn remote_host_forwarding_looks_up_the_destination() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn a_context_key_the_simulation_cannot_be_given_makes_the_answer_unknown() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let stub = Stub::start(
         &live,
@@ -692,7 +692,7 @@ fn a_context_key_the_simulation_cannot_be_given_makes_the_answer_unknown() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn gathered_facts_evaluate_offline_to_the_live_report() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "rdp-private-strict-sg");
     let id = built["instance"].as_str().unwrap();
     let stub = Stub::start(&live, stub_config(windows()));
@@ -737,7 +737,7 @@ fn status_of(r: &BTreeMap<String, Value>, rule: &str) -> String {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn ec2messages_is_needed_only_by_agents_before_3_3_40() {
-    let Some(live) = live() else { return };
+    let live = live();
     let built = layout(&live, "private-shell-no-ec2messages");
     let run = Run::new();
     for (registration, deny, want) in [
@@ -768,7 +768,7 @@ fn ec2messages_is_needed_only_by_agents_before_3_3_40() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn reply_ports_are_the_platforms_own() {
-    let Some(live) = live() else { return };
+    let live = live();
     // The subnet's ACL admits replies on 32768-61000: Linux's range, not Windows's 49152-65535.
     let built = layout(&live, "nat-linux-replies");
     let run = Run::new();
@@ -790,7 +790,7 @@ fn reply_ports_are_the_platforms_own() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn the_shell_document_counts_only_under_the_callers_condition() {
-    let Some(live) = live() else { return };
+    let live = live();
     let run = Run::new();
     for (caller, want) in [
         ("shell-document", "warn"),
@@ -844,7 +844,7 @@ fn the_shell_document_counts_only_under_the_callers_condition() {
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
 fn enforced_log_encryption_is_checked_as_the_agent_checks_it() {
-    let Some(live) = live() else { return };
+    let live = live();
     // The preferences document is region-wide: this test has eu-west-2 to itself.
     let region = "eu-west-2";
     let run = Run::new();

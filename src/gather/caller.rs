@@ -1,13 +1,62 @@
-//! The caller's own policy documents, read when IAM's simulator cannot answer (for local evaluation) or when a
-//! role is assumed (for its trust policy), and an IAM user's MFA devices.
+//! The caller: who it is (and who assumed its role, when the profile assumes one), its own policy documents,
+//! read when IAM's simulator cannot answer (for local evaluation) or when a role is assumed (for its trust
+//! policy), and an IAM user's MFA devices.
 
 use super::errors::{classify, Failure};
+use super::options::GatherOptions;
 use super::pages::all_pages;
 use super::policies::{arn_and_name, document};
 use super::roles::Roles;
+use super::session::sdk_config;
+use super::simulate;
 use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
 use aws_sdk_iam::Client;
+
+/// Who the caller is; without it the run stops.
+pub async fn identity(sts: aws_sdk_sts::Client) -> Result<CallerIdentity, Failure> {
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| classify(&e, "sts:GetCallerIdentity"))?;
+    Ok(CallerIdentity {
+        arn: out.arn().unwrap_or_default().to_string(),
+        account: out.account().unwrap_or_default().to_string(),
+        user_id: out.user_id().unwrap_or_default().to_string(),
+    })
+}
+
+/// Who assumed the profile's role (`creds`), asked with the source profile's own credentials, and whether it
+/// may; `None` when the profile assumes no role or the source profile cannot answer.
+pub async fn source_identity(
+    creds: Credentials,
+    opts: &GatherOptions,
+    region: &str,
+) -> Option<(String, Option<PermissionCheck>)> {
+    let (role_arn, source) = (creds.role_arn?, creds.source_profile?);
+    let source_opts = GatherOptions {
+        profile: Some(source),
+        ..opts.clone()
+    };
+    let config = sdk_config(&source_opts, Some(region)).await.ok()?;
+    let sts = aws_sdk_sts::Client::new(&config);
+    let me = sts.get_caller_identity().send().await.ok()?;
+    let arn = me.arn().unwrap_or_default().to_string();
+    let check = simulate::assume_role_check(&aws_sdk_iam::Client::new(&config), &arn, &role_arn)
+        .await
+        .ok();
+    Some((arn, check))
+}
+
+/// An IAM user's MFA devices, for the MFA remedy; `None` when the caller is not a user.
+pub async fn user_mfa_devices(
+    c: &Client,
+    caller: &CallerIdentity,
+) -> Option<Result<Vec<String>, Failure>> {
+    let user = Principal::from_caller_arn(&caller.arn).filter(|p| p.kind == PrincipalKind::User)?;
+    Some(mfa_devices(c, &user.name).await)
+}
 
 /// The caller's own policy documents, for local evaluation: a user's attached, inline and group policies and
 /// boundary, or an assumed role's documents and trust policy (through `roles`, so a role that is also an
@@ -210,8 +259,8 @@ async fn group_listing(c: &Client, g: &str, listed: &mut Listed) -> Result<(), F
     Ok(())
 }
 
-/// The serial numbers of an IAM user's MFA devices (a virtual device's is its ARN), for the MFA remedy.
-pub async fn mfa_devices(c: &Client, user: &str) -> Result<Vec<String>, Failure> {
+/// The serial numbers of an IAM user's MFA devices (a virtual device's is its ARN).
+async fn mfa_devices(c: &Client, user: &str) -> Result<Vec<String>, Failure> {
     let pages = c.list_mfa_devices().user_name(user).into_paginator();
     all_pages(pages.send(), "iam:ListMFADevices", |p| {
         p.mfa_devices()

@@ -33,35 +33,12 @@ pub async fn instance_profile(c: &Client, arn: &str) -> Result<InstanceProfile, 
 
 /// The role, its trust policy, attached and inline documents and boundary; documents are fetched concurrently.
 pub async fn role(c: &Client, name: &str, policies: &Policies) -> Result<Role, Failure> {
-    let (role, attached, inline) = tokio::join!(
-        c.get_role().role_name(name).send(),
-        all_pages(
-            c.list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .send(),
-            "iam:ListAttachedRolePolicies",
-            |p| p
-                .attached_policies()
-                .iter()
-                .map(arn_and_name)
-                .collect::<Vec<_>>()
-        ),
-        all_pages(
-            c.list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .send(),
-            "iam:ListRolePolicies",
-            |p| p.policy_names().to_vec()
-        )
+    let (r, attached, inline) = tokio::join!(
+        get_role(c, name),
+        attached_role_policies(c, name),
+        role_policy_names(c, name)
     );
-    let role = role.map_err(|e| classify(&e, "iam:GetRole"))?;
-    let r = role.role().ok_or_else(|| {
-        Failure::Fact(Unavailable::NotFound {
-            what: format!("role {name}"),
-        })
-    })?;
+    let r = r?;
     let attached = attached?;
     let inline = inline?;
     let boundary_arn = r
@@ -70,35 +47,11 @@ pub async fn role(c: &Client, name: &str, policies: &Policies) -> Result<Role, F
         .map(str::to_string);
     let attached_docs =
         futures_util::future::join_all(attached.iter().map(|(arn, n)| policies.managed(arn, n)));
-    let inline_docs = futures_util::future::join_all(inline.iter().map(|n| async move {
-        let out = c
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(n)
-            .send()
-            .await
-            .map_err(|e| classify(&e, "iam:GetRolePolicy"))?;
-        Ok::<_, Failure>(InlinePolicy {
-            name: n.clone(),
-            document: document(out.policy_document()),
-        })
-    }));
-    // A boundary that is also attached is fetched once, with the attached policies.
-    let boundary_attached = boundary_arn
-        .as_ref()
-        .is_some_and(|b| attached.iter().any(|(arn, _)| arn == b));
-    let boundary_doc = async {
-        match &boundary_arn {
-            Some(arn) if !boundary_attached => Some(
-                policies
-                    .managed(arn, arn.rsplit('/').next().unwrap_or(arn))
-                    .await,
-            ),
-            _ => None,
-        }
-    };
-    let (attached_docs, inline_docs, boundary) =
-        tokio::join!(attached_docs, inline_docs, boundary_doc);
+    let (attached_docs, inline_docs, boundary) = tokio::join!(
+        attached_docs,
+        inline_documents(c, name, &inline),
+        boundary_document(policies, boundary_arn.as_deref(), &attached)
+    );
     let attached_policies: Vec<ManagedPolicy> =
         attached_docs.into_iter().collect::<Result<_, _>>()?;
     let boundary = match (boundary.transpose()?, &boundary_arn) {
@@ -117,4 +70,88 @@ pub async fn role(c: &Client, name: &str, policies: &Policies) -> Result<Role, F
         inline_policies: inline_docs.into_iter().collect::<Result<_, _>>()?,
         permissions_boundary: boundary,
     })
+}
+
+async fn get_role(c: &Client, name: &str) -> Result<aws_sdk_iam::types::Role, Failure> {
+    let out = c
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| classify(&e, "iam:GetRole"))?;
+    out.role.ok_or_else(|| {
+        Failure::Fact(Unavailable::NotFound {
+            what: format!("role {name}"),
+        })
+    })
+}
+
+/// The managed policies attached to the role: (ARN, name).
+async fn attached_role_policies(c: &Client, name: &str) -> Result<Vec<(String, String)>, Failure> {
+    all_pages(
+        c.list_attached_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send(),
+        "iam:ListAttachedRolePolicies",
+        |p| {
+            p.attached_policies()
+                .iter()
+                .map(arn_and_name)
+                .collect::<Vec<_>>()
+        },
+    )
+    .await
+}
+
+async fn role_policy_names(c: &Client, name: &str) -> Result<Vec<String>, Failure> {
+    all_pages(
+        c.list_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send(),
+        "iam:ListRolePolicies",
+        |p| p.policy_names().to_vec(),
+    )
+    .await
+}
+
+/// The role's inline documents, side by side.
+async fn inline_documents(
+    c: &Client,
+    role: &str,
+    names: &[String],
+) -> Vec<Result<InlinePolicy, Failure>> {
+    futures_util::future::join_all(names.iter().map(|n| async move {
+        let out = c
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(n)
+            .send()
+            .await
+            .map_err(|e| classify(&e, "iam:GetRolePolicy"))?;
+        Ok::<_, Failure>(InlinePolicy {
+            name: n.clone(),
+            document: document(out.policy_document()),
+        })
+    }))
+    .await
+}
+
+/// The permissions boundary's document, unless it is also attached: then it is fetched once, with the attached
+/// policies.
+async fn boundary_document(
+    policies: &Policies,
+    boundary_arn: Option<&str>,
+    attached: &[(String, String)],
+) -> Option<Result<ManagedPolicy, Failure>> {
+    let arn = boundary_arn?;
+    if attached.iter().any(|(a, _)| a == arn) {
+        return None;
+    }
+    Some(
+        policies
+            .managed(arn, arn.rsplit('/').next().unwrap_or(arn))
+            .await,
+    )
 }

@@ -3,7 +3,7 @@
 
 use super::ec2;
 use super::errors::{classify, Failure};
-use super::Store;
+use super::store::Store;
 use crate::facts::*;
 use std::time::Duration;
 

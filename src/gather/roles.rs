@@ -5,7 +5,7 @@
 use super::errors::Failure;
 use super::iam;
 use super::policies::Policies;
-use super::Store;
+use super::store::Store;
 use crate::facts::{InstanceProfile, Role};
 use futures_util::future::{BoxFuture, Shared};
 use futures_util::FutureExt;

@@ -3,7 +3,7 @@
 //! an interceptor that counts calls and retries for the progress line.
 
 use super::errors::EnvironmentError;
-use super::GatherOptions;
+use super::options::GatherOptions;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;

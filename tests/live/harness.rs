@@ -16,15 +16,16 @@ pub struct Live {
     pub python: String,
 }
 
-pub fn live() -> Option<Live> {
-    // These tests are ignored by default; asked for (`--include-ignored`, as tests/run does), they must run.
+/// Moto and the Python that runs the stub. These tests are ignored by default; asked for (`--include-ignored`, as
+/// tests/run does), they must run, so a missing variable is a failure, not a skip.
+pub fn live() -> Live {
     let (Ok(moto), Ok(python)) = (
         std::env::var("SSM_CHECK_MOTO_URL"),
         std::env::var("SSM_CHECK_PYTHON"),
     ) else {
         panic!("live tests need moto: run them through tests/run, which sets SSM_CHECK_MOTO_URL and SSM_CHECK_PYTHON")
     };
-    Some(Live { moto, python })
+    Live { moto, python }
 }
 
 pub fn here(p: &str) -> PathBuf {
