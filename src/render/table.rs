@@ -68,7 +68,13 @@ pub fn fixes(report: &Report, color: bool) -> String {
     let mut out = format!("{}\n", bold("What to fix, in order:", "39", color));
     for (i, f) in fixes.iter().enumerate() {
         let number = format!("{:>2}. ", i + 1);
-        out.push_str(&format!("{number}{}: {}\n", f.rule(), f.message));
+        let also = report.also_fixes(f);
+        let also = if also.is_empty() {
+            String::new()
+        } else {
+            format!(" (also fixes {})", also.join(", "))
+        };
+        out.push_str(&format!("{number}{}{also}: {}\n", f.rule(), f.message));
         if let Some(r) = &f.remedy {
             for line in r.lines() {
                 out.push_str(&format!("      {line}\n"));

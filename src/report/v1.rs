@@ -94,7 +94,10 @@ pub struct Finding {
     pub needs: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Where the rule is documented.
+    /// The rule whose fix fixes this too (a symptom names its cause). Added in ssm-check 0.3.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_by: Option<String>,
+    /// Where the rule is documented: a URL when the build names its repository, else the path in it.
     pub docs: String,
 }
 
@@ -189,6 +192,7 @@ impl From<&rules::Finding> for Finding {
             remedy: f.remedy.clone(),
             needs: f.needs.clone(),
             notes: f.notes.clone(),
+            fixed_by: f.fixed_by.map(str::to_string),
             docs: f.meta.docs_url(),
         }
     }

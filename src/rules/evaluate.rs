@@ -3,7 +3,7 @@
 use super::outcome::Outcome;
 use super::registry::all;
 use super::report::{Finding, Report};
-use super::shared::Check;
+use super::shared::{commands, Check};
 use crate::facts::{Document, Facts};
 use crate::options::Options;
 
@@ -20,9 +20,11 @@ pub fn evaluate(facts: &Facts, options: &Options) -> Report {
         .iter()
         .map(|rule| {
             let outcome = if rule.meta.applies_to(options.mode) {
-                match (rule.check)(&check) {
+                let mut o = match (rule.check)(&check) {
                     Ok(o) | Err(o) => o,
-                }
+                };
+                o.remedy = o.remedy.map(|r| commands::complete(&r, facts));
+                o
             } else {
                 Outcome::skip(format!("not needed for {}", options.mode.noun()))
             };

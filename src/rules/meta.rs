@@ -100,9 +100,13 @@ impl RuleMeta {
         self.modes.contains(&mode)
     }
 
-    /// The rule's anchor in `docs/rules.md`.
+    /// The rule's anchor in `docs/rules.md`: on the repository's web page when the package names its
+    /// repository (`repository` in Cargo.toml), else the path in the source tree.
     pub fn docs_url(&self) -> String {
-        format!("docs/rules.md#{}", self.id)
+        match env!("CARGO_PKG_REPOSITORY").trim_end_matches('/') {
+            "" => format!("docs/rules.md#{}", self.id),
+            repo => format!("{repo}/blob/main/docs/rules.md#{}", self.id),
+        }
     }
 }
 

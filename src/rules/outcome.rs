@@ -56,6 +56,8 @@ pub struct Outcome {
     pub needs: Vec<String>,
     /// Caveats: sources that disagree, what an evaluation does not cover.
     pub notes: Vec<String>,
+    /// The rule whose fix fixes this too: a symptom names its cause, so the fix list goes by cause.
+    pub fixed_by: Option<&'static str>,
 }
 
 /// Rules return `Err` to stop early (usually an Unknown from a missing fact), `Ok` otherwise.
@@ -70,6 +72,7 @@ impl Outcome {
             remedy: None,
             needs: Vec::new(),
             notes: Vec::new(),
+            fixed_by: None,
         }
     }
 
@@ -105,6 +108,12 @@ impl Outcome {
 
     pub fn remedy(mut self, text: impl Into<String>) -> Self {
         self.remedy = Some(text.into());
+        self
+    }
+
+    /// This is a symptom of `rule`'s failure: fixing that fixes this.
+    pub fn fixed_by(mut self, rule: &'static str) -> Self {
+        self.fixed_by = Some(rule);
         self
     }
 

@@ -17,6 +17,8 @@ pub struct Finding {
     /// Permissions that would reveal the facts an Unknown lacked.
     pub needs: Vec<String>,
     pub notes: Vec<String>,
+    /// The rule whose fix fixes this too.
+    pub fixed_by: Option<&'static str>,
 }
 
 impl Finding {
@@ -29,6 +31,7 @@ impl Finding {
             remedy: o.remedy,
             needs: o.needs,
             notes: o.notes,
+            fixed_by: o.fixed_by,
         }
     }
 
@@ -226,18 +229,34 @@ impl Report {
         self.findings.iter().any(|f| statuses.contains(&f.status))
     }
 
+    /// The failing rules that `cause`'s fix fixes too.
+    pub fn also_fixes(&self, cause: &Finding) -> Vec<&'static str> {
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.fixed_by == Some(cause.rule()))
+            .map(|f| f.rule())
+            .collect()
+    }
+
     pub fn finding(&self, rule: &str) -> Option<&Finding> {
         self.findings.iter().find(|f| f.rule() == rule)
     }
 
-    /// The failures in the order to fix them: the most fundamental first (an instance that is stopped before its
-    /// security group), then registry order within an area.
+    /// The failures in the order to fix them, by cause: the most fundamental first (an instance that is stopped
+    /// before its security group), then registry order within an area. A failure that another failing rule's fix
+    /// also fixes is left to it (`also_fixes`).
     pub fn fixes(&self) -> Vec<&Finding> {
+        let failing_rule = |id: &str| {
+            self.findings
+                .iter()
+                .any(|f| f.rule() == id && f.status == Status::Fail)
+        };
         let mut failing: Vec<(usize, &Finding)> = self
             .findings
             .iter()
             .enumerate()
             .filter(|(_, f)| f.status == Status::Fail)
+            .filter(|(_, f)| !f.fixed_by.is_some_and(failing_rule))
             .collect();
         failing.sort_by_key(|(i, f)| (f.meta.area.fix_order(), *i));
         failing.into_iter().map(|(_, f)| f).collect()

@@ -41,8 +41,10 @@ pub fn check(c: &Check) -> Verdict {
             .evidence(evidence)
             .remedy(
                 "With role and network correct, the cause is on the host: the agent stopped, an OS firewall or proxy, \
-                 a full disk, or starved CPU/memory. Restart the agent (`sudo systemctl restart amazon-ssm-agent`, \
-                 `Restart-Service AmazonSSMAgent`) from the console or EC2 Serial Console, or reboot the instance.",
+                 a full disk, or starved CPU/memory. Restart the agent from the EC2 Serial Console (Linux, then Windows):\n\
+                 sudo systemctl restart amazon-ssm-agent\n\
+                 Restart-Service AmazonSSMAgent\n\
+                 or reboot the instance.",
             ),
         other => Outcome::fail(format!("the agent on {id} is not online ({other})"))
             .evidence(evidence)

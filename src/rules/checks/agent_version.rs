@@ -21,7 +21,7 @@ pub fn check(c: &Check) -> Verdict {
     let mut mins = mode_minimums(c);
     mins.extend(preference_minimums(c));
     let remedy = format!(
-        "Update the agent with Run Command: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={} --region {}`",
+        "Update the agent with Run Command:\naws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={} --region {}",
         c.facts.target.id, c.facts.target.region
     );
     Ok(judge("SSM Agent", have, &mins, &remedy))

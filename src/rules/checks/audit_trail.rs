@@ -13,7 +13,7 @@ pub fn check(c: &Check) -> Verdict {
         .collect();
     if active.is_empty() {
         return Ok(Outcome::warn(format!("no active CloudTrail trail records StartSession calls in {region}"))
-            .remedy("Create a multi-region trail: `aws cloudtrail create-trail --name sessions --s3-bucket-name <bucket> --is-multi-region-trail` then `aws cloudtrail start-logging --name sessions`; watch ssm.amazonaws.com StartSession events with EventBridge."));
+            .remedy("Create a multi-region trail into a bucket of yours, and watch ssm.amazonaws.com StartSession events with EventBridge:\naws cloudtrail create-trail --name sessions --s3-bucket-name BUCKET --is-multi-region-trail\naws cloudtrail start-logging --name sessions"));
     }
     Ok(Outcome::pass(format!(
         "StartSession calls in {region} are recorded by {}",

@@ -20,8 +20,10 @@ pub fn check(c: &Check) -> Verdict {
         Ok(caller) => caller,
         Err(reason @ Unavailable::Error { .. }) => {
             let mut out = Outcome::fail(format!("assuming {role_arn} from {source} failed: {}", reason.describe())).remedy(format!(
-                "The role's trust policy must allow your account (arn:aws:iam::<your-account>:root or your user), \
-                 and your user needs sts:AssumeRole on {role_arn}. Check `role_arn` and `source_profile` in ~/.aws/config."
+                "The role's trust policy must allow your account (arn:{}:iam::{}:root) or your user, and your user needs \
+                 sts:AssumeRole on {role_arn}. Check role_arn and source_profile in ~/.aws/config.",
+                c.facts.partition().name,
+                source_account(c).unwrap_or("ACCOUNT_ID")
             ));
             if let Some(line) = trust {
                 out = out.evidence(line);
@@ -81,4 +83,15 @@ fn trust_verdict(c: &Check, role_arn: &str) -> Option<String> {
             _ => format!("the trust policy of {role_arn} does not let {source} assume it"),
         },
     )
+}
+
+/// The account of the profile's source identity, when it is known.
+fn source_account<'a>(c: &'a Check) -> Option<&'a str> {
+    let arn = c
+        .facts
+        .credentials
+        .value()?
+        .source_identity_arn
+        .as_deref()?;
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
 }

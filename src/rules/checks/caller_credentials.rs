@@ -10,7 +10,7 @@ pub fn check(c: &Check) -> Verdict {
         Ok(caller) => caller,
         Err(reason @ Unavailable::Error { .. }) => {
             return Ok(Outcome::fail(format!("the credentials do not work: {}", reason.describe())).remedy(
-                "Sign in again (`aws sso login`, a fresh `aws sts get-session-token`, or new keys), and check --profile and --region.",
+                "Sign in again (aws sso login for an SSO profile, a fresh aws sts get-session-token, or new keys), and check --profile and --region.",
             ));
         }
         Err(reason) => return Err(Outcome::missing("who the caller is", reason)),
@@ -36,7 +36,7 @@ pub fn check(c: &Check) -> Verdict {
                 (Ok(e), Ok(n)) if e <= n => {
                     return Ok(
                         Outcome::fail(format!("the credentials expired at {expiry}")).remedy(
-                            "Get new ones: `aws sso login`, or `aws sts get-session-token` again.",
+                            "Get new ones: aws sso login for an SSO profile, or aws sts get-session-token again.",
                         ),
                     )
                 }

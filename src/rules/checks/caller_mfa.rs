@@ -2,6 +2,7 @@
 
 use crate::facts::{Decision, Scenario};
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::commands::profile_flag;
 use crate::rules::shared::permissions::{find, line, not_evaluated, permissions, with_limits};
 use crate::rules::shared::Check;
 
@@ -29,14 +30,14 @@ pub fn check(c: &Check) -> Verdict {
         }
         (_, Some(Decision::Allowed)) => {
             let serial = mfa_serial(c);
+            let profile = profile_flag(c.facts);
             Outcome::fail("a policy denies ssm:StartSession unless you signed in with MFA, and these credentials carry none")
                 .evidence(format!("as now: {}", line(now)))
                 .evidence(format!("with aws:MultiFactorAuthPresent=true: {}", line(with.expect("matched"))))
                 .remedy(format!(
-                    "Get temporary credentials with MFA and export them:\n\
-                     aws sts get-session-token --serial-number {serial} --token-code <code>\n\
-                     export AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… AWS_SESSION_TOKEN=…\n\
-                     or give your profile `mfa_serial = {serial}` so the CLI asks for the code."
+                    "Get temporary credentials with MFA (MFA_CODE from your device) and export them:\n\
+                     eval \"$(aws sts get-session-token --serial-number {serial} --token-code MFA_CODE{profile} --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text | awk '{{print \"export AWS_ACCESS_KEY_ID=\"$1\" AWS_SECRET_ACCESS_KEY=\"$2\" AWS_SESSION_TOKEN=\"$3}}')\"\n\
+                     If you reach this account through a role, put mfa_serial = {serial} in that role's profile, beside role_arn and source_profile: the CLI asks for the code only when it assumes a role."
                 ))
         }
         (_, Some(Decision::Unknown)) => Outcome::unknown(
@@ -76,7 +77,7 @@ fn mfa_serial(c: &Check) -> String {
         })
         .unwrap_or_else(|| {
             format!(
-                "arn:{}:iam::{}:mfa/<your-mfa-device>",
+                "arn:{}:iam::{}:mfa/YOUR_MFA_DEVICE",
                 c.facts.partition().name,
                 c.account()
             )

@@ -139,7 +139,7 @@ fn refused(
     let mut out = Outcome::fail(message);
     if let DocumentNeed::ShellChecked = need {
         remedy.push_str(&format!(
-            "\nand name the document when you start a shell: `aws ssm start-session --target {} --document-name {}`",
+            "\nand name the document when you start a shell:\naws ssm start-session --target {} --document-name {}",
             c.facts.target.id,
             c.options.mode.document()
         ));

@@ -11,7 +11,7 @@ pub fn check(c: &Check) -> Verdict {
     let install = match client.os.as_str() {
         "macos" => "brew install --cask session-manager-plugin (or the bundled installer from the AWS plugin page)",
         "windows" => "run SessionManagerPluginSetup.exe from the AWS plugin page",
-        _ => "install the .deb or .rpm from the AWS plugin page (`sudo dpkg -i session-manager-plugin.deb`)",
+        _ => "install the .deb or .rpm from the AWS plugin page (sudo dpkg -i session-manager-plugin.deb, or sudo yum install -y session-manager-plugin.rpm)",
     };
     let Some(plugin) = &client.session_manager_plugin else {
         return Ok(Outcome::fail("session-manager-plugin is not on PATH: the CLI will say `SessionManagerPlugin is not found`")

@@ -25,10 +25,12 @@ pub fn check(c: &Check) -> Verdict {
     let mut f = Findings::new();
     // DHMC needs IMDSv2 to be usable, not IMDSv1 to be off: tokens `optional` or `required` both serve.
     match &instance.metadata_options {
-        Some(m) if m.http_endpoint == "disabled" => f.problem(format!(
-            "the instance metadata service is disabled, so the agent cannot get DHMC credentials \
-             (fix: `aws ec2 modify-instance-metadata-options --instance-id {id} --http-endpoint enabled`)"
-        )),
+        Some(m) if m.http_endpoint == "disabled" => {
+            f.problem("the instance metadata service is disabled, so the agent cannot get DHMC credentials");
+            f.remedy(format!(
+                "aws ec2 modify-instance-metadata-options --instance-id {id} --http-endpoint enabled"
+            ));
+        }
         Some(m) => f.evidence(format!(
             "IMDS endpoint {}, tokens {}: IMDSv2 is usable",
             m.http_endpoint, m.http_tokens
@@ -41,9 +43,12 @@ pub fn check(c: &Check) -> Verdict {
         }
     }
     match c.agent_version() {
-        Some(v) if v < minimum => f.problem(format!(
-            "agent {v} predates it (needs {minimum}); update it: `aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={id}`"
-        )),
+        Some(v) if v < minimum => {
+            f.problem(format!("agent {v} predates it (needs {minimum})"));
+            f.remedy(format!(
+                "aws ssm send-command --document-name AWS-UpdateSSMAgent --targets Key=InstanceIds,Values={id}"
+            ));
+        }
         Some(v) => f.evidence(format!("agent {v} ≥ {minimum}")),
         None => {
             return Ok(f.stop(Outcome::unknown(format!(
@@ -51,7 +56,7 @@ pub fn check(c: &Check) -> Verdict {
             ))))
         }
     }
-    f.remedy("Fix each item above, or attach an instance profile with a working role instead (see instance-role).");
+    f.remedy("or attach an instance profile with a working role instead (see instance-role).");
     Ok(f.finish(|summary| match summary {
         Summary::Problems(p) => {
             Outcome::fail(format!("DHMC cannot give this instance its role: {p}"))

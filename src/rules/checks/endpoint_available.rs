@@ -27,7 +27,7 @@ pub fn check(c: &Check) -> Verdict {
     }
     Ok(f.finish(|summary| match summary {
         Summary::Problems(p) => Outcome::fail(format!("not every endpoint is available: {p}"))
-            .remedy("A pending endpoint needs a few minutes; a failed or rejected one must be deleted and created again (`aws ec2 delete-vpc-endpoints`, then create-vpc-endpoint)."),
+            .remedy("A pending endpoint needs a few minutes; a failed or rejected one must be deleted (aws ec2 delete-vpc-endpoints) and created again (see network-path)."),
         Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
         Summary::Clear => Outcome::pass(match eps.len() {
             1 => "the endpoint is available".to_string(),

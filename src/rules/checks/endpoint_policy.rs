@@ -17,6 +17,7 @@ pub fn check(c: &Check) -> Verdict {
     let ctx = Context::open::<&str>([]);
     let instance_arn = c.facts.target_arn();
     let mut f = Findings::new();
+    let mut reset = Vec::new();
     for (leg, e) in &in_use {
         let service = leg.service;
         let Some(doc) = &e.policy else { continue };
@@ -30,6 +31,10 @@ pub fn check(c: &Check) -> Verdict {
         };
         f.evidence(format!("{} ({service}): {doc}", e.vpc_endpoint_id));
         f.doubt(format!("{} has a non-default policy", e.vpc_endpoint_id));
+        reset.push(format!(
+            "aws ec2 modify-vpc-endpoint --vpc-endpoint-id {} --reset-policy",
+            e.vpc_endpoint_id
+        ));
         for action in agent_calls::actions(service) {
             let resource = if action.starts_with("ssm:") {
                 instance_arn.as_str()
@@ -63,7 +68,7 @@ pub fn check(c: &Check) -> Verdict {
     let note = "Principals in endpoint policies are not matched: a statement for another principal is read as applying to the agent.";
     Ok(f.finish(|summary| match summary {
         Summary::Problems(p) => Outcome::fail(format!("an endpoint policy blocks the agent: {p}"))
-            .remedy("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --reset-policy`")
+            .remedy(format!("Allow the agent's actions in the endpoint policy, or reset it to the default full-access policy:\n{}", reset.join("\n")))
             .note(note),
         Summary::Unknown(u) => Outcome::unknown(format!("cannot evaluate the endpoint policy: {u}")),
         Summary::Doubts(_) => Outcome::warn("an endpoint in use has a non-default policy; it allows the agent's calls, but review it").note(note),

@@ -14,7 +14,6 @@ pub fn check(c: &Check) -> Verdict {
         return Ok(no_endpoints(&a, &legs));
     }
     let mut f = Findings::new();
-    let host = c.facts.partition().host("ssm", a.region());
     for (leg, e) in &eps {
         f.evidence(format!(
             "{} ({}): private DNS {}",
@@ -26,8 +25,10 @@ pub fn check(c: &Check) -> Verdict {
             f.problem_for(
                 &leg.need,
                 format!(
-                    "private DNS is off on {} ({}), so the service's name (e.g. {host}) resolves to the public endpoint",
-                    e.vpc_endpoint_id, leg.service
+                    "private DNS is off on {} ({}), so {} resolves to the public endpoint",
+                    e.vpc_endpoint_id,
+                    leg.service,
+                    c.facts.partition().host(leg.service, a.region())
                 ),
             );
             f.remedy(format!(

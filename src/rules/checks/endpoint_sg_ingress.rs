@@ -57,7 +57,7 @@ pub fn check(c: &Check) -> Verdict {
         .security_group_ids
         .first()
         .map(String::as_str)
-        .unwrap_or("<instance-sg>");
+        .unwrap_or("INSTANCE_SG_ID");
     let remedy = groups_to_open
         .iter()
         .map(|g| format!("aws ec2 authorize-security-group-ingress --group-id {g} --protocol tcp --port 443 --source-group {instance_group}"))

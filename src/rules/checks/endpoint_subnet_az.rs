@@ -20,6 +20,7 @@ pub fn check(c: &Check) -> Verdict {
     let mut evidence = Vec::new();
     let mut elsewhere = Vec::new();
     let mut none = Vec::new();
+    let mut elsewhere_ids = Vec::new();
     for (leg, e) in &in_use {
         let service = leg.service;
         let mut azs = Vec::new();
@@ -47,6 +48,7 @@ pub fn check(c: &Check) -> Verdict {
             none.push(e.vpc_endpoint_id.clone());
         } else if !azs.contains(&az) {
             elsewhere.push(format!("{} ({service})", e.vpc_endpoint_id));
+            elsewhere_ids.push(e.vpc_endpoint_id.clone());
         }
     }
     if !none.is_empty() {
@@ -55,10 +57,7 @@ pub fn check(c: &Check) -> Verdict {
             none.join(", ")
         ))
         .evidence_all(evidence)
-        .remedy(format!(
-            "aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --add-subnet-ids {}",
-            a.subnet_id
-        )));
+        .remedy(add_subnet(&none, a.subnet_id)));
     }
     if !elsewhere.is_empty() {
         return Ok(Outcome::warn(format!(
@@ -66,7 +65,18 @@ pub fn check(c: &Check) -> Verdict {
             elsewhere.join(", ")
         ))
         .evidence_all(evidence)
-        .remedy(format!("Add a subnet in {az}: `aws ec2 modify-vpc-endpoint --vpc-endpoint-id <id> --add-subnet-ids {}`", a.subnet_id)));
+        .remedy(format!("Add a subnet in {az}:\n{}", add_subnet(&elsewhere_ids, a.subnet_id))));
     }
     Ok(Outcome::pass(format!("every endpoint in use has a subnet in {az}")).evidence_all(evidence))
+}
+
+/// Adds the instance's subnet to each endpoint.
+fn add_subnet(endpoints: &[String], subnet: &str) -> String {
+    endpoints
+        .iter()
+        .map(|e| {
+            format!("aws ec2 modify-vpc-endpoint --vpc-endpoint-id {e} --add-subnet-ids {subnet}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -39,9 +39,8 @@ pub fn check(c: &Check) -> Verdict {
         .evidence(format!("{DHMC_SETTING} = {}", dhmc.name))
         .note("From agent 3.2.582.0 the agent falls back to Default Host Management Configuration when the instance profile's credentials are refused (amazon-ssm-agent ec2roleprovider).")
         .remedy(format!(
-            "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or detach it \
-             (`aws ec2 disassociate-iam-instance-profile --association-id <id> --region {}`) if DHMC is meant to serve.",
-            c.facts.target.region
+            "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or, if DHMC is meant to serve, detach it (the association id is in `aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values={id}`):\n\
+             aws ec2 disassociate-iam-instance-profile --association-id ASSOCIATION_ID"
         )));
     }
     let Some(role) = profile.role_names.first() else {
@@ -83,8 +82,8 @@ fn empty_profile(c: &Check, profile: &str, holds: String) -> Outcome {
     let out = Outcome::fail(format!("instance profile {profile} has no role in it"))
         .evidence(holds)
         .remedy(format!(
-            "Add a role that trusts {} and has AmazonSSMManagedInstanceCore: \
-             `aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name <role>`",
+            "Add a role that trusts {} and has AmazonSSMManagedInstanceCore:\n\
+             aws iam add-role-to-instance-profile --instance-profile-name {profile} --role-name ROLE_NAME",
             c.facts.partition().ec2_principal(),
         ));
     if !dhmc_on(c) {

@@ -14,8 +14,9 @@ pub fn check(c: &Check) -> Verdict {
                 .evidence(format!("ec2:DescribeInstances found no {id} in {region}"))
                 .remedy(format!(
                     "Check the region and the profile: `TargetNotConnected` is often a wrong region or account. \
-                     Look for it with `aws ec2 describe-instances --instance-ids {id} --region <region>` in the \
-                     account that owns it, then run ssm-check with `--region`/`--profile` set to match."
+                     Look for it in the account that owns it, region by region, then run ssm-check with --region and \
+                     --profile set to match:\n\
+                     aws ec2 describe-instances --instance-ids {id} --region REGION"
                 )))
         }
         Err(reason) => return Err(Outcome::missing("the instance", reason)),
@@ -29,7 +30,7 @@ pub fn check(c: &Check) -> Verdict {
             .remedy("Wait until it is running and the agent has registered (a minute or two), then check again."),
         "stopped" | "stopping" => Outcome::fail(format!("{id} is not running ({state})"))
             .evidence(evidence)
-            .remedy(format!("Start it: `aws ec2 start-instances --instance-ids {id} --region {region}`")),
+            .remedy(format!("Start it:\naws ec2 start-instances --instance-ids {id} --region {region}")),
         _ => Outcome::fail(format!("{id} is {state}: it cannot be started again"))
             .evidence(evidence)
             .remedy("Connect to another instance; a terminated instance is gone."),

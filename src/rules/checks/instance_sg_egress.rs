@@ -21,7 +21,7 @@ pub fn check(c: &Check) -> Verdict {
         .security_group_ids
         .first()
         .map(String::as_str)
-        .unwrap_or("<instance-sg>");
+        .unwrap_or("INSTANCE_SG_ID");
     for d in &dests {
         match sg::permits(&ig, true, 443, &d.peer, c.prefix_lists()) {
             SgVerdict::Allowed { group, rule } => f.evidence(format!(

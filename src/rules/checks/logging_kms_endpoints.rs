@@ -35,6 +35,7 @@ pub fn check(c: &Check) -> Verdict {
             )),
             Via::Internet => {
                 f.problem_for(&leg.need, format!("{} ({consequence})", leg.service));
+                f.remedy("Create the endpoints, with ENDPOINT_SG_ID a security group that admits TCP 443 from the instance:");
                 f.remedy(create_endpoint(&a, leg.service));
             }
         }

@@ -123,6 +123,10 @@ fn unreachable(
     let mut out = f.finish(|_| Outcome::fail(problem));
     if out.status == Status::Fail {
         out = out.remedy(remedy(a, silent.is_empty(), &absent).join("\n"));
+        if absent.is_empty() {
+            // Only endpoints whose names do not answer: turning private DNS on is the whole fix.
+            out = out.fixed_by("endpoint-private-dns");
+        }
         for leg in broken
             .iter()
             .filter(|l| matches!(l.need, Need::Required(_)))
@@ -161,15 +165,15 @@ fn reasons(silent: &[&&Leg], absent: &[&&Leg]) -> Vec<String> {
 }
 
 fn remedy(a: &Analysis, none_silent: bool, absent: &[&&Leg]) -> Vec<String> {
-    let mut remedy = vec![if none_silent {
-        "Either create the interface endpoints (the layout for a private subnet):".to_string()
-    } else {
-        "Either make the endpoints answer (see endpoint-private-dns) and create any missing ones:"
-            .to_string()
-    }];
+    let mut remedy = vec![match (none_silent, absent.is_empty()) {
+        (true, _) => "Either create the interface endpoints (the layout for a private subnet), with ENDPOINT_SG_ID a security group that admits TCP 443 from the instance:",
+        (false, true) => "Either make the endpoints answer (see endpoint-private-dns),",
+        (false, false) => "Either make the endpoints answer (see endpoint-private-dns) and create the missing ones, with ENDPOINT_SG_ID a security group that admits TCP 443 from the instance:",
+    }
+    .to_string()];
     remedy.extend(absent.iter().map(|l| create_endpoint(a, l.service)));
     remedy.push(format!(
-        "or give the subnet a way out: `aws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id <nat-…>`",
+        "or give the subnet a way out through a NAT gateway:\naws ec2 create-route --route-table-id {} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id NAT_GATEWAY_ID",
         a.table.route_table_id
     ));
     remedy

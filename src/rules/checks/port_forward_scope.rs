@@ -10,8 +10,10 @@ pub fn check(c: &Check) -> Verdict {
             "AWS-StartPortForwardingSession reaches only ports on the instance itself, not {host}"
         ))
         .remedy(format!(
-            "Use remote-host port forwarding (`--mode remote-port`, document AWS-StartPortForwardingSessionToRemoteHost \
-             with host={host}), or SSH over Session Manager with `ssh -L`."
+            "Use remote-host port forwarding (document AWS-StartPortForwardingSessionToRemoteHost with host={host}), \
+             or SSH over Session Manager with ssh -L:\n\
+             ssm-check connect {} --mode remote-port --remote-host {host} --port {port}",
+            c.facts.target.id
         )));
     }
     let mut out = Outcome::pass(format!(

@@ -158,7 +158,7 @@ impl<'a> RemotePath<'_, 'a> {
                 ));
                 self.f.remedy(format!(
                     "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort={port},ToPort={port},IpRanges=[{{CidrIp={ip}/{}}}]'",
-                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<sg>"),
+                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("INSTANCE_SG_ID"),
                     if ip.is_ipv4() { 32 } else { 128 }
                 ));
             }
@@ -272,7 +272,7 @@ impl<'a> RemotePath<'_, 'a> {
                 self.f.remedy(format!(
                     "aws ec2 authorize-security-group-ingress --group-id {} --protocol tcp --port {port} --source-group {}",
                     dest_groups[0],
-                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<instance-sg>")
+                    a.instance.security_group_ids.first().map(String::as_str).unwrap_or("INSTANCE_SG_ID")
                 ));
             }
             SgVerdict::Unknown(why) => self.f.unknown(why),

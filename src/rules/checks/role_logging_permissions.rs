@@ -50,8 +50,8 @@ fn logging_permissions_of(
             .evidence_all(evidence)
             .note("AmazonSSMManagedInstanceCore grants none of these.")
             .remedy(format!(
-                "Add an inline policy to {} that allows the actions above on those resources \
-                 (`aws iam put-role-policy --role-name {} --policy-name SessionManagerLogging --policy-document file://policy.json`).",
+                "Add an inline policy to {} that allows the actions above on those resources (in policy.json):\n\
+                 aws iam put-role-policy --role-name {} --policy-name SessionManagerLogging --policy-document file://policy.json",
                 role.name, role.name
             )));
     }

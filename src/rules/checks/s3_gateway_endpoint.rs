@@ -30,7 +30,7 @@ pub fn check(c: &Check) -> Verdict {
     let Some(gw) = a.s3_gateway() else {
         return Ok(problem("no S3 gateway endpoint and no route to the internet".into()).remedy(format!(
             "aws ec2 create-vpc-endpoint --vpc-endpoint-type Gateway --vpc-id {} --service-name com.amazonaws.{}.s3 --route-table-ids {table}",
-            a.instance.vpc_id.as_deref().unwrap_or("<vpc>"),
+            a.instance.vpc_id.as_deref().unwrap_or("VPC_ID"),
             a.region()
         )));
     };
@@ -74,7 +74,7 @@ pub fn check(c: &Check) -> Verdict {
             .evidence(evidence)
             .remedy(format!(
                 "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions 'IpProtocol=tcp,FromPort=443,ToPort=443,PrefixListIds=[{{PrefixListId={pl}}}]'",
-                a.instance.security_group_ids.first().map(String::as_str).unwrap_or("<sg>")
+                a.instance.security_group_ids.first().map(String::as_str).unwrap_or("INSTANCE_SG_ID")
             )),
         crate::network::sg::SgVerdict::Unknown(why) => Outcome::unknown(why).evidence(evidence),
     })

@@ -53,7 +53,7 @@ fn log_group(c: &Check, f: &mut Findings, group: &str) {
                 "the log group {group} does not exist, which the agent reads as unencrypted"
             ));
             f.remedy(format!(
-                "aws logs create-log-group --log-group-name {group} --kms-key-id <key-arn>"
+                "aws logs create-log-group --log-group-name {group} --kms-key-id KMS_KEY_ARN"
             ));
         }
         Ok(g) => match &g.kms_key_id {
@@ -61,7 +61,8 @@ fn log_group(c: &Check, f: &mut Findings, group: &str) {
             None => {
                 f.problem(format!("the log group {group} has no KMS key"));
                 f.remedy(format!(
-                    "aws logs associate-kms-key --log-group-name {group} --kms-key-id <key-arn>  (the key policy must let logs.{}.amazonaws.com use it)",
+                    "Give it a KMS key whose key policy lets logs.{}.amazonaws.com use it:\n\
+                     aws logs associate-kms-key --log-group-name {group} --kms-key-id KMS_KEY_ARN",
                     c.facts.target.region
                 ));
             }
@@ -77,7 +78,8 @@ fn log_bucket(c: &Check, f: &mut Findings, bucket: &str) {
             f.problem(format!(
                 "the bucket {bucket} does not exist, so the agent cannot validate its encryption"
             ));
-            f.remedy(format!("aws s3api create-bucket --bucket {bucket}  (new buckets encrypt with AES256 by default)"));
+            f.remedy("Create it (new buckets encrypt with AES256 by default):");
+            f.remedy(format!("aws s3api create-bucket --bucket {bucket}"));
         }
         Ok(b) => match b.algorithm.as_deref() {
             Some(a @ ("AES256" | "aws:kms")) => {

@@ -87,9 +87,15 @@ impl Crossing<'_> {
     ) {
         if !self.there.denied.is_empty() {
             f.problem_for(need, words.there);
-            f.remedy(acl_entry_cmd(self.id(), !self.outward_egress, ports, cidr));
+            f.remedy(acl_entry_cmd(
+                self.acl,
+                !self.outward_egress,
+                ports,
+                cidr,
+                &self.there,
+            ));
         }
-        let open_back = acl_entry_cmd(self.id(), self.outward_egress, &eph.ports, cidr);
+        let open_back = acl_entry_cmd(self.acl, self.outward_egress, &eph.ports, cidr, &self.back);
         match &self.replies {
             Replies::Open => {}
             Replies::Blocked(_) => {
@@ -110,12 +116,58 @@ pub fn nacl_line(acl: &str, dir: &str, ports: &str, peer: &str, r: &AclResult) -
     format!("{acl} {dir} tcp {ports} {peer}: {} {mark}", r.describe())
 }
 
-pub fn acl_entry_cmd(acl: &str, ingress: bool, ports: &PortSet, cidr: &str) -> String {
+/// The entry that allows `ports` for `cidr` ahead of what `blocked` found denying them.
+pub fn acl_entry_cmd(
+    acl: &NetworkAcl,
+    ingress: bool,
+    ports: &PortSet,
+    cidr: &str,
+    blocked: &AclResult,
+) -> String {
     let (from, to) = ports.bounds().unwrap_or((1024, 65535));
     format!(
-        "aws ec2 create-network-acl-entry --network-acl-id {acl} {} --rule-number <n> --protocol tcp --port-range From={from},To={to} --cidr-block {cidr} --rule-action allow",
+        "aws ec2 create-network-acl-entry --network-acl-id {} {} --rule-number {} --protocol tcp --port-range From={from},To={to} --cidr-block {cidr} --rule-action allow",
+        acl.network_acl_id,
         if ingress { "--ingress" } else { "--egress" },
+        free_rule_number(acl, !ingress, blocked),
     )
+}
+
+/// A rule number for a new allow entry: unused in that direction, and lower than the first entry that denies (so
+/// it is evaluated first); a round number where one is free.
+pub fn free_rule_number(acl: &NetworkAcl, egress: bool, blocked: &AclResult) -> i32 {
+    let taken: Vec<i32> = acl
+        .entries
+        .iter()
+        .filter(|e| e.egress == egress)
+        .map(|e| e.rule_number)
+        .collect();
+    let first_deny = blocked
+        .decisions
+        .iter()
+        .filter(|d| !d.allow)
+        .filter_map(|d| d.rule_number)
+        .min();
+    let free = |n: &i32| !taken.contains(n);
+    match first_deny {
+        // Before the deny: the round numbers below it first, then any.
+        Some(deny) => (1..deny)
+            .rev()
+            .filter(|n| n % 10 == 0)
+            .chain((1..deny).rev())
+            .find(free)
+            .unwrap_or(1),
+        // Only the `*` entry denies: after the others, at the next free hundred.
+        None => {
+            let top = taken
+                .iter()
+                .copied()
+                .filter(|n| *n < 32767)
+                .max()
+                .unwrap_or(0);
+            ((top / 100 + 1) * 100..32767).find(free).unwrap_or(32766)
+        }
+    }
 }
 
 pub fn cidr_of(peer: &Peer) -> String {

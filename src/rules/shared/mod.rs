@@ -6,6 +6,7 @@
 pub mod acl;
 pub mod agent_calls;
 pub mod agent_role;
+pub mod commands;
 mod context;
 pub mod findings;
 pub mod minimums;

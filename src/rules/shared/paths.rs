@@ -81,11 +81,13 @@ pub fn ephemeral(c: &Check) -> Ephemeral {
     }
 }
 
+/// The command that creates `service`'s interface endpoint in the instance's subnet; ENDPOINT_SG_ID is a security
+/// group that admits TCP 443 from the instance (see endpoint-sg-ingress).
 pub fn create_endpoint(a: &Analysis, service: &str) -> String {
     format!(
         "aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id {} --service-name com.amazonaws.{}.{service} \
-         --subnet-ids {} --security-group-ids <sg-admitting-443-from-the-instance> --private-dns-enabled --region {}",
-        a.instance.vpc_id.as_deref().unwrap_or("<vpc>"),
+         --subnet-ids {} --security-group-ids ENDPOINT_SG_ID --private-dns-enabled --region {}",
+        a.instance.vpc_id.as_deref().unwrap_or("VPC_ID"),
         a.region(),
         a.subnet_id,
         a.region()

@@ -90,7 +90,7 @@ pub fn vpc_reserved(c: &Check, ip: IpAddr) -> Result<Option<String>, String> {
 pub fn remote_host(c: &Check) -> Result<String, Outcome> {
     c.options.remote_host.clone().ok_or_else(|| {
         Outcome::fail("remote-host port forwarding needs a host: pass --remote-host")
-            .remedy("ssm-check --mode remote-port --remote-host <host> --port <port> …")
+            .remedy("Name the host: ssm-check … --mode remote-port --remote-host HOST --port PORT")
     })
 }
 
