@@ -21,10 +21,9 @@
 //! assert!(mfa.remedy.as_deref().unwrap().contains("aws sts get-session-token"));
 //! ```
 
-pub mod caller;
 #[cfg(feature = "live")]
-mod check;
-pub mod cli;
+mod api;
+pub mod caller;
 pub mod facts;
 #[cfg(feature = "live")]
 pub mod gather;
@@ -36,10 +35,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod selection;
-pub mod session_command;
-#[cfg(feature = "live")]
-pub mod verdict_cache;
 pub mod version;
 
 #[cfg(feature = "live")]
-pub use check::{check, check_all, CheckError, CheckOptions};
+pub use api::{check, check_all, gather_facts, CheckError, CheckOptions};

@@ -90,6 +90,25 @@ impl Options {
         }
     }
 
+    /// Whether the remote host fits the mode of a check: remote-port takes one, and port mode too, so a report can
+    /// say why port forwarding alone cannot reach another host.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.remote_host.is_some() && !matches!(self.mode, Mode::RemotePort | Mode::Port) {
+            return Err("--remote-host goes with --mode remote-port (or --mode port, to see why port forwarding alone cannot reach another host)".into());
+        }
+        Ok(())
+    }
+
+    /// Whether the remote host fits the mode of a session to start: stricter than a check, as the session's
+    /// document takes a host in remote-port mode only, and cannot start there without one.
+    pub fn validate_for_session(&self) -> Result<(), String> {
+        match (self.mode, &self.remote_host) {
+            (Mode::RemotePort, None) => Err("--mode remote-port needs --remote-host".into()),
+            (Mode::RemotePort, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => Err("--remote-host goes with --mode remote-port".into()),
+        }
+    }
+
     /// The port in effect: as given, else the document's default.
     pub fn port_or_default(&self) -> u16 {
         self.port.unwrap_or(match self.mode {

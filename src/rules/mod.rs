@@ -10,6 +10,7 @@ mod caller;
 mod check;
 mod client;
 mod firewall;
+mod gate;
 mod instance;
 mod meta;
 mod minimums;
@@ -24,6 +25,7 @@ mod role;
 mod role_policies;
 
 pub use check::Check;
+pub use gate::Gate;
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};
