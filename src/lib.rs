@@ -5,8 +5,9 @@
 //! [`policy`], [`network`] and [`version`]) → [`render`] (table, JSON through the [`report`] contract). [`options`]
 //! (what the user asks for) is a leaf every layer may read.
 //!
-//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). On saved facts,
-//! as a pre-session check:
+//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). The binary
+//! (`src/main.rs`, `src/cmd/`: its arguments, the session's command line, the verdict cache) comes in the same way,
+//! through [`check`] and [`gather_facts`]. On saved facts, as a pre-session check:
 //!
 //! ```
 //! use ssm_check::{facts, options::{Mode, Options}, rules};

@@ -117,3 +117,44 @@ impl Options {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_host(mode: Mode, host: Option<&str>) -> Options {
+        Options {
+            mode,
+            port: None,
+            remote_host: host.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_check_takes_a_remote_host_in_the_port_modes() {
+        for mode in Mode::ALL {
+            assert!(with_host(mode, None).validate().is_ok(), "{mode:?}");
+            let ok = matches!(mode, Mode::Port | Mode::RemotePort);
+            assert_eq!(
+                with_host(mode, Some("db")).validate().is_ok(),
+                ok,
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_needs_one_in_remote_port_mode_and_takes_none_elsewhere() {
+        for mode in Mode::ALL {
+            let remote = mode == Mode::RemotePort;
+            assert_eq!(
+                with_host(mode, None).validate_for_session().is_ok(),
+                !remote
+            );
+            assert_eq!(
+                with_host(mode, Some("db")).validate_for_session().is_ok(),
+                remote
+            );
+        }
+    }
+}

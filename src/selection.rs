@@ -97,6 +97,10 @@ mod tests {
         assert!(!valid_target("mi-1234abcd"));
         assert!(!valid_target("0123456789abcdef0"));
         assert!(!valid_target("i-0123456789abcdefg"));
+        assert!(validate_target("mi-0123456789abcdef0").is_ok());
+        assert!(validate_target("web-1")
+            .unwrap_err()
+            .starts_with("`web-1` is not an instance id"));
     }
 
     #[test]

@@ -55,3 +55,20 @@ impl From<ssm_check::CheckError> for CommandError {
         }
     }
 }
+
+#[cfg(all(test, feature = "live"))]
+mod tests {
+    use super::*;
+    use ssm_check::CheckError;
+
+    #[test]
+    fn the_library_s_errors_keep_their_exit_codes_and_name_the_flag() {
+        let e = CommandError::from(CheckError::Input("bad".into()));
+        assert_eq!((e.code, e.message.as_str()), (INPUT_ERROR, "bad"));
+        let e = CommandError::from(CheckError::Environment("no region".into()));
+        assert_eq!(e.code, ENVIRONMENT_ERROR);
+        let e = CommandError::from(CheckError::Timeout(std::time::Duration::from_secs(60)));
+        assert_eq!(e.code, ENVIRONMENT_ERROR);
+        assert_eq!(e.message, "gathering did not finish within 60s (--timeout)");
+    }
+}
