@@ -5,8 +5,9 @@
 //! [`policy`], [`network`] and [`version`]) → [`render`] (table, JSON through the [`report`] contract). [`options`]
 //! (what the user asks for) is a leaf every layer may read.
 //!
-//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). On saved facts,
-//! as a pre-session check:
+//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). The binary
+//! (`src/main.rs`, `src/cmd/`: its arguments, the session's command line, the verdict cache) comes in the same way,
+//! through [`check`] and [`gather_facts`]. On saved facts, as a pre-session check:
 //!
 //! ```
 //! use ssm_check::{facts, options::{Mode, Options}, rules};
@@ -21,10 +22,9 @@
 //! assert!(mfa.remedy.as_deref().unwrap().contains("aws sts get-session-token"));
 //! ```
 
-pub mod caller;
 #[cfg(feature = "live")]
-mod check;
-pub mod cli;
+mod api;
+pub mod caller;
 pub mod facts;
 #[cfg(feature = "live")]
 pub mod gather;
@@ -36,10 +36,7 @@ pub mod render;
 pub mod report;
 pub mod rules;
 pub mod selection;
-pub mod session_command;
-#[cfg(feature = "live")]
-pub mod verdict_cache;
 pub mod version;
 
 #[cfg(feature = "live")]
-pub use check::{check, check_all, CheckError, CheckOptions};
+pub use api::{check, check_all, gather_facts, CheckError, CheckOptions};

@@ -3,8 +3,8 @@
 mod cmd;
 
 use clap::Parser;
-use cmd::{Failure, INPUT_ERROR, READY};
-use ssm_check::cli::{CatalogFormat, Cli, Command};
+use cmd::cli::{CatalogFormat, Cli, Command, FailOn};
+use cmd::{CommandError, READY};
 use ssm_check::{render, rules};
 use std::process::ExitCode;
 
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err((code, message)) => {
+        Err(CommandError { code, message }) => {
             // One line, whatever a library put in the message.
             let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             eprintln!("ssm-check: {message}");
@@ -21,20 +21,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli) -> Result<u8, CommandError> {
     match &cli.command {
-        None => cmd::check::run(&cli),
+        None => cmd::readiness::run(&cli),
         Some(Command::Gather {
             select,
             remote_host,
             aws,
-        }) => cmd::check::gather(select, remote_host.clone(), aws),
+        }) => cmd::readiness::gather(select, remote_host.clone(), aws),
         Some(Command::Proxy {
             host,
             port,
             cache_ttl,
             aws,
-        }) => cmd::session::proxy(host, *port, *cache_ttl, aws),
+        }) => cmd::entry_points::proxy(host, *port, *cache_ttl, aws),
         Some(Command::Connect {
             target,
             mode,
@@ -43,14 +43,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             remote_host,
             fail_on,
             aws,
-        }) => cmd::session::connect(
+        }) => cmd::entry_points::connect(
             target,
-            cmd::session::Connect {
+            cmd::entry_points::Connect {
                 mode: (*mode).into(),
                 port: *port,
                 local_port: *local_port,
                 remote_host: remote_host.clone(),
-                fail_on: fail_on.iter().map(|g| g.status()).collect(),
+                gate: FailOn::gate(fail_on),
             },
             aws,
         ),
@@ -65,10 +65,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Some(Command::Explain { rule }) => {
             let found = rules::find(rule).ok_or_else(|| {
-                (
-                    INPUT_ERROR,
-                    format!("no rule `{rule}` (`ssm-check rules` lists them)"),
-                )
+                CommandError::input(format!("no rule `{rule}` (`ssm-check rules` lists them)"))
             })?;
             print!("{}", render::catalog::explain(found));
             Ok(READY)

@@ -90,11 +90,71 @@ impl Options {
         }
     }
 
+    /// Whether the remote host fits the mode of a check: remote-port takes one, and port mode too, so a report can
+    /// say why port forwarding alone cannot reach another host.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.remote_host.is_some() && !matches!(self.mode, Mode::RemotePort | Mode::Port) {
+            return Err("--remote-host goes with --mode remote-port (or --mode port, to see why port forwarding alone cannot reach another host)".into());
+        }
+        Ok(())
+    }
+
+    /// Whether the remote host fits the mode of a session to start: stricter than a check, as the session's
+    /// document takes a host in remote-port mode only, and cannot start there without one.
+    pub fn validate_for_session(&self) -> Result<(), String> {
+        match (self.mode, &self.remote_host) {
+            (Mode::RemotePort, None) => Err("--mode remote-port needs --remote-host".into()),
+            (Mode::RemotePort, Some(_)) | (_, None) => Ok(()),
+            (_, Some(_)) => Err("--remote-host goes with --mode remote-port".into()),
+        }
+    }
+
     /// The port in effect: as given, else the document's default.
     pub fn port_or_default(&self) -> u16 {
         self.port.unwrap_or(match self.mode {
             Mode::Ssh => 22,
             _ => 80,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_host(mode: Mode, host: Option<&str>) -> Options {
+        Options {
+            mode,
+            port: None,
+            remote_host: host.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_check_takes_a_remote_host_in_the_port_modes() {
+        for mode in Mode::ALL {
+            assert!(with_host(mode, None).validate().is_ok(), "{mode:?}");
+            let ok = matches!(mode, Mode::Port | Mode::RemotePort);
+            assert_eq!(
+                with_host(mode, Some("db")).validate().is_ok(),
+                ok,
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_needs_one_in_remote_port_mode_and_takes_none_elsewhere() {
+        for mode in Mode::ALL {
+            let remote = mode == Mode::RemotePort;
+            assert_eq!(
+                with_host(mode, None).validate_for_session().is_ok(),
+                !remote
+            );
+            assert_eq!(
+                with_host(mode, Some("db")).validate_for_session().is_ok(),
+                remote
+            );
+        }
     }
 }

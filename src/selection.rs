@@ -66,6 +66,18 @@ pub fn valid_target(id: &str) -> bool {
     }
 }
 
+/// [`valid_target`] as an error saying what an id looks like: every entry point refuses a bad id with it before
+/// anything else runs.
+pub fn validate_target(id: &str) -> Result<(), String> {
+    if valid_target(id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{id}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)"
+        ))
+    }
+}
+
 /// Whether the id names a hybrid (on-premises or other cloud) managed node rather than an EC2 instance.
 pub fn is_hybrid(id: &str) -> bool {
     id.starts_with("mi-")
@@ -85,6 +97,10 @@ mod tests {
         assert!(!valid_target("mi-1234abcd"));
         assert!(!valid_target("0123456789abcdef0"));
         assert!(!valid_target("i-0123456789abcdefg"));
+        assert!(validate_target("mi-0123456789abcdef0").is_ok());
+        assert!(validate_target("web-1")
+            .unwrap_err()
+            .starts_with("`web-1` is not an instance id"));
     }
 
     #[test]

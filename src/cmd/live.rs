@@ -1,71 +1,85 @@
-//! Gathering from AWS for the commands: within the run's time bound, with a progress bar on stderr when it is a
-//! terminal; or, built without the `live` feature, a clear refusal.
+//! Gathering from AWS for the commands, through the library's entry (`ssm_check::{check, gather_facts}`: one time
+//! bound, one validation), with a progress bar on stderr when it is a terminal; or, built without the `live`
+//! feature, a clear refusal.
 
-use super::Failure;
-use ssm_check::cli::AwsArgs;
+use super::cli::AwsArgs;
+use super::CommandError;
 use ssm_check::facts::Document;
+use ssm_check::options::Options;
+use ssm_check::rules::Report;
 use ssm_check::selection::Selection;
 
 /// Without the `live` feature there is nothing to gather with: say so, and how to evaluate saved facts instead.
 #[cfg(not(feature = "live"))]
-pub fn gather(
-    _selection: &Selection,
-    _remote_host: Option<String>,
-    _aws: &AwsArgs,
-    _quiet: bool,
-) -> Result<Document, Failure> {
-    Err((
-        super::INPUT_ERROR,
-        "this ssm-check was built without live gathering (the `live` feature): evaluate saved facts with --facts FILE"
-            .into(),
-    ))
+fn not_built() -> CommandError {
+    CommandError::input(
+        "this ssm-check was built without live gathering (the `live` feature): evaluate saved facts with --facts FILE",
+    )
 }
 
+#[cfg(not(feature = "live"))]
+pub fn gather(
+    _selection: &Selection,
+    _options: &Options,
+    _aws: &AwsArgs,
+    _quiet: bool,
+) -> Result<Document, CommandError> {
+    Err(not_built())
+}
+
+#[cfg(not(feature = "live"))]
+pub fn check(_target: &str, _options: &Options, _aws: &AwsArgs) -> Result<Report, CommandError> {
+    Err(not_built())
+}
+
+/// The facts of `selection`, for evaluating here as each target's report is printed (or for printing as they are).
 #[cfg(feature = "live")]
 pub fn gather(
     selection: &Selection,
-    remote_host: Option<String>,
+    options: &Options,
     aws: &AwsArgs,
     quiet: bool,
-) -> Result<Document, Failure> {
-    use super::ENVIRONMENT_ERROR;
-    use ssm_check::gather::{self, GatherOptions, Progress};
+) -> Result<Document, CommandError> {
     use std::io::IsTerminal;
-    use std::sync::Arc;
-    use std::time::Duration;
+    let options = check_options(options, aws);
+    let bar = !quiet && std::io::stderr().is_terminal();
+    let fleet = block_on(async {
+        let work = ssm_check::gather_facts(selection, &options);
+        if bar {
+            with_progress(work, &options.progress).await
+        } else {
+            work.await
+        }
+    })??;
+    Ok(Document::Fleet(Box::new(fleet)))
+}
+
+/// One target's report, quietly: the entry points' check before a session.
+#[cfg(feature = "live")]
+pub fn check(target: &str, options: &Options, aws: &AwsArgs) -> Result<Report, CommandError> {
+    let options = check_options(options, aws);
+    Ok(block_on(ssm_check::check(target, &options))??)
+}
+
+#[cfg(feature = "live")]
+fn check_options(options: &Options, aws: &AwsArgs) -> ssm_check::CheckOptions {
+    ssm_check::CheckOptions {
+        profile: aws.profile.clone(),
+        regions: aws.region.clone(),
+        timeout: std::time::Duration::from_secs(aws.timeout),
+        concurrency: usize::from(aws.concurrency),
+        ..ssm_check::CheckOptions::new(options.clone())
+    }
+}
+
+/// Runs the library's future on a runtime of its own: the commands are synchronous otherwise.
+#[cfg(feature = "live")]
+fn block_on<F: std::future::Future>(work: F) -> Result<F::Output, CommandError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| (ENVIRONMENT_ERROR, format!("cannot start: {e}")))?;
-    let opts = GatherOptions {
-        profile: aws.profile.clone(),
-        regions: aws.region.clone(),
-        remote_host,
-        call_timeout: None,
-        concurrency: usize::from(aws.concurrency),
-    };
-    let limit = Duration::from_secs(aws.timeout);
-    let progress = Arc::new(Progress::default());
-    let bar = !quiet && std::io::stderr().is_terminal();
-    runtime.block_on(async {
-        let work = tokio::time::timeout(limit, gather::gather(selection, &opts, progress.clone()));
-        let result = if bar {
-            with_progress(work, &progress).await
-        } else {
-            work.await
-        };
-        match result {
-            Ok(Ok(fleet)) => Ok(Document::Fleet(Box::new(fleet))),
-            Ok(Err(e)) => Err((ENVIRONMENT_ERROR, e.to_string())),
-            Err(_) => Err((
-                ENVIRONMENT_ERROR,
-                format!(
-                    "gathering did not finish within {}s (--timeout)",
-                    aws.timeout
-                ),
-            )),
-        }
-    })
+        .map_err(|e| CommandError::environment(format!("cannot start: {e}")))?;
+    Ok(runtime.block_on(work))
 }
 
 /// Targets done of those found, API calls and retries, redrawn while `work` runs; cleared at the end.

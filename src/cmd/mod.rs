@@ -1,8 +1,14 @@
-//! The commands of the binary: checking (and gathering), and the pre-session entry points.
+//! The commands of the binary: checking (and gathering), and the pre-session entry points. The modules only the
+//! binary needs live here, so the library builds without clap's arguments, the session's command line or the
+//! verdict cache.
 
-pub mod check;
+pub mod cli;
+pub mod entry_points;
 pub mod live;
-pub mod session;
+pub mod readiness;
+mod session_command;
+#[cfg(feature = "live")]
+mod verdict_cache;
 
 /// Exit codes, documented in README.md.
 pub const READY: u8 = 0;
@@ -11,5 +17,58 @@ pub const INPUT_ERROR: u8 = 2;
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub const ENVIRONMENT_ERROR: u8 = 3;
 
-/// An exit code and its one-line message.
-pub type Failure = (u8, String);
+/// Why a command stopped: an exit code and its one-line message.
+#[derive(Debug)]
+pub struct CommandError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CommandError {
+    /// Usage or input: exit code 2.
+    pub fn input(message: impl Into<String>) -> CommandError {
+        CommandError {
+            code: INPUT_ERROR,
+            message: message.into(),
+        }
+    }
+
+    /// Credentials, region, connectivity, the time bound: exit code 3.
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
+    pub fn environment(message: impl Into<String>) -> CommandError {
+        CommandError {
+            code: ENVIRONMENT_ERROR,
+            message: message.into(),
+        }
+    }
+}
+
+/// The library's errors as exit codes; the time bound named by the flag that sets it.
+#[cfg(feature = "live")]
+impl From<ssm_check::CheckError> for CommandError {
+    fn from(e: ssm_check::CheckError) -> Self {
+        use ssm_check::CheckError;
+        match e {
+            CheckError::Input(m) => CommandError::input(m),
+            CheckError::Environment(m) => CommandError::environment(m),
+            CheckError::Timeout(_) => CommandError::environment(format!("{e} (--timeout)")),
+        }
+    }
+}
+
+#[cfg(all(test, feature = "live"))]
+mod tests {
+    use super::*;
+    use ssm_check::CheckError;
+
+    #[test]
+    fn the_library_s_errors_keep_their_exit_codes_and_name_the_flag() {
+        let e = CommandError::from(CheckError::Input("bad".into()));
+        assert_eq!((e.code, e.message.as_str()), (INPUT_ERROR, "bad"));
+        let e = CommandError::from(CheckError::Environment("no region".into()));
+        assert_eq!(e.code, ENVIRONMENT_ERROR);
+        let e = CommandError::from(CheckError::Timeout(std::time::Duration::from_secs(60)));
+        assert_eq!(e.code, ENVIRONMENT_ERROR);
+        assert_eq!(e.message, "gathering did not finish within 60s (--timeout)");
+    }
+}

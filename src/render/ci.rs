@@ -1,33 +1,7 @@
-//! What the CI formats share: which findings fail the gate, and a finding's detail as plain lines.
+//! What the CI formats share: the target's label, and a finding's detail as plain lines. (Which findings fail
+//! is the engine's: `rules::Gate`.)
 
-use crate::rules::{Finding, Report, Status};
-
-/// The statuses that fail a run: failures always, warnings and unknowns when `--fail-on` names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gate(Vec<Status>);
-
-impl Gate {
-    pub fn new(also: &[Status]) -> Gate {
-        let mut statuses = vec![Status::Fail];
-        statuses.extend(also.iter().copied().filter(|s| *s != Status::Fail));
-        Gate(statuses)
-    }
-
-    pub fn fails(&self, status: Status) -> bool {
-        self.0.contains(&status)
-    }
-
-    /// Whether the report fails the gate.
-    pub fn fails_report(&self, report: &Report) -> bool {
-        report.has_any(&self.0)
-    }
-}
-
-impl Default for Gate {
-    fn default() -> Self {
-        Gate::new(&[])
-    }
-}
+use crate::rules::{Finding, Report};
 
 /// The target as people name it: `i-… (Name)`.
 pub fn target_label(r: &Report) -> String {

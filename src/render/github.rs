@@ -2,9 +2,9 @@
 //! fails the gate, `::warning` for other warnings, `::notice` for other unknowns — and a closing `::notice` with the
 //! verdicts. GitHub shows them as annotations on the run (a limited number per step: the markdown summary has all).
 
-use super::ci::{detail_lines, target_label, Gate};
+use super::ci::{detail_lines, target_label};
 use crate::report::fleet::Summary;
-use crate::rules::{Report, Status};
+use crate::rules::{Gate, Report, Status};
 
 pub fn render(reports: &[Report], gate: &Gate) -> String {
     let mut out = String::new();

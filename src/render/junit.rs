@@ -2,8 +2,8 @@
 //! the failure text; a warning or unknown fails it when `--fail-on` names it and is skipped (with its message)
 //! otherwise; a rule not needed for the mode is skipped. Jenkins, GitLab and most CI systems read it.
 
-use super::ci::{detail_lines, target_label, Gate};
-use crate::rules::{Report, Status};
+use super::ci::{detail_lines, target_label};
+use crate::rules::{Gate, Report, Status};
 
 pub fn render(reports: &[Report], gate: &Gate) -> String {
     let mut suites = String::new();

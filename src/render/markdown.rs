@@ -1,9 +1,9 @@
 //! `--format markdown`: a summary for a GitHub step summary or a pull-request comment — a heading with the verdict,
 //! one table row per target, and for each target that is not ready its fixes in order, folded.
 
-use super::ci::{target_label, Gate};
+use super::ci::target_label;
 use crate::report::fleet::Summary;
-use crate::rules::{Report, Status};
+use crate::rules::{Gate, Report, Status};
 
 pub fn render(reports: &[Report], gate: &Gate) -> String {
     let s = Summary::of(reports);

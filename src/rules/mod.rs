@@ -10,6 +10,7 @@
 
 mod checks;
 mod evaluate;
+mod gate;
 mod meta;
 mod outcome;
 mod registry;
@@ -17,6 +18,7 @@ mod report;
 mod shared;
 
 pub use evaluate::{evaluate, evaluate_document};
+pub use gate::Gate;
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};

@@ -1,9 +1,9 @@
-//! Command-line arguments.
+//! Command-line arguments: the binary's, so the library does not build clap's derives.
 
-use crate::options::Mode;
-use crate::rules::Status;
-use crate::selection::{Ec2Filter, Selection};
 use clap::{Parser, Subcommand, ValueEnum};
+use ssm_check::options::Mode;
+use ssm_check::rules::{Gate, Status};
+use ssm_check::selection::{validate_target, Ec2Filter, Selection};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -47,7 +47,7 @@ pub struct Cli {
 
     /// Which findings make the exit code 1 besides failures (CI gate): warn, unknown, or both.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
-    pub fail_on: Vec<Gate>,
+    pub fail_on: Vec<FailOn>,
 
     /// Always exit 0 once a report is made.
     #[arg(long, conflicts_with = "fail_on")]
@@ -123,7 +123,7 @@ pub enum Command {
         remote_host: Option<String>,
         /// Also refuse to start when a finding has one of these statuses.
         #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
-        fail_on: Vec<Gate>,
+        fail_on: Vec<FailOn>,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -147,11 +147,7 @@ pub struct SelectArgs {
 impl SelectArgs {
     /// The selection, once every id is valid; `None` when nothing was named.
     pub fn selection(&self) -> Result<Option<Selection>, String> {
-        if let Some(bad) = self.targets.iter().find(|t| !valid_target(t)) {
-            return Err(format!(
-                "`{bad}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)"
-            ));
-        }
+        self.targets.iter().try_for_each(|t| validate_target(t))?;
         Ok(if self.all {
             Some(Selection::All)
         } else if !self.filters.is_empty() {
@@ -229,20 +225,26 @@ pub enum CatalogFormat {
     Markdown,
 }
 
+/// `--fail-on`: a status that fails the gate besides failures (named apart from the engine's [`Gate`] it builds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Gate {
+pub enum FailOn {
     Fail,
     Warn,
     Unknown,
 }
 
-impl Gate {
-    pub fn status(self) -> Status {
-        match self {
-            Gate::Fail => Status::Fail,
-            Gate::Warn => Status::Warn,
-            Gate::Unknown => Status::Unknown,
-        }
+impl FailOn {
+    /// The engine's gate for the statuses given.
+    pub fn gate(statuses: &[FailOn]) -> Gate {
+        let statuses: Vec<Status> = statuses
+            .iter()
+            .map(|s| match s {
+                FailOn::Fail => Status::Fail,
+                FailOn::Warn => Status::Warn,
+                FailOn::Unknown => Status::Unknown,
+            })
+            .collect();
+        Gate::new(&statuses)
     }
 }
 
@@ -252,5 +254,3 @@ pub enum ColorChoice {
     Always,
     Never,
 }
-
-pub use crate::selection::valid_target;

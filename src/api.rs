@@ -1,5 +1,6 @@
 //! The library's front door for tools written in Rust: gather live, evaluate, return the reports — what the
-//! command line does, without printing.
+//! command line does, without printing. The command line comes in through here too (`src/cmd/live.rs`), so the
+//! two cannot drift apart.
 //!
 //! ```no_run
 //! # async fn pre_session() -> Result<(), ssm_check::CheckError> {
@@ -8,7 +9,7 @@
 //!
 //! let options = CheckOptions {
 //!     profile: Some("prod".into()),
-//!     region: Some("eu-west-1".into()),
+//!     regions: vec!["eu-west-1".into()],
 //!     ..CheckOptions::new(Options { mode: Mode::Port, port: Some(3389), remote_host: None })
 //! };
 //! let report = ssm_check::check("i-0123456789abcdef0", &options).await?;
@@ -33,11 +34,12 @@
 //! assert!(matches!(err, CheckError::Input(_)));
 //! ```
 
-use crate::facts::Document;
-use crate::gather::{self, EnvironmentError, GatherOptions};
+use crate::facts::{Document, Fleet};
+use crate::gather::{self, EnvironmentError, GatherOptions, Progress};
 use crate::options::Options;
 use crate::rules::{self, Report};
-use crate::selection::{valid_target, Selection};
+use crate::selection::{validate_target, Selection};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What to check and where.
@@ -47,10 +49,14 @@ pub struct CheckOptions {
     pub options: Options,
     /// A named profile; `None`: as the AWS CLI picks one (`AWS_PROFILE`, else the default chain).
     pub profile: Option<String>,
-    /// The region; `None`: the profile's or `AWS_REGION`.
-    pub region: Option<String>,
+    /// The regions to look in, all in one run; none: the profile's or `AWS_REGION`.
+    pub regions: Vec<String>,
     /// The whole gathering's bound.
     pub timeout: Duration,
+    /// Lookups of one kind (VPCs, instance profiles) in flight at once.
+    pub concurrency: usize,
+    /// Targets done and calls made so far, counted as gathering goes: share it to draw a progress line.
+    pub progress: Arc<Progress>,
 }
 
 impl CheckOptions {
@@ -58,17 +64,20 @@ impl CheckOptions {
         CheckOptions {
             options,
             profile: None,
-            region: None,
+            regions: Vec::new(),
             timeout: Duration::from_secs(60),
+            concurrency: 8,
+            progress: Arc::default(),
         }
     }
 
     fn gather(&self) -> GatherOptions {
         GatherOptions {
             profile: self.profile.clone(),
-            regions: self.region.iter().cloned().collect(),
+            regions: self.regions.clone(),
             remote_host: self.options.remote_host.clone(),
-            ..GatherOptions::default()
+            call_timeout: None,
+            concurrency: self.concurrency,
         }
     }
 }
@@ -76,12 +85,15 @@ impl CheckOptions {
 /// Why no report could be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CheckError {
-    /// The input is wrong (a malformed id): exit code 2 on the command line.
+    /// The input is wrong (a malformed id, a remote host the mode does not take): exit code 2 on the command line.
     #[error("{0}")]
     Input(String),
-    /// Credentials, region, connectivity, or the time bound: exit code 3.
+    /// Credentials, region or connectivity: exit code 3.
     #[error("{0}")]
     Environment(String),
+    /// Gathering did not finish within `CheckOptions::timeout`: exit code 3 too.
+    #[error("gathering did not finish within {}s", .0.as_secs())]
+    Timeout(Duration),
 }
 
 impl From<EnvironmentError> for CheckError {
@@ -92,11 +104,6 @@ impl From<EnvironmentError> for CheckError {
 
 /// Checks one instance or managed node: its report, whose `verdict.ready` is the answer.
 pub async fn check(target: &str, options: &CheckOptions) -> Result<Report, CheckError> {
-    if !valid_target(target) {
-        return Err(CheckError::Input(format!(
-            "`{target}` is not an instance id (i-0123456789abcdef0) or a hybrid node id (mi-0123456789abcdef0)"
-        )));
-    }
     let mut reports = check_all(&Selection::Ids(vec![target.to_string()]), options).await?;
     Ok(reports.remove(0))
 }
@@ -106,18 +113,29 @@ pub async fn check_all(
     selection: &Selection,
     options: &CheckOptions,
 ) -> Result<Vec<Report>, CheckError> {
-    let gather_options = options.gather();
-    let work = gather::gather(selection, &gather_options, Default::default());
-    let fleet = tokio::time::timeout(options.timeout, work)
-        .await
-        .map_err(|_| {
-            CheckError::Environment(format!(
-                "gathering did not finish within {}s",
-                options.timeout.as_secs()
-            ))
-        })??;
+    options.options.validate().map_err(CheckError::Input)?;
+    let fleet = gather_facts(selection, options).await?;
     Ok(rules::evaluate_document(
         &Document::Fleet(Box::new(fleet)),
         &options.options,
     ))
+}
+
+/// The facts [`check_all`] evaluates, gathered within `options.timeout`: for a caller that keeps them (`ssm-check
+/// gather`) or evaluates them one by one as it prints. Only the remote host of `options.options` is read.
+pub async fn gather_facts(
+    selection: &Selection,
+    options: &CheckOptions,
+) -> Result<Fleet, CheckError> {
+    if let Selection::Ids(ids) = selection {
+        ids.iter()
+            .try_for_each(|id| validate_target(id))
+            .map_err(CheckError::Input)?;
+    }
+    let gather_options = options.gather();
+    let work = gather::gather(selection, &gather_options, options.progress.clone());
+    let fleet = tokio::time::timeout(options.timeout, work)
+        .await
+        .map_err(|_| CheckError::Timeout(options.timeout))??;
+    Ok(fleet)
 }

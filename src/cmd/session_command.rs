@@ -1,7 +1,7 @@
 //! The `aws ssm start-session` command line that opens a mode's session: the document and its parameters, as
 //! separate arguments for a program run without a shell (no string is ever interpreted).
 
-use crate::options::{Mode, Options};
+use ssm_check::options::{Mode, Options};
 
 /// Where the session goes beside the mode's own options.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +15,7 @@ pub struct SessionTarget<'a> {
 
 /// The arguments after `aws`.
 pub fn start_session(to: &SessionTarget<'_>, options: &Options) -> Result<Vec<String>, String> {
+    options.validate_for_session()?;
     let mut args: Vec<String> = ["ssm", "start-session", "--target", to.target]
         .map(String::from)
         .to_vec();
@@ -35,12 +36,9 @@ pub fn start_session(to: &SessionTarget<'_>, options: &Options) -> Result<Vec<St
             ]);
         }
         Mode::Port | Mode::RemotePort => {
-            if options.mode == Mode::RemotePort {
-                let host = options
-                    .remote_host
-                    .clone()
-                    .ok_or("remote-port forwarding needs --remote-host")?;
-                put("host", host);
+            // Validated above: remote-port mode, and only it, has a host.
+            if let Some(host) = &options.remote_host {
+                put("host", host.clone());
             }
             put("portNumber", port);
             if let Some(local) = to.local_port {

@@ -4,8 +4,8 @@
 //! its time — never credentials. Only ready verdicts are kept: a target that was not ready is checked again, so a
 //! fix shows at once. An entry that does not parse, or names another key, is ignored.
 
-use crate::options::Options;
 use serde::{Deserialize, Serialize};
+use ssm_check::options::Options;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -184,7 +184,7 @@ fn private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Mode;
+    use ssm_check::options::Mode;
 
     fn key() -> Key {
         Key::new(
