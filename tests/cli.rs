@@ -34,6 +34,59 @@ fn ready_is_exit_0_and_not_ready_is_exit_1() {
 }
 
 #[test]
+fn a_requirement_that_could_not_be_checked_is_cannot_tell_and_exit_4() {
+    // Nothing fails, but the network path and the caller's rights could not be read: no "yes".
+    const PARTIAL: &str = "examples/partial-permissions.json";
+    cmd()
+        .args(["--facts", PARTIAL])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::starts_with(
+            "ready for a shell session to i-0c678d2c038786416: cannot tell",
+        ));
+    let out = cmd()
+        .args(["--facts", PARTIAL, "--format", "json"])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["verdict"]["ready"], true, "no requirement fails");
+    assert_eq!(v["verdict"]["answer"], "cannot_tell");
+    let needs: Vec<&str> = v["verdict"]["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        needs,
+        ["ec2:DescribeVpcEndpoints", "iam:SimulatePrincipalPolicy"],
+        "one entry per permission, not per rule"
+    );
+    // A gate that also fails on unknowns says 1; --exit-zero says 0.
+    cmd()
+        .args(["--facts", PARTIAL, "--fail-on", "unknown"])
+        .assert()
+        .code(1);
+    cmd()
+        .args(["--facts", PARTIAL, "--exit-zero"])
+        .assert()
+        .code(0);
+    let ready: serde_json::Value = serde_json::from_slice(
+        &cmd()
+            .args(["--facts", WORKING, "--format", "json"])
+            .assert()
+            .code(0)
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(ready["verdict"]["answer"], "yes");
+}
+
+#[test]
 fn json_is_the_versioned_report() {
     let out = cmd()
         .args(["--facts", BROKEN, "--format", "json"])

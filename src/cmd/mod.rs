@@ -14,6 +14,8 @@ mod verdict_cache;
 pub const READY: u8 = 0;
 pub const NOT_READY: u8 = 1;
 pub const INPUT_ERROR: u8 = 2;
+/// Nothing fails, but a requirement could not be checked: not a pass (`--fail-on unknown` makes it 1).
+pub const CANNOT_TELL: u8 = 4;
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub const ENVIRONMENT_ERROR: u8 = 3;
 

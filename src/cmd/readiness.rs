@@ -2,11 +2,11 @@
 //! facts such a run evaluates).
 
 use super::cli::{AwsArgs, Cli, ColorChoice, FailOn, Format, SelectArgs};
-use super::{live, CommandError, NOT_READY, READY};
+use super::{live, CommandError, CANNOT_TELL, NOT_READY, READY};
 use ssm_check::facts::{self, Document};
 use ssm_check::options::{Mode, Options};
 use ssm_check::render;
-use ssm_check::rules::{self, Gate, Report};
+use ssm_check::rules::{self, Gate, Judgement, Report};
 use ssm_check::selection::Selection;
 use std::io::{IsTerminal, Write};
 
@@ -59,11 +59,12 @@ pub fn run(cli: &Cli) -> Result<u8, CommandError> {
     let fleet =
         picked.len() != 1 || matches!(selection, Some(Selection::Filters(_) | Selection::All));
     let reports = evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet);
-    let failing = reports.iter().any(|r| gate.fails_report(r));
-    Ok(if cli.exit_zero || !failing {
-        READY
-    } else {
-        NOT_READY
+    let worst = reports.iter().map(|r| gate.judge(r)).min();
+    Ok(match worst {
+        _ if cli.exit_zero => READY,
+        Some(Judgement::Fails) => NOT_READY,
+        Some(Judgement::CannotTell) => CANNOT_TELL,
+        _ => READY,
     })
 }
 

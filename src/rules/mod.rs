@@ -18,7 +18,7 @@ mod report;
 mod shared;
 
 pub use evaluate::{evaluate, evaluate_document};
-pub use gate::Gate;
+pub use gate::{Gate, Judgement};
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};
