@@ -7,6 +7,7 @@ pub mod github;
 pub mod junit;
 pub mod markdown;
 pub mod table;
+pub mod text;
 
 use crate::options::Options;
 use crate::report::{fleet::FleetReportOut, v1};
