@@ -193,7 +193,7 @@ fn colour_is_reset_on_every_line() {
     // The verdict, the area titles and the status cells are styled; nothing else is.
     for line in text.lines().filter(|l| l.contains("\x1b[")) {
         assert!(
-            line.starts_with("\x1b[1;") || line.starts_with("\x1b[38;5;"),
+            line.starts_with("\x1b[1;") || line.starts_with(" \x1b[1;"),
             "unexpected styling: {line:?}"
         );
     }

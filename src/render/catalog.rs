@@ -1,7 +1,8 @@
 //! The rule catalog: `ssm-check rules`, `ssm-check explain <id>`, and `docs/rules.md`.
 
+use super::text::{wrap, wrap_width};
 use crate::rules::{all, Rule, RuleMeta};
-use comfy_table::{presets, Table};
+use std::io::IsTerminal;
 
 fn modes(meta: &RuleMeta) -> String {
     if meta.modes.len() == crate::options::Mode::ALL.len() {
@@ -15,22 +16,35 @@ fn modes(meta: &RuleMeta) -> String {
     }
 }
 
+/// `ssm-check rules`: the rules by area, each with its severity and title (and its modes when not all), fitted
+/// to the terminal.
 pub fn table() -> String {
-    let mut t = Table::new();
-    t.load_preset(presets::NOTHING);
-    t.force_no_tty();
-    t.set_header(vec!["id", "title", "area", "severity", "modes"]);
+    let width = wrap_width(std::io::stdout().is_terminal());
+    let id_width = all().iter().map(|r| r.id().len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let mut area = None;
     for r in all() {
         let m = r.meta;
-        t.add_row(vec![
-            m.id.to_string(),
-            m.title.to_string(),
-            m.area.as_str().to_string(),
-            m.severity.as_str().to_string(),
-            modes(m),
-        ]);
+        if area != Some(m.area) {
+            out.push_str(&format!(
+                "{}{}\n",
+                if area.is_some() { "\n" } else { "" },
+                m.area.title()
+            ));
+            area = Some(m.area);
+        }
+        let title = match modes(m).as_str() {
+            "all" => m.title.to_string(),
+            some => format!("{} ({some})", m.title),
+        };
+        let head = format!("  {:<id_width$}  {:<7}  ", m.id, m.severity.as_str());
+        let rest = " ".repeat(head.len());
+        for line in wrap(&title, width, &head, &rest) {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
-    format!("{t}\n")
+    out
 }
 
 pub fn json() -> String {
@@ -47,7 +61,9 @@ pub fn json() -> String {
     serde_json::to_string_pretty(&list).expect("serialisable")
 }
 
+/// `ssm-check explain RULE`: the rule's documentation, its prose fitted to the terminal (commands whole).
 pub fn explain(rule: &Rule) -> String {
+    let width = wrap_width(std::io::stdout().is_terminal());
     let m = rule.meta;
     let mut out = format!(
         "{} — {}\narea: {}, severity: {}, modes: {}\n",
@@ -57,31 +73,36 @@ pub fn explain(rule: &Rule) -> String {
         m.severity.as_str(),
         modes(m)
     );
-    out.push_str(&format!("\nWhat it checks\n{}\n", indent(m.checks)));
-    out.push_str(&format!("\nWhy it matters\n{}\n", indent(m.rationale)));
-    out.push_str(&format!("\nHow to fix\n{}\n", indent(m.remediation)));
+    let mut part = |heading: &str, text: &str| {
+        out.push_str(&format!("\n{heading}\n"));
+        for paragraph in text.trim_end().lines() {
+            if paragraph.is_empty() {
+                out.push('\n');
+                continue;
+            }
+            for line in wrap(paragraph, width, "  ", "  ") {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    };
+    part("What it checks", m.checks);
+    part("Why it matters", m.rationale);
+    part("How to fix", m.remediation);
     if let Some(tf) = m.terraform {
-        out.push_str(&format!("\nTerraform\n{}\n", indent(tf)));
+        out.push_str("\nTerraform\n");
+        for line in tf.trim_end().lines() {
+            out.push_str(&format!("  {line}\n").replace("  \n", "\n"));
+        }
     }
     out.push_str("\nReferences\n");
     for r in m.references {
-        out.push_str(&format!("  - {r}\n"));
+        for line in wrap(r, width, "  - ", "    ") {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     out
-}
-
-fn indent(text: &str) -> String {
-    text.trim_end()
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!("  {l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// `docs/rules.md`, generated; a test fails when the file is not what this prints.

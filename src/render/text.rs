@@ -70,3 +70,127 @@ mod tests {
         );
     }
 }
+
+/// Columns a string takes on a terminal.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// The width to wrap to: `COLUMNS` when set (so tests and scripts can ask for one), else the terminal's when
+/// writing to one; `None`: do not wrap.
+pub fn wrap_width(on_terminal: bool) -> Option<usize> {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return Some(n);
+    }
+    if !on_terminal {
+        return None;
+    }
+    crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+        .filter(|w| *w > 0)
+}
+
+/// A line a user pastes: a command, JSON, a config snippet. It is printed whole, never wrapped.
+pub fn is_verbatim(line: &str) -> bool {
+    const STARTS: [&str; 10] = [
+        "aws ",
+        "sudo ",
+        "ssm-check ",
+        "eval ",
+        "Restart-Service",
+        "{",
+        "#",
+        "Host ",
+        "    ",
+        "C:\\",
+    ];
+    STARTS.iter().any(|s| line.starts_with(s))
+}
+
+/// Longest a single line may show: a value from the facts can be megabytes long, and no input may make the
+/// report slow or unreadable.
+pub const MAX_LINE: usize = 2000;
+
+/// `line`, cut to `MAX_LINE` characters with a marker saying how much was left out.
+pub fn bounded(line: &str) -> Cow<'_, str> {
+    match line.char_indices().nth(MAX_LINE) {
+        None => Cow::Borrowed(line),
+        Some((cut, _)) => {
+            let left = line[cut..].chars().count();
+            Cow::Owned(format!("{}… ({left} more characters)", &line[..cut]))
+        }
+    }
+}
+
+/// Prose wrapped to `width` at spaces, the first line after `first` and the others after `rest` (whose widths
+/// should match); a word longer than the line is left whole, never broken. Verbatim lines are not wrapped.
+pub fn wrap(text: &str, width: Option<usize>, first: &str, rest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = bounded(raw);
+        let mut prefix = if i == 0 { first } else { rest };
+        let Some(width) = width.filter(|_| !is_verbatim(&line)) else {
+            out.push(format!("{prefix}{line}"));
+            continue;
+        };
+        let mut current = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let room = width.saturating_sub(self::width(prefix));
+            if !current.is_empty() && self::width(&current) + 1 + self::width(word) > room {
+                out.push(format!("{prefix}{current}"));
+                prefix = rest;
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(format!("{prefix}{current}"));
+    }
+    out
+}
+
+/// `1 warning`, `2 warnings`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    #[test]
+    fn prose_wraps_at_spaces_and_commands_stay_whole() {
+        let text = "the quick brown fox jumps over the lazy dog\naws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-1 --private-dns-enabled";
+        let lines = wrap(text, Some(20), "> ", "  ");
+        assert_eq!(lines[0], "> the quick brown");
+        assert!(
+            lines.iter().all(|l| width(l) <= 20 || l.contains("aws ")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines.last().unwrap(),
+            "  aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-1 --private-dns-enabled"
+        );
+        // A word longer than the line is not broken.
+        let arn = "arn:aws:iam::111122223333:role/a-very-long-role-name-indeed";
+        assert_eq!(wrap(arn, Some(10), "", ""), [arn]);
+    }
+
+    #[test]
+    fn huge_lines_are_bounded() {
+        let huge = "x".repeat(MAX_LINE + 500);
+        let shown = bounded(&huge);
+        assert!(shown.ends_with("… (500 more characters)"));
+        assert_eq!(
+            shown.chars().count(),
+            MAX_LINE + "… (500 more characters)".chars().count()
+        );
+    }
+}

@@ -35,6 +35,10 @@ pub struct Summary {
     pub with_unknowns: usize,
     /// Targets with at least one warning.
     pub with_warnings: usize,
+    /// Ready targets whose answer is "cannot tell": nothing fails, but a requirement could not be checked (a
+    /// subset of `ready`). Added in ssm-check 0.3.0.
+    #[serde(default)]
+    pub cannot_tell: usize,
 }
 
 impl Summary {
@@ -46,6 +50,7 @@ impl Summary {
         for r in reports {
             if r.verdict.ready {
                 s.ready += 1;
+                s.cannot_tell += usize::from(r.verdict.answer == rules::Answer::CannotTell);
             } else {
                 s.not_ready += 1;
             }

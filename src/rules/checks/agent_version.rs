@@ -53,13 +53,13 @@ fn mode_minimums(c: &Check) -> Vec<Minimum<Version4>> {
             mins.push(Minimum {
                 version: Version4::new(2, 3, 672, 0),
                 topic: "port forwarding",
-                source: "article port-forwarding-howto; AWS start-session page",
+                source: "“Port forwarding with Session Manager”, an article in docs/sources.md; AWS start-session page",
             });
             if c.options.port == Some(3389) {
                 mins.push(Minimum {
                     version: Version4::new(2, 3, 701, 0),
                     topic: "port forwarding",
-                    source: "article rdp-requirements, for RDP",
+                    source: "“RDP over port forwarding”, an article in docs/sources.md, for RDP",
                 });
             }
             mins.push(Minimum {

@@ -21,13 +21,13 @@ pub fn check(c: &Check) -> Verdict {
     let mut mins = vec![Minimum {
         version: semver::Version::new(1, 16, 12),
         topic: "Session Manager plugin support",
-        source: "article ssh-assume-role; AWS plugin page",
+        source: "“SSH through AssumeRole”, an article in docs/sources.md; AWS plugin page",
     }];
     if matches!(c.options.mode, Mode::Port | Mode::RemotePort) {
         mins.push(Minimum {
             version: semver::Version::new(1, 16, 234),
             topic: "port forwarding",
-            source: "article rdp-requirements",
+            source: "“RDP over port forwarding”, an article in docs/sources.md",
         });
     }
     let out = judge_semver("AWS CLI", &have, &mins);

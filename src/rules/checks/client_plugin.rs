@@ -35,13 +35,13 @@ pub fn check(c: &Check) -> Verdict {
             mins.push(Minimum {
                 version: Version4::new(1, 1, 26, 0),
                 topic: "port forwarding",
-                source: "article port-forwarding-howto",
+                source: "“Port forwarding with Session Manager”, an article in docs/sources.md",
             });
             if c.options.port == Some(3389) {
                 mins.push(Minimum {
                     version: Version4::new(1, 1, 31, 0),
                     topic: "port forwarding",
-                    source: "article rdp-requirements, for RDP",
+                    source: "“RDP over port forwarding”, an article in docs/sources.md, for RDP",
                 });
             }
         }

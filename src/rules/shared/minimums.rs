@@ -91,12 +91,12 @@ mod tests {
             Minimum {
                 version: v("2.3.672.0"),
                 topic: "port forwarding",
-                source: "article port-forwarding-howto",
+                source: "“Port forwarding with Session Manager”, an article in docs/sources.md",
             },
             Minimum {
                 version: v("2.3.701.0"),
                 topic: "port forwarding",
-                source: "article rdp-requirements",
+                source: "“RDP over port forwarding”, an article in docs/sources.md",
             },
             Minimum {
                 version: v("3.0.222.0"),

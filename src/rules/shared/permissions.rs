@@ -69,7 +69,8 @@ pub fn not_evaluated(action: &str, resource: &str) -> Outcome {
 pub fn with_limits(mut out: Outcome, perms: &CallerPermissions) -> Outcome {
     out = out.evidence(format!(
         "evaluated by {} for {}",
-        perms.method, perms.principal_arn
+        method(&perms.method),
+        perms.principal_arn
     ));
     for l in &perms.limitations {
         out = out.note(l.clone());
@@ -118,5 +119,14 @@ pub fn own_sessions_statement(c: &Check, actions: &str) -> String {
         format!("{{\"Effect\":\"Allow\",\"Action\":{actions},\"Resource\":\"arn:{}:ssm:*:*:session/${{aws:username}}-*\"}}", c.facts.partition().name)
     } else {
         format!("{{\"Effect\":\"Allow\",\"Action\":{actions},\"Resource\":\"*\",\"Condition\":{{\"StringLike\":{{\"ssm:resourceTag/aws:ssmmessages:session-id\":[\"${{aws:userid}}*\"]}}}}}}")
+    }
+}
+
+/// How the decisions were reached, in words.
+fn method(method: &str) -> &str {
+    match method {
+        "simulate_principal_policy" => "IAM's policy simulator (iam:SimulatePrincipalPolicy)",
+        "local_evaluation" => "reading your own policies (IAM's simulator was not allowed)",
+        other => other,
     }
 }
