@@ -31,6 +31,7 @@ pub fn check(c: &Check) -> Verdict {
         Summary::Unknown(u) | Summary::Doubts(u) => Outcome::unknown(u),
         Summary::Clear => Outcome::pass(match eps.len() {
             1 => "the endpoint is available".to_string(),
+            2 => "both endpoints are available".to_string(),
             n => format!("all {n} endpoints are available"),
         }),
     }))

@@ -35,7 +35,12 @@ pub fn check(c: &Check) -> Verdict {
             }
             SgVerdict::Denied => {
                 let groups = e.security_group_ids.join(", ");
-                f.evidence(format!("{to}: {groups} admit no TCP 443 from it ✗"));
+                let verb = if e.security_group_ids.len() == 1 {
+                    "admits"
+                } else {
+                    "admit"
+                };
+                f.evidence(format!("{to}: {groups} {verb} no TCP 443 from it ✗"));
                 f.problem_for(
                     &leg.need,
                     format!("{} ({})", e.vpc_endpoint_id, leg.service),
