@@ -1,8 +1,8 @@
 //! Which role the agent ends up using: the instance profile's, DHMC's, or DHMC's in place of a profile that
 //! cannot serve Systems Manager. The instance and role rules ask it alike.
 
+use super::context::Check;
 use super::role_policies::{agent_context, agent_resource, trusts, RolePolicies};
-use super::Check;
 use crate::facts::Role;
 use crate::policy::Evaluation;
 use crate::rules::outcome::{Outcome, Verdict};

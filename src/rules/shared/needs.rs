@@ -1,7 +1,7 @@
 //! Which services this session needs the instance to reach, and why: one answer for the route, endpoint,
 //! security group, network ACL, endpoint policy and role rules alike.
 
-use super::Check;
+use super::context::Check;
 use crate::version::Version4;
 
 /// From this version the agent uses ssmmessages instead of ec2messages once ssmmessages connects (agent release

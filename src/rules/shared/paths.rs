@@ -2,8 +2,8 @@
 //! (`legs`), how to weigh a problem by whether its service is needed (`Problems`), and which ports the replies
 //! come back to (`ephemeral`).
 
+use super::context::Check;
 use super::needs::{Need, ServiceNeed};
-use super::Check;
 use crate::facts::{Subnet, VpcEndpoint};
 use crate::network::path::{Analysis, ServicePath, Via};
 use crate::network::ports::PortSet;

@@ -1,10 +1,10 @@
 //! The caller's permissions as the caller rules read them: simulated by IAM when the facts have it, else
 //! evaluated locally from the caller's own documents; every finding says which, and what that cannot see.
 
+use super::context::Check;
 use crate::caller::evaluate_locally;
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
 use crate::rules::outcome::Outcome;
-use crate::rules::shared::Check;
 use std::borrow::Cow;
 
 /// The decisions, simulated or evaluated locally; Unknown naming both ways of seeing them when neither works.

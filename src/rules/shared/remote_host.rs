@@ -1,7 +1,7 @@
 //! The remote host of remote-host port forwarding: its addresses, and whether the agent refuses them.
 
+use super::context::Check;
 use crate::rules::outcome::Outcome;
-use crate::rules::shared::Check;
 use crate::version::Version4;
 use std::net::IpAddr;
 
