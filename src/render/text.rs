@@ -97,8 +97,10 @@ pub fn wrap_width(on_terminal: bool) -> Option<usize> {
 
 /// A line a user pastes: a command, JSON, a config snippet. It is printed whole, never wrapped.
 pub fn is_verbatim(line: &str) -> bool {
-    const STARTS: [&str; 10] = [
+    const STARTS: [&str; 12] = [
         "aws ",
+        "export ",
+        "ssh -",
         "sudo ",
         "ssm-check ",
         "eval ",

@@ -21,7 +21,7 @@ pub fn check(c: &Check) -> Verdict {
     let mut mins = vec![Minimum {
         version: semver::Version::new(1, 16, 12),
         topic: "Session Manager plugin support",
-        source: "“SSH through AssumeRole”, an article in docs/sources.md; AWS plugin page",
+        source: "“Using Session Manager's SSH tunnelling through AssumeRole”, an article in docs/sources.md; AWS plugin page",
     }];
     if matches!(c.options.mode, Mode::Port | Mode::RemotePort) {
         mins.push(Minimum {
