@@ -300,8 +300,12 @@ pub fn usage_error(e: clap::Error) -> super::CommandError {
     let text = e.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
-    let message = first.strip_prefix("error: ").unwrap_or(first);
-    let rest: Vec<&str> = lines.collect();
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let mut rest: Vec<&str> = lines.collect();
+    // "the following required arguments were not provided:" names them on the lines after.
+    while message.ends_with(':') && rest.first().is_some_and(|l| !l.starts_with("Usage: ")) {
+        message = format!("{message} {}", rest.remove(0));
+    }
     let usage = rest
         .iter()
         .find_map(|l| l.strip_prefix("Usage: "))
@@ -322,7 +326,7 @@ pub fn usage_error(e: clap::Error) -> super::CommandError {
             };
             format!("`{command} --help` shows the usage")
         });
-    super::CommandError::input(message.replace('\'', "`")).help(help.replace('\'', "`"))
+    super::CommandError::input(message).help(help)
 }
 
 /// Flags that do not apply to the mode asked for are mistakes, not options to ignore: a check that drops `--port`
