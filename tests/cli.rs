@@ -892,3 +892,58 @@ fn a_closed_pipe_ends_the_output_quietly() {
         assert_eq!(err, "", "{args:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("gathered");
+    let stand_in = dir.path().join("ssm-check");
+    std::fs::write(&stand_in, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
+    std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let gate = |inputs: &[(&str, &str)]| {
+        let mut c = std::process::Command::new("bash");
+        c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/gate.sh"))
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+            .env("SSM_CHECK_TARGETS", "i-0123456789abcdef0");
+        for (k, v) in inputs {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let bad: [(&[(&str, &str)], &str); 8] = [
+        (
+            &[("SSM_CHECK_TARGETS", "i-1%0A::warning::forged\r::notice::x")],
+            "'i-1%250A::warning::forged%0D::notice::x' is not an instance",
+        ),
+        (&[("SSM_CHECK_MODE", "telnet")], "mode: 'telnet'"),
+        (&[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "0")], "port: '0'"),
+        (
+            &[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "3389; id")],
+            "port: '3389; id'",
+        ),
+        (&[("SSM_CHECK_PORT", "22")], "mode shell goes to no port"),
+        (&[("SSM_CHECK_FAIL_ON", "sometimes")], "fail-on: 'sometimes'"),
+        (&[("SSM_CHECK_REMOTE_HOST", "db")], "remote-host: only"),
+        (&[("SSM_CHECK_MODE", "remote-port")], "needs remote-host"),
+    ];
+    for (inputs, says) in bad {
+        let out = gate(inputs);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{inputs:?}: {stdout}");
+        assert_eq!(stdout.lines().count(), 1, "{inputs:?}: {stdout:?}");
+        assert!(!stdout.trim_end().contains(['\r', '\n']), "{stdout:?}");
+        assert!(stdout.starts_with("::error title=ssm-check::"), "{stdout}");
+        assert!(stdout.contains(says), "{inputs:?}: {stdout}");
+        assert!(!mark.exists(), "{inputs:?} gathered");
+    }
+    // Good inputs get as far as gathering.
+    gate(&[
+        ("SSM_CHECK_MODE", "port"),
+        ("SSM_CHECK_PORT", "3389"),
+        ("SSM_CHECK_FAIL_ON", "warn,unknown"),
+    ]);
+    assert!(mark.exists());
+}
