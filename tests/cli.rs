@@ -900,7 +900,11 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
     let dir = tempfile::tempdir().unwrap();
     let mark = dir.path().join("gathered");
     let stand_in = dir.path().join("ssm-check");
-    std::fs::write(&stand_in, format!("#!/bin/sh\ntouch '{}'\n", mark.display())).unwrap();
+    std::fs::write(
+        &stand_in,
+        format!("#!/bin/sh\ntouch '{}'\n", mark.display()),
+    )
+    .unwrap();
     std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
     let gate = |inputs: &[(&str, &str)]| {
         let mut c = std::process::Command::new("bash");
@@ -919,13 +923,19 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
             "'i-1%250A::warning::forged%0D::notice::x' is not an instance",
         ),
         (&[("SSM_CHECK_MODE", "telnet")], "mode: 'telnet'"),
-        (&[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "0")], "port: '0'"),
+        (
+            &[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "0")],
+            "port: '0'",
+        ),
         (
             &[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "3389; id")],
             "port: '3389; id'",
         ),
         (&[("SSM_CHECK_PORT", "22")], "mode shell goes to no port"),
-        (&[("SSM_CHECK_FAIL_ON", "sometimes")], "fail-on: 'sometimes'"),
+        (
+            &[("SSM_CHECK_FAIL_ON", "sometimes")],
+            "fail-on: 'sometimes'",
+        ),
         (&[("SSM_CHECK_REMOTE_HOST", "db")], "remote-host: only"),
         (&[("SSM_CHECK_MODE", "remote-port")], "needs remote-host"),
     ];
@@ -946,4 +956,75 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
         ("SSM_CHECK_FAIL_ON", "warn,unknown"),
     ]);
     assert!(mark.exists());
+}
+
+/// `ssm-check i-… ARGS` in a home of its own holding `config` as the AWS config file, no keys anywhere and
+/// `aws` (when given) the script `aws`: its `error:` and `help:` lines (exit 3).
+#[cfg(all(unix, feature = "live"))]
+fn credentials_error(config: &str, aws: Option<&str>, args: &[&str]) -> (String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join(".aws");
+    std::fs::create_dir_all(home.path().join("bin")).unwrap();
+    std::fs::create_dir(&aws_dir).unwrap();
+    std::fs::write(aws_dir.join("config"), config).unwrap();
+    if let Some(script) = aws {
+        let p = home.path().join("bin/aws");
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = cmd()
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", home.path().join("bin"))
+        .env("AWS_CONFIG_FILE", aws_dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "eu-west-1")
+        .arg("i-0123456789abcdef0")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    (lines[0].to_string(), lines[1].to_string())
+}
+
+#[cfg(all(unix, feature = "live"))]
+#[test]
+fn credentials_problems_say_what_to_do() {
+    let config = "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
+                  [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+                  [profile ops]\nregion = eu-west-1\n\
+                  [profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/admin\nmfa_serial = arn:aws:iam::111122223333:mfa/me\nsource_profile = ops\n";
+    assert_eq!(
+        credentials_error("", None, &[]),
+        (
+            "error: no AWS credentials: none in the environment, the AWS config and credentials files, or an instance or container role".into(),
+            "help: `aws configure` (keys) or `aws configure sso` sets up a profile; then pass --profile NAME".into()
+        )
+    );
+    assert_eq!(
+        credentials_error(config, None, &["--profile", "dev"]),
+        (
+            "error: profile dev signs in through AWS SSO (IAM Identity Center), and its session has expired or was never started".into(),
+            "help: aws sso login --profile dev".into()
+        )
+    );
+    assert_eq!(
+        credentials_error(config, None, &["--profile", "prod"]),
+        (
+            "error: no profile named prod in the AWS config or credentials file".into(),
+            "help: the profiles configured: dev, mfa, ops".into()
+        )
+    );
+    let v1 = "#!/bin/sh\necho 'aws-cli/1.29.62 Python/3.8.10 Linux/5.15.0 botocore/1.31.62' >&2\nexit 2\n";
+    let (error, help) = credentials_error(config, Some(v1), &["--profile", "mfa"]);
+    assert!(
+        error.starts_with("error: MFA profiles need AWS CLI v2, found aws-cli/1.29.62"),
+        "{error}"
+    );
+    assert!(help.starts_with("help: install AWS CLI v2"), "{help}");
 }
