@@ -365,3 +365,49 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configuration as `sdk_config` makes it, with keys and an endpoint of the test's own.
+    fn config_at(endpoint: &str) -> aws_types::SdkConfig {
+        let keys = aws_credential_types::Credentials::new("AKIDTEST", "secret", None, None, "test");
+        aws_types::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new("eu-west-1"))
+            .credentials_provider(SharedCredentialsProvider::new(keys))
+            .endpoint_url(endpoint)
+            .retry_config(retry_config().with_max_backoff(Duration::from_millis(10)))
+            .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_refused_endpoint_is_asked_once() {
+        // A port that was just free: nothing listens there, so every connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let progress = Arc::new(Progress::default());
+        let session = Session::from_config(
+            config_at(&format!("http://127.0.0.1:{port}")),
+            progress.clone(),
+        );
+        let err = session.sts.get_caller_identity().send().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                aws_smithy_runtime_api::client::result::SdkError::DispatchFailure(_)
+            ),
+            "{err:?}"
+        );
+        let (_, _, calls, retries) = progress.get();
+        assert_eq!((calls, retries), (1, 0), "one attempt, no retry");
+        let region = session.region("eu-west-1");
+        assert!(region.ec2.describe_vpcs().send().await.is_err());
+        assert_eq!(progress.get().2, 2, "the regional clients fail fast too");
+    }
+}
