@@ -891,3 +891,54 @@ fn enforced_log_encryption_is_checked_as_the_agent_checks_it() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_named_profile_wins_over_keys_in_the_environment() {
+    let live = live();
+    let built = layout(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    let stub = Stub::start(&live, stub_config(linux()));
+    let run = Run::new();
+    // The profile holds the layout's user; the environment, keys moto knows as no user (its default identity).
+    let aws = run.home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            built["access_key_id"].as_str().unwrap(),
+            built["secret_access_key"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let environment =
+        json!({"access_key_id": "AKIAENVIRONMENTKEYS1", "secret_access_key": "environment"});
+    let gathered = |args: &[&str]| {
+        let out = run
+            .cmd(&stub, &environment)
+            .args(["gather", id])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let facts = gathered(&["--profile", "dev"]);
+    let caller = facts["caller"]["value"]["arn"].as_str().unwrap();
+    assert!(
+        caller.contains(":user/tester-"),
+        "the profile's user: {caller}"
+    );
+    assert_eq!(facts["credentials"]["value"]["source"], "profile");
+    assert_eq!(facts["credentials"]["value"]["profile"], "dev");
+    // Without the flag the environment's keys are the caller, as in the aws CLI.
+    let facts = gathered(&[]);
+    let caller = facts["caller"]["value"]["arn"].as_str().unwrap();
+    assert!(!caller.contains(":user/tester-"), "{caller}");
+    assert_eq!(facts["credentials"]["value"]["source"], "environment");
+}
