@@ -259,12 +259,17 @@ fn a_profile_that_needs_an_mfa_code_is_resolved_through_the_aws_cli() {
         report["caller-credentials"]
     );
 
-    // Without the AWS CLI: one line, exit 3, naming what to install.
+    // Without the AWS CLI: one error line naming the command, one help line naming what to install, exit 3.
     let out = mfa_run(false);
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("aws configure export-credentials"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("error: ") && lines[0].contains("aws configure export-credentials"),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("help: install AWS CLI v2"), "{err}");
 }
 
 #[test]

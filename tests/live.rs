@@ -301,7 +301,7 @@ fn throttling_and_server_errors_are_retried_then_reported() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("ssm-check: sts:GetCallerIdentity failed"),
+        err.starts_with("error: sts:GetCallerIdentity failed"),
         "{err}"
     );
 }
@@ -337,7 +337,7 @@ fn a_missing_instance_is_named_where_it_is() {
 
 #[test]
 #[ignore = "needs moto's server: run through tests/run"]
-fn no_credentials_or_no_endpoint_is_one_line_and_exit_3() {
+fn no_credentials_or_no_endpoint_is_one_error_and_exit_3() {
     let live = live();
     let stub = Stub::start(&live, stub_config(Value::Null));
     let run = Run::new();
@@ -352,8 +352,10 @@ fn no_credentials_or_no_endpoint_is_one_line_and_exit_3() {
         String::from_utf8_lossy(&out.stderr)
     );
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("credentials"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with("error: no AWS credentials"), "{err}");
+    assert!(lines[1].starts_with("help: "), "{err}");
 
     let mut c = run.cmd(&stub, &json!({}));
     c.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");

@@ -13,7 +13,7 @@ use std::path::PathBuf;
     about = "Tells you why you cannot open an AWS Systems Manager session to an instance, and what to change.",
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 every target ready, 1 some target not ready (see --fail-on), 2 usage or input error, \
-                  3 environment error, 4 cannot tell (nothing fails, but a requirement could not be checked: the \
+                  3 environment error (credentials, region, endpoint, output that cannot be written), 4 cannot tell (nothing fails, but a requirement could not be checked: the \
                   report names the permissions that would decide it).\n\
                   Examples:\n  ssm-check i-0123456789abcdef0 --mode port --port 3389\n  \
                   ssm-check --filters Name=tag:Env,Values=prod --region eu-west-1,eu-west-2 --format json\n  \

@@ -221,17 +221,23 @@ struct ProcessCredentials {
 async fn cli_credentials(
     profile: &str,
 ) -> Result<aws_credential_types::Credentials, EnvironmentError> {
-    let needs = |why: String| {
-        EnvironmentError(format!(
-            "profile {profile} asks for an MFA code, which ssm-check gets through the AWS CLI v2 \
-             (`aws configure export-credentials --profile {profile} --format process`): {why}"
-        ))
+    let command = format!("aws configure export-credentials --profile {profile} --format process");
+    let needs = |why: String, help: String| {
+        credentials::CredentialsHint {
+            message: format!(
+                "profile {profile} asks for an MFA code, which ssm-check gets through the AWS CLI v2 \
+                 (`{command}`): {why}"
+            ),
+            help,
+        }
+        .environment_error()
     };
+    let install = "install AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html";
     // v1 has no `configure export-credentials`: say so rather than pass on its exit status.
     if let Some(v1) = aws_cli_v1().await {
         return Err(credentials::CredentialsHint {
             message: format!("MFA profiles need AWS CLI v2, found {v1}: profile {profile} asks for an MFA code, which ssm-check gets through `aws configure export-credentials`"),
-            help: "install AWS CLI v2: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html".into(),
+            help: install.into(),
         }
         .environment_error());
     }
@@ -242,12 +248,15 @@ async fn cli_credentials(
         .stderr(std::process::Stdio::inherit())
         .output()
         .await
-        .map_err(|e| needs(format!("cannot run aws ({e})")))?;
+        .map_err(|e| needs(format!("cannot run aws ({e})"), install.into()))?;
     if !out.status.success() {
-        return Err(needs(format!("it exited with {}", out.status)));
+        let why = format!("it exited with {}", out.status);
+        return Err(needs(why, format!("run `{command}` to see why")));
     }
-    let c: ProcessCredentials = serde_json::from_slice(&out.stdout)
-        .map_err(|_| needs("its output is not process credentials".into()))?;
+    let c: ProcessCredentials = serde_json::from_slice(&out.stdout).map_err(|_| {
+        let why = "its output is not process credentials".to_string();
+        needs(why, format!("run `{command}` to see what it prints"))
+    })?;
     let expiry = c
         .expiration
         .and_then(|e| e.parse::<jiff::Timestamp>().ok())
