@@ -13,7 +13,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let result = Cli::try_parse()
         .map_err(cmd::cli::usage_error)
-        .and_then(|cli| run(cli));
+        .and_then(run);
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

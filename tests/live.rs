@@ -944,3 +944,50 @@ fn a_named_profile_wins_over_keys_in_the_environment() {
     assert!(!caller.contains(":user/tester-"), "{caller}");
     assert_eq!(facts["credentials"]["value"]["source"], "environment");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn gather_reports_a_full_disk_and_ends_quietly_on_a_closed_pipe() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    // assert_cmd's Command takes no stdout: the same environment as `Run::cmd`, by hand.
+    let gather_to = |stdout: std::process::Stdio| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("ssm-check"))
+            .env_clear()
+            .env("HOME", run.home.path())
+            .env("PATH", run.home.path().join("bin"))
+            .env("AWS_ENDPOINT_URL", &stub.url)
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "AWS_ACCESS_KEY_ID",
+                built["access_key_id"].as_str().unwrap(),
+            )
+            .env(
+                "AWS_SECRET_ACCESS_KEY",
+                built["secret_access_key"].as_str().unwrap(),
+            )
+            .args(["gather", id])
+            .stdout(stdout)
+            .output()
+            .unwrap()
+    };
+    let out = gather_to(full.into());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.starts_with("error: cannot write the output: No space left on device"),
+        "{err}"
+    );
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = gather_to(writer.into());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+}
