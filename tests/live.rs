@@ -365,7 +365,16 @@ fn no_credentials_or_no_endpoint_is_one_error_and_exit_3() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("error: cannot reach the AWS endpoint: Connection refused"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[1],
+        "help: check --region, AWS_ENDPOINT_URL, the network and any proxy"
+    );
 }
 
 #[test]

@@ -35,7 +35,7 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ModeArg::Shell)]
     pub mode: ModeArg,
 
-    /// The port to forward to (port modes; 3389 for RDP). Defaults to the document's 80.
+    /// The port to forward to (port modes; 3389 for RDP; SSH's port in ssh mode). Defaults to the document's 80 (22 for SSH).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
     pub port: Option<u16>,
 

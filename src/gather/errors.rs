@@ -91,8 +91,9 @@ where
             if text.contains("credentials") || text.contains("Credentials") {
                 Failure::Environment(EnvironmentError(format!("no usable credentials: {text}")))
             } else if d.is_io() || d.is_timeout() {
+                let cause = text.rsplit(": ").next().unwrap_or(&text);
                 Failure::Environment(EnvironmentError(format!(
-                    "cannot reach the AWS endpoint ({text}); check --region, the network and any proxy"
+                    "cannot reach the AWS endpoint: {cause}\nhelp: check --region, AWS_ENDPOINT_URL, the network and any proxy"
                 )))
             } else {
                 Failure::Fact(Unavailable::Error {
