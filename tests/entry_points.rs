@@ -440,3 +440,34 @@ fn cannot_tell_starts_the_session_after_saying_what_was_not_checked_and_is_not_c
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(ssm_runs(&run).len(), 3);
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn proxy_shows_control_characters_from_the_facts_rather_than_obeying_them() {
+    let live = live();
+    let built = layout(&live, "public");
+    let id = built["instance"].as_str().unwrap();
+    // An agent not online, whose status (as Systems Manager reports it) carries terminal controls.
+    let hostile = "Inactive\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let stub = Stub::start(
+        &live,
+        stub_config(json!({"agent_version": "3.3.1142.0", "ping_status": hostile})),
+    );
+    let run = Run::new();
+    run.recording_aws(None);
+    let out = run
+        .cmd(&stub, &built)
+        .args(["proxy", id, "22", "--cache-ttl", "0"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Inactive\\u{1b}]0;pwned\\u{7}"),
+        "shown: {err}"
+    );
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "obeyed: {err:?}"
+    );
+}
