@@ -4,13 +4,50 @@
 # and are passed as separate arguments, never evaluated by a shell.
 set -euo pipefail
 
+# A workflow command's message as the runner reads it: %, CR and LF escaped (as `--format github` does), so an
+# input cannot end the annotation and start a command of its own.
+escape() {
+  local s=${1//%/%25}
+  s=${s//$'\r'/%0D}
+  printf '%s' "${s//$'\n'/%0A}"
+}
+fail() {
+  echo "::error title=ssm-check::$(escape "$1")"
+  exit 2
+}
+
+# Every input is checked before anything is gathered: a mistake costs no AWS calls and names the input.
+mode=${SSM_CHECK_MODE:-shell}
+case "$mode" in
+  shell | ssh | port | remote-port) ;;
+  *) fail "mode: '$mode' is not one of shell, ssh, port, remote-port" ;;
+esac
+port=${SSM_CHECK_PORT:-}
+if [ -n "$port" ]; then
+  if ! [[ "$port" =~ ^[0-9]{1,5}$ ]] || [ "$((10#$port))" -lt 1 ] || [ "$((10#$port))" -gt 65535 ]; then
+    fail "port: '$port' is not a port number (1-65535)"
+  fi
+  case "$mode" in
+    port | remote-port | ssh) ;;
+    *) fail "port: mode $mode goes to no port (give mode: port to forward port $port)" ;;
+  esac
+fi
+if [ -n "${SSM_CHECK_REMOTE_HOST:-}" ] && [ "$mode" != remote-port ]; then
+  fail "remote-host: only mode remote-port forwards to another host"
+fi
+if [ -z "${SSM_CHECK_REMOTE_HOST:-}" ] && [ "$mode" = remote-port ]; then
+  fail "mode remote-port needs remote-host: the host to forward to through the instance"
+fi
+if [ -n "${SSM_CHECK_FAIL_ON:-}" ] && ! [[ "$SSM_CHECK_FAIL_ON" =~ ^(fail|warn|unknown)(,(fail|warn|unknown))*$ ]]; then
+  fail "fail-on: '$SSM_CHECK_FAIL_ON' is not a comma-separated list of warn, unknown (and fail)"
+fi
+
 select=()
 read -r -a ids <<< "$(printf '%s' "${SSM_CHECK_TARGETS:-}" | tr '\n' ' ')"
 for id in "${ids[@]}"; do
   # Only ids: anything else (a flag, a name) would be read as something else.
   if ! [[ "$id" =~ ^m?i-[0-9a-f]{8,17}$ ]]; then
-    echo "::error title=ssm-check::'$id' is not an instance or managed-node id"
-    exit 2
+    fail "'$id' is not an instance or managed-node id"
   fi
 done
 select+=("${ids[@]}")
@@ -19,16 +56,15 @@ while IFS= read -r filter; do
 done <<< "${SSM_CHECK_FILTERS:-}"
 [ "${SSM_CHECK_ALL:-false}" = true ] && select+=(--all)
 if [ ${#select[@]} -eq 0 ]; then
-  echo "::error title=ssm-check::give targets, filters or all: true"
-  exit 2
+  fail "give targets, filters or all: true"
 fi
 
 where=()
 [ -n "${SSM_CHECK_REGION:-}" ] && where+=(--region "$SSM_CHECK_REGION")
 remote=()
 [ -n "${SSM_CHECK_REMOTE_HOST:-}" ] && remote+=(--remote-host "$SSM_CHECK_REMOTE_HOST")
-session=(--mode "${SSM_CHECK_MODE:-shell}")
-[ -n "${SSM_CHECK_PORT:-}" ] && session+=(--port "$SSM_CHECK_PORT")
+session=(--mode "$mode")
+[ -n "$port" ] && session+=(--port "$((10#$port))")
 gate=()
 [ -n "${SSM_CHECK_FAIL_ON:-}" ] && gate+=(--fail-on "$SSM_CHECK_FAIL_ON")
 

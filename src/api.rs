@@ -88,7 +88,8 @@ pub enum CheckError {
     /// The input is wrong (a malformed id, a remote host the mode does not take): exit code 2 on the command line.
     #[error("{0}")]
     Input(String),
-    /// Credentials, region or connectivity: exit code 3.
+    /// Credentials, region or connectivity: exit code 3. When there is something to do about it, the message
+    /// has a second line, `help: …` (`help: aws sso login --profile dev`).
     #[error("{0}")]
     Environment(String),
     /// Gathering did not finish within `CheckOptions::timeout`: exit code 3 too.

@@ -1,24 +1,37 @@
-//! `ssm-check`: the command line around the library. Every error is one line and a documented exit code.
+//! `ssm-check`: the command line around the library. Every error — the tool's own and the argument parser's — is
+//! one `error:` line, often followed by one `help:` line, and a documented exit code.
 
 mod cmd;
 
 use clap::Parser;
 use cmd::cli::{CatalogFormat, Cli, Command, FailOn};
-use cmd::{CommandError, READY};
+use cmd::{output, CommandError, READY};
+use ssm_check::render::text::printable;
 use ssm_check::{render, rules};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let result = Cli::try_parse()
+        .map_err(cmd::cli::usage_error)
+        .and_then(run);
+    match result {
         Ok(code) => ExitCode::from(code),
-        Err(CommandError { code, message }) => {
-            // One line, whatever a library put in the message.
-            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            eprintln!("ssm-check: {message}");
-            ExitCode::from(code)
+        Err(e) => {
+            output::eprint(&error_lines(&e));
+            ExitCode::from(e.code)
         }
     }
+}
+
+/// `error: …` and `help: …`, one line each whatever a library put in them, control characters shown, not obeyed.
+fn error_lines(e: &CommandError) -> String {
+    let line =
+        |s: &str| printable(&s.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned();
+    let mut text = format!("error: {}\n", line(&e.message));
+    if let Some(help) = &e.help {
+        text.push_str(&format!("help: {}\n", line(help)));
+    }
+    text
 }
 
 fn run(cli: Cli) -> Result<u8, CommandError> {
@@ -60,15 +73,27 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
                 CatalogFormat::Json => render::catalog::json() + "\n",
                 CatalogFormat::Markdown => render::catalog::markdown(),
             };
-            print!("{text}");
+            output::print(&text)?;
             Ok(READY)
         }
         Some(Command::Explain { rule }) => {
-            let found = rules::find(rule).ok_or_else(|| {
-                CommandError::input(format!("no rule `{rule}` (`ssm-check rules` lists them)"))
-            })?;
-            print!("{}", render::catalog::explain(found));
+            let found = rules::find(rule).ok_or_else(|| unknown_rule(rule))?;
+            output::print(&render::catalog::explain(found))?;
             Ok(READY)
         }
+    }
+}
+
+/// An unknown rule id, with the closest one when a typo is likely.
+fn unknown_rule(rule: &str) -> CommandError {
+    let closest = rules::all()
+        .iter()
+        .map(|r| (strsim::jaro_winkler(rule, r.id()), r.id()))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score > 0.8);
+    let error = CommandError::input(format!("no rule `{rule}`"));
+    match closest {
+        Some((_, id)) => error.help(format!("did you mean `{id}`? (`ssm-check explain {id}`)")),
+        None => error.help("`ssm-check rules` lists them"),
     }
 }

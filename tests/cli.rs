@@ -241,8 +241,9 @@ fn modes_and_ports_change_the_verdict() {
         .args(["--facts", nginx, "--mode", "port", "--port", "80"])
         .assert()
         .code(0);
-    cmd()
-        .args([
+    // A database behind it is remote-port's: asked of port mode, the command that was meant.
+    let (_, help) = error_and_help(
+        &[
             "--facts",
             nginx,
             "--mode",
@@ -251,12 +252,13 @@ fn modes_and_ports_change_the_verdict() {
             "3306",
             "--remote-host",
             "db.internal",
-        ])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains(
-            "reaches only ports on the instance itself",
-        ));
+        ],
+        "--remote-host db.internal does not apply to --mode port",
+    );
+    assert_eq!(
+        help,
+        format!("help: to forward through the instance to db.internal: ssm-check --facts {nginx} --port 3306 --remote-host db.internal --mode remote-port")
+    );
     let loopback = [
         "--mode",
         "remote-port",
@@ -306,11 +308,21 @@ fn rules_and_explain() {
         .args(["explain", "no-such-rule"])
         .assert()
         .code(2)
-        .stderr("ssm-check: no rule `no-such-rule` (`ssm-check rules` lists them)\n");
+        .stderr("error: no rule `no-such-rule`\nhelp: `ssm-check rules` lists them\n");
+    cmd()
+        .args(["explain", "endpoint-sg-ingres"])
+        .assert()
+        .code(2)
+        .stderr("error: no rule `endpoint-sg-ingres`\nhelp: did you mean `endpoint-sg-ingress`? (`ssm-check explain endpoint-sg-ingress`)\n");
 }
 
-/// Every error is one line on stderr, `ssm-check: …`, with exit code 2, and no panic.
+/// Every error is one `error: …` line on stderr, perhaps with one `help: …` line, exit code 2, and no panic.
 fn one_line_error(args: &[&str], contains: &str) {
+    error_and_help_or_not(args, contains);
+}
+
+/// The `error:` line (which must hold `contains`) and the `help:` line, if any, of a usage or input error.
+fn error_and_help_or_not(args: &[&str], contains: &str) -> (String, Option<String>) {
     let out = cmd()
         .args(args)
         .assert()
@@ -320,10 +332,21 @@ fn one_line_error(args: &[&str], contains: &str) {
         .stderr
         .clone();
     let text = String::from_utf8(out).unwrap();
-    assert_eq!(text.lines().count(), 1, "not one line: {text}");
-    assert!(text.starts_with("ssm-check: "), "{text}");
-    assert!(text.contains(contains), "{text} lacks {contains}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(matches!(lines.len(), 1 | 2), "not one error line: {text}");
+    assert!(lines[0].starts_with("error: "), "{text}");
+    assert!(lines[0].contains(contains), "{text} lacks {contains}");
+    if let Some(help) = lines.get(1) {
+        assert!(help.starts_with("help: "), "{text}");
+    }
     assert!(!text.contains("panicked"), "{text}");
+    (lines[0].to_string(), lines.get(1).map(|h| h.to_string()))
+}
+
+/// Like [`one_line_error`], with the `help:` line required.
+fn error_and_help(args: &[&str], contains: &str) -> (String, String) {
+    let (error, help) = error_and_help_or_not(args, contains);
+    (error, help.expect("a help: line"))
 }
 
 #[test]
@@ -345,7 +368,7 @@ fn environment_errors_are_one_line_and_exit_3() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.starts_with("ssm-check: no region"), "{text}");
+    assert!(text.starts_with("error: no region"), "{text}");
 }
 
 #[test]
@@ -391,7 +414,7 @@ fn bad_input_is_one_clear_line() {
     one_line_error(&[], "nothing to check");
     one_line_error(
         &["--facts", WORKING, "--remote-host", "10.0.0.5"],
-        "--remote-host goes with --mode remote-port",
+        "--remote-host 10.0.0.5 does not apply to --mode shell",
     );
 }
 
@@ -633,4 +656,375 @@ fn the_entry_points_refuse_bad_input_before_anything_else() {
         assert!(!err.trim().is_empty(), "{args:?}");
         assert!(!mark.exists(), "{args:?} ran aws");
     }
+}
+
+#[test]
+fn usage_errors_are_one_error_line_and_one_help_line() {
+    let (_, help) = error_and_help(&["--fromat", "json"], "unexpected argument '--fromat'");
+    assert_eq!(help, "help: a similar argument exists: '--format'");
+    let (_, help) = error_and_help(
+        &["--facts", WORKING, "--mode", "telnet"],
+        "invalid value 'telnet' for '--mode <MODE>'",
+    );
+    assert_eq!(help, "help: possible values: shell, ssh, port, remote-port");
+    let (error, help) = error_and_help(&["explain"], "required arguments were not provided");
+    assert!(error.ends_with("<RULE>"), "{error}");
+    assert_eq!(help, "help: `ssm-check explain --help` shows the usage");
+    // --help is not an error.
+    cmd()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Usage: ssm-check"));
+}
+
+#[test]
+fn a_flag_the_mode_does_not_take_is_a_usage_error_naming_the_meant_command() {
+    let (_, help) = error_and_help(
+        &["--facts", WORKING, "--port", "22"],
+        "--port 22 does not apply to --mode shell",
+    );
+    assert_eq!(
+        help,
+        format!("help: to forward port 22: ssm-check --facts {WORKING} --port 22 --mode port")
+    );
+    let (_, help) = error_and_help(
+        &[
+            "--facts",
+            WORKING,
+            "--mode",
+            "remote-port",
+            "--port",
+            "5432",
+        ],
+        "--mode remote-port needs --remote-host",
+    );
+    assert!(help.ends_with("--port 5432 --remote-host HOST"), "{help}");
+    let (_, help) = error_and_help(
+        &[
+            "i-0123456789abcdef0",
+            "--mode",
+            "port",
+            "--local-port",
+            "13389",
+        ],
+        "--local-port is for starting a session",
+    );
+    assert_eq!(help, "help: to check, then forward local port 13389: ssm-check connect i-0123456789abcdef0 --mode port --port N --local-port 13389");
+    // SSH takes a port too: its document's portNumber.
+    cmd()
+        .args(["--facts", WORKING, "--mode", "ssh", "--port", "2222"])
+        .assert()
+        .code(predicate::in_iter([0, 1, 4]));
+}
+
+#[test]
+fn connect_offers_only_the_modes_it_starts() {
+    let help = cmd().args(["connect", "--help"]).output().unwrap().stdout;
+    let help = String::from_utf8(help).unwrap();
+    assert!(help.contains("remote-port:"), "{help}");
+    assert!(!help.contains("ssh:"), "ssh is listed: {help}");
+    let (_, help) = error_and_help(
+        &["connect", "i-0123456789abcdef0", "--mode", "ssh"],
+        "SSH goes through ssh",
+    );
+    assert!(
+        help.contains("ProxyCommand='ssm-check proxy %h %p' ec2-user@i-0123456789abcdef0"),
+        "{help}"
+    );
+    let (_, help) = error_and_help(
+        &["connect", "i-0123456789abcdef0", "--local-port", "8080"],
+        "--local-port 8080 does not apply to --mode shell",
+    );
+    assert!(help.ends_with("--local-port 8080 --mode port"), "{help}");
+    error_and_help(
+        &["connect", "i-0123456789abcdef0", "--port", "22"],
+        "--port 22 does not apply to --mode shell",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn facts_are_read_from_regular_files_only_and_within_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let dir_path = dir.path().to_str().unwrap();
+    for (path, kind) in [
+        (fifo.to_str().unwrap(), "a named pipe (FIFO)"),
+        ("/dev/zero", "a device"),
+        (dir_path, "a directory"),
+    ] {
+        let (_, help) = error_and_help(
+            &["--facts", path],
+            &format!("{path}: not a facts file: it is {kind}"),
+        );
+        assert!(help.contains("pass - to read standard input"), "{help}");
+    }
+    // A sparse file past the cap is refused unread.
+    let big = dir.path().join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(64 * 1024 * 1024 + 1)
+        .unwrap();
+    error_and_help(
+        &["--facts", big.to_str().unwrap()],
+        "larger than the 64 MiB",
+    );
+    // Standard input: a document as from a file, an endless one through the same cap.
+    cmd()
+        .args(["--facts", "-", "--format", "json"])
+        .pipe_stdin(WORKING)
+        .unwrap()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("i-0a1b2c3d4e5f60001"));
+    let endless = std::fs::File::open("/dev/zero").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssm-check"))
+        .args(["--facts", "-"])
+        .stdin(endless)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),"error: -: larger than the 64 MiB a facts document may be\nhelp: split the fleet: `ssm-check gather` with fewer targets or one region at a time\n"
+    );
+}
+
+/// `examples/private-shell.json` with a Name tag holding terminal controls and Unicode line separators.
+fn hostile_facts(dir: &Path) -> String {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(WORKING).unwrap()).unwrap();
+    v["instance"]["value"]["name"] =
+        "web\u{1b}]0;pwned\u{7}\u{1b}[2J\u{2028}x\u{85}y\u{2029}".into();
+    let path = dir.join("hostile.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn ndjson_lines_stay_whole_and_errors_do_not_obey_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = hostile_facts(dir.path());
+    let out = cmd()
+        .args(["--facts", &hostile, "--format", "ndjson"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(['\u{85}', '\u{2028}', '\u{2029}']), "{text}");
+    assert_eq!(text.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+    assert!(v.to_string().contains("pwned"));
+    // An id that echoes back in an error is shown, not obeyed.
+    let out = cmd()
+        .args(["--facts", WORKING, "i-0123\u{1b}]0;pwned\u{7}"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(!err.contains('\u{1b}') && err.contains("\\u{1b}"), "{err}");
+}
+
+/// Runs `ssm-check ARGS` with standard output going where `stdout` says; its exit code and stderr.
+fn with_stdout(args: &[&str], stdout: std::process::Stdio) -> (Option<i32>, String) {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssm-check"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .stdout(stdout)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_an_error_and_exit_3() {
+    let full = || {
+        std::process::Stdio::from(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+    };
+    let cases: [&[&str]; 5] = [
+        &["rules"],
+        &["explain", "caller-mfa"],
+        &["--facts", WORKING, "--format", "junit"],
+        &["--facts", WORKING, "--format", "ndjson"],
+        &[
+            "--facts",
+            "examples/fleet/us-east-1.json",
+            "--format",
+            "json",
+        ],
+    ];
+    for args in cases {
+        let (code, err) = with_stdout(args, full());
+        assert_eq!(code, Some(3), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: cannot write the output: No space left on device"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 2, "{err}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let closed = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        std::process::Stdio::from(writer)
+    };
+    for (args, code) in [
+        (&["rules"][..], 0),
+        (&["explain", "caller-mfa"], 0),
+        (&["--facts", WORKING], 0),
+        (&["--facts", BROKEN, "--format", "junit"], 1),
+    ] {
+        let (got, err) = with_stdout(args, closed());
+        assert_eq!(got, Some(code), "{args:?}: {err}");
+        assert_eq!(err, "", "{args:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("gathered");
+    let stand_in = dir.path().join("ssm-check");
+    std::fs::write(
+        &stand_in,
+        format!("#!/bin/sh\ntouch '{}'\n", mark.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let gate = |inputs: &[(&str, &str)]| {
+        let mut c = std::process::Command::new("bash");
+        c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/gate.sh"))
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+            .env("SSM_CHECK_TARGETS", "i-0123456789abcdef0");
+        for (k, v) in inputs {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let bad: [(&[(&str, &str)], &str); 8] = [
+        (
+            &[("SSM_CHECK_TARGETS", "i-1%0A::warning::forged\r::notice::x")],
+            "'i-1%250A::warning::forged%0D::notice::x' is not an instance",
+        ),
+        (&[("SSM_CHECK_MODE", "telnet")], "mode: 'telnet'"),
+        (
+            &[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "0")],
+            "port: '0'",
+        ),
+        (
+            &[("SSM_CHECK_MODE", "port"), ("SSM_CHECK_PORT", "3389; id")],
+            "port: '3389; id'",
+        ),
+        (&[("SSM_CHECK_PORT", "22")], "mode shell goes to no port"),
+        (
+            &[("SSM_CHECK_FAIL_ON", "sometimes")],
+            "fail-on: 'sometimes'",
+        ),
+        (&[("SSM_CHECK_REMOTE_HOST", "db")], "remote-host: only"),
+        (&[("SSM_CHECK_MODE", "remote-port")], "needs remote-host"),
+    ];
+    for (inputs, says) in bad {
+        let out = gate(inputs);
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{inputs:?}: {stdout}");
+        assert_eq!(stdout.lines().count(), 1, "{inputs:?}: {stdout:?}");
+        assert!(!stdout.trim_end().contains(['\r', '\n']), "{stdout:?}");
+        assert!(stdout.starts_with("::error title=ssm-check::"), "{stdout}");
+        assert!(stdout.contains(says), "{inputs:?}: {stdout}");
+        assert!(!mark.exists(), "{inputs:?} gathered");
+    }
+    // Good inputs get as far as gathering.
+    gate(&[
+        ("SSM_CHECK_MODE", "port"),
+        ("SSM_CHECK_PORT", "3389"),
+        ("SSM_CHECK_FAIL_ON", "warn,unknown"),
+    ]);
+    assert!(mark.exists());
+}
+
+/// `ssm-check i-… ARGS` in a home of its own holding `config` as the AWS config file, no keys anywhere and
+/// `aws` (when given) the script `aws`: its `error:` and `help:` lines (exit 3).
+#[cfg(all(unix, feature = "live"))]
+fn credentials_error(config: &str, aws: Option<&str>, args: &[&str]) -> (String, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join(".aws");
+    std::fs::create_dir_all(home.path().join("bin")).unwrap();
+    std::fs::create_dir(&aws_dir).unwrap();
+    std::fs::write(aws_dir.join("config"), config).unwrap();
+    if let Some(script) = aws {
+        let p = home.path().join("bin/aws");
+        std::fs::write(&p, script).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = cmd()
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", home.path().join("bin"))
+        .env("AWS_CONFIG_FILE", aws_dir.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws_dir.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "eu-west-1")
+        .arg("i-0123456789abcdef0")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    (lines[0].to_string(), lines[1].to_string())
+}
+
+#[cfg(all(unix, feature = "live"))]
+#[test]
+fn credentials_problems_say_what_to_do() {
+    let config = "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\
+                  [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+                  [profile ops]\nregion = eu-west-1\n\
+                  [profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/admin\nmfa_serial = arn:aws:iam::111122223333:mfa/me\nsource_profile = ops\n";
+    assert_eq!(
+        credentials_error("", None, &[]),
+        (
+            "error: no AWS credentials: none in the environment, the AWS config and credentials files, or an instance or container role".into(),
+            "help: `aws configure` (keys) or `aws configure sso` sets up a profile; then pass --profile NAME".into()
+        )
+    );
+    assert_eq!(
+        credentials_error(config, None, &["--profile", "dev"]),
+        (
+            "error: profile dev signs in through AWS SSO (IAM Identity Center), and its session has expired or was never started".into(),
+            "help: aws sso login --profile dev".into()
+        )
+    );
+    assert_eq!(
+        credentials_error(config, None, &["--profile", "prod"]),
+        (
+            "error: no profile named prod in the AWS config or credentials file".into(),
+            "help: the profiles configured: dev, mfa, ops".into()
+        )
+    );
+    let v1 = "#!/bin/sh\necho 'aws-cli/1.29.62 Python/3.8.10 Linux/5.15.0 botocore/1.31.62' >&2\nexit 2\n";
+    let (error, help) = credentials_error(config, Some(v1), &["--profile", "mfa"]);
+    assert!(
+        error.starts_with("error: MFA profiles need AWS CLI v2, found aws-cli/1.29.62"),
+        "{error}"
+    );
+    assert!(help.starts_with("help: install AWS CLI v2"), "{help}");
 }

@@ -92,12 +92,26 @@ fn client_names(text: &str) -> BTreeSet<String> {
     names
 }
 
+/// The `.rs` files under `dir`, submodules' directories included.
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
 /// Operations: zero-argument methods called on a client value (`c.describe_vpcs()`, also across a line break).
 fn operations_in_source() -> BTreeSet<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gather");
     let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in rust_files(&dir) {
+        let text = std::fs::read_to_string(path).unwrap();
         let clients = client_names(&text);
         for (i, _) in text.match_indices("()") {
             let name = ident_before(&text, i);

@@ -13,7 +13,7 @@ use std::path::PathBuf;
     about = "Tells you why you cannot open an AWS Systems Manager session to an instance, and what to change.",
     args_conflicts_with_subcommands = true,
     after_help = "Exit codes: 0 every target ready, 1 some target not ready (see --fail-on), 2 usage or input error, \
-                  3 environment error, 4 cannot tell (nothing fails, but a requirement could not be checked: the \
+                  3 environment error (credentials, region, endpoint, output that cannot be written), 4 cannot tell (nothing fails, but a requirement could not be checked: the \
                   report names the permissions that would decide it).\n\
                   Examples:\n  ssm-check i-0123456789abcdef0 --mode port --port 3389\n  \
                   ssm-check --filters Name=tag:Env,Values=prod --region eu-west-1,eu-west-2 --format json\n  \
@@ -35,13 +35,17 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ModeArg::Shell)]
     pub mode: ModeArg,
 
-    /// The port to forward to (port modes; 3389 for RDP). Defaults to the document's 80.
+    /// The port to forward to (port modes; 3389 for RDP; SSH's port in ssh mode). Defaults to the document's 80 (22 for SSH).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
     pub port: Option<u16>,
 
     /// The host to forward to (remote-port mode).
     #[arg(long, value_name = "HOST")]
     pub remote_host: Option<String>,
+
+    /// `connect`'s: taken here only to say so.
+    #[arg(long, hide = true, value_name = "PORT")]
+    pub local_port: Option<String>,
 
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -111,8 +115,8 @@ pub enum Command {
     Connect {
         /// The instance or managed node.
         target: String,
-        #[arg(long, value_enum, default_value_t = ModeArg::Shell)]
-        mode: ModeArg,
+        #[arg(long, value_enum, default_value_t = ConnectMode::Shell)]
+        mode: ConnectMode,
         /// The port to forward to (port modes; 3389 for RDP).
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
         port: Option<u16>,
@@ -192,6 +196,31 @@ pub enum ModeArg {
     RemotePort,
 }
 
+/// `connect --mode`: the sessions `connect` starts; SSH goes through `proxy` (hidden, so it is not offered and
+/// then refused, but named when asked for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConnectMode {
+    /// An interactive shell.
+    Shell,
+    /// Port forwarding to a port on the instance itself (RDP is 3389).
+    Port,
+    /// Port forwarding through the instance to another host.
+    RemotePort,
+    #[value(hide = true)]
+    Ssh,
+}
+
+impl From<ConnectMode> for Mode {
+    fn from(m: ConnectMode) -> Self {
+        match m {
+            ConnectMode::Shell => Mode::Shell,
+            ConnectMode::Port => Mode::Port,
+            ConnectMode::RemotePort => Mode::RemotePort,
+            ConnectMode::Ssh => Mode::Ssh,
+        }
+    }
+}
+
 impl From<ModeArg> for Mode {
     fn from(m: ModeArg) -> Self {
         match m {
@@ -254,4 +283,117 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// clap's error as one `error:` line and one `help:` line (its tip, the values it takes, or where the usage is);
+/// `--help` and `--version` print as clap prints them.
+pub fn usage_error(e: clap::Error) -> super::CommandError {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let mut rest: Vec<&str> = lines.collect();
+    // "the following required arguments were not provided:" names them on the lines after.
+    while message.ends_with(':') && rest.first().is_some_and(|l| !l.starts_with("Usage: ")) {
+        message = format!("{message} {}", rest.remove(0));
+    }
+    let usage = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: "))
+        .map(|u| u.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
+    let help = rest
+        .iter()
+        .find_map(|l| l.strip_prefix("tip: "))
+        .map(str::to_string)
+        .or_else(|| {
+            rest.iter()
+                .find_map(|l| l.strip_prefix("[possible values: "))
+                .map(|v| format!("possible values: {}", v.trim_end_matches(']')))
+        })
+        .unwrap_or_else(|| {
+            let command = match usage.as_deref() {
+                Some(u) if !u.ends_with("[OPTIONS]") && !u.contains('<') && !u.contains('[') => u,
+                _ => "ssm-check",
+            };
+            format!("`{command} --help` shows the usage")
+        });
+    super::CommandError::input(message).help(help)
+}
+
+/// Flags that do not apply to the mode asked for are mistakes, not options to ignore: a check that drops `--port`
+/// answers another question than the one asked. Each error suggests the command that was likely meant.
+pub fn check_mode_flags(
+    mode: Mode,
+    port: Option<u16>,
+    remote_host: Option<&str>,
+) -> Result<(), super::CommandError> {
+    use super::CommandError;
+    let forwards = matches!(mode, Mode::Port | Mode::RemotePort);
+    if let Some(p) = port.filter(|_| !forwards && mode != Mode::Ssh) {
+        return Err(CommandError::input(format!(
+            "--port {p} does not apply to --mode {}: only port forwarding (and SSH) goes to a port",
+            mode.id()
+        ))
+        .help(format!(
+            "to forward port {p}: {}",
+            suggest(&["--mode", "port"])
+        )));
+    }
+    match (mode, remote_host) {
+        (Mode::RemotePort, None) => Err(CommandError::input(
+            "--mode remote-port needs --remote-host: the host to forward to through the instance",
+        )
+        .help(format!("name it: {}", suggest(&["--remote-host", "HOST"])))),
+        (Mode::RemotePort, Some(_)) | (_, None) => Ok(()),
+        (_, Some(host)) => Err(CommandError::input(format!(
+            "--remote-host {host} does not apply to --mode {}: only remote-port forwards to another host",
+            mode.id()
+        ))
+        .help(format!(
+            "to forward through the instance to {host}: {}",
+            suggest(&["--mode", "remote-port"])
+        ))),
+    }
+}
+
+/// This run's command line with `add` in place of any flag of the same name (and its value): the command the
+/// person likely meant, quoted for a shell.
+pub fn suggest(add: &[&str]) -> String {
+    let name = add.first().copied().unwrap_or_default();
+    let mut words = vec!["ssm-check".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == name {
+            args.next();
+        } else if !a.starts_with(&format!("{name}=")) || name.is_empty() {
+            words.push(a);
+        }
+    }
+    words.extend(add.iter().map(|a| a.to_string()));
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `w` as a shell reads it back: bare when it is plain, else in single quotes.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+%".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
 }

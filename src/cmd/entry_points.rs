@@ -2,11 +2,13 @@
 //! to `aws ssm start-session`, run without a shell: ssm-check itself stays read-only, starting the session is the
 //! aws CLI's job. Their input comes from other programs, so the target is validated before anything else.
 
-use super::cli::{AwsArgs, ColorChoice};
+use super::cli::{check_mode_flags, suggest, AwsArgs, ColorChoice};
+use super::output::{self, eprint};
 use super::session_command::{start_session, SessionTarget};
 use super::{live, CommandError, NOT_READY};
 use ssm_check::options::{Mode, Options};
-use ssm_check::rules::{Gate, Report};
+use ssm_check::render::text::{printable, printable_lines};
+use ssm_check::rules::{Answer, Gate, Report};
 use ssm_check::selection::validate_target;
 
 /// `connect`'s session.
@@ -50,12 +52,50 @@ pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8,
     let report = live::check(host, &options, aws)?;
     cached.store(&report);
     if !report.verdict.ready {
-        // stdout belongs to ssh's protocol: everything for the person goes to stderr.
-        eprintln!("ssm-check: {}", report.verdict.summary);
-        eprint!("{}", ssm_check::render::table::fixes(&report, false));
+        // stdout belongs to ssh's protocol: everything for the person goes to stderr, shown, not obeyed.
+        eprint(&format!(
+            "ssm-check: {}\n{}",
+            printable(&report.verdict.summary),
+            printable_lines(&ssm_check::render::table::fixes(&report, false))
+        ));
         return Ok(NOT_READY);
     }
+    note_undecided(&report);
     hand_over(&args)
+}
+
+/// Cannot tell: nothing fails, so the session may well open; go ahead, but say first what could not be checked.
+fn note_undecided(report: &Report) {
+    if report.verdict.answer != Answer::CannotTell {
+        return;
+    }
+    let rules: Vec<&str> = report
+        .verdict
+        .undecided
+        .iter()
+        .flat_map(|u| u.rules.iter().copied())
+        .fold(Vec::new(), |mut all, r| {
+            if !all.contains(&r) {
+                all.push(r);
+            }
+            all
+        });
+    let needs: Vec<&str> = report
+        .verdict
+        .undecided
+        .iter()
+        .filter_map(|u| u.action.as_deref())
+        .collect();
+    let needs = if needs.is_empty() {
+        String::new()
+    } else {
+        format!(" (seeing them needs {})", needs.join(", "))
+    };
+    eprint(&format!(
+        "ssm-check: cannot tell, starting the session anyway: could not check {}{}\n",
+        rules.join(", "),
+        printable(&needs)
+    ));
 }
 
 pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, CommandError> {
@@ -63,8 +103,22 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     let region = region(aws)?;
     if session.mode == Mode::Ssh {
         return Err(CommandError::input(
-            "connect opens shells and port forwarding; for SSH, put `ssm-check proxy %h %p` in ssh's ProxyCommand (see `ssm-check proxy --help`)",
-        ));
+            "connect opens shells and port forwarding; SSH goes through ssh, with ssm-check as its ProxyCommand",
+        )
+        .help(format!(
+            "ssh -o ProxyCommand='ssm-check proxy %h %p' ec2-user@{target} (or put it in ~/.ssh/config: `ssm-check proxy --help`)"
+        )));
+    }
+    check_mode_flags(session.mode, session.port, session.remote_host.as_deref())?;
+    if let Some(local) = session
+        .local_port
+        .filter(|_| !matches!(session.mode, Mode::Port | Mode::RemotePort))
+    {
+        return Err(CommandError::input(format!(
+            "--local-port {local} does not apply to --mode {}: only port forwarding opens a local port",
+            session.mode.id()
+        ))
+        .help(format!("to forward a port: {}", suggest(&["--mode", "port"]))));
     }
     let options = Options {
         mode: session.mode,
@@ -74,9 +128,6 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     options
         .validate_for_session()
         .map_err(CommandError::input)?;
-    if session.local_port.is_some() && !matches!(session.mode, Mode::Port | Mode::RemotePort) {
-        return Err(CommandError::input("--local-port goes with the port modes"));
-    }
     let to = SessionTarget {
         target,
         local_port: session.local_port,
@@ -87,14 +138,18 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     let report = live::check(target, &options, aws)?;
     if session.gate.fails_report(&report) {
         let style = super::readiness::table_style(ColorChoice::Auto, false);
-        print!("{}", ssm_check::render::table::render(&report, &style));
-        eprintln!("ssm-check: not starting the session");
+        output::print(&ssm_check::render::table::render(&report, &style))?;
+        eprint("ssm-check: not starting the session\n");
         return Ok(NOT_READY);
     }
-    eprintln!(
-        "ssm-check: {}; starting the session",
-        report.verdict.summary
-    );
+    if report.verdict.answer == Answer::CannotTell {
+        note_undecided(&report);
+    } else {
+        eprint(&format!(
+            "ssm-check: {}; starting the session\n",
+            printable(&report.verdict.summary)
+        ));
+    }
     hand_over(&args)
 }
 
@@ -182,7 +237,9 @@ mod cached {
         pub fn store(&self, report: &Report) {
             #[cfg(feature = "live")]
             if let Some((cache, key)) = &self.slot {
-                cache.store(key, report.verdict.ready, &report.verdict.summary);
+                // Only a verdict that could be told is kept as ready: "cannot tell" is checked again each time.
+                let ready = report.verdict.answer == Answer::Yes;
+                cache.store(key, ready, &report.verdict.summary);
             }
             #[cfg(not(feature = "live"))]
             let _ = report;

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod entry_points;
 pub mod live;
+pub mod output;
 pub mod readiness;
 mod session_command;
 #[cfg(feature = "live")]
@@ -19,11 +20,13 @@ pub const CANNOT_TELL: u8 = 4;
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub const ENVIRONMENT_ERROR: u8 = 3;
 
-/// Why a command stopped: an exit code and its one-line message.
+/// Why a command stopped: an exit code, its one-line message (`error: …`) and, when there is one, what to do
+/// about it (`help: …`).
 #[derive(Debug)]
 pub struct CommandError {
     pub code: u8,
     pub message: String,
+    pub help: Option<String>,
 }
 
 impl CommandError {
@@ -32,16 +35,23 @@ impl CommandError {
         CommandError {
             code: INPUT_ERROR,
             message: message.into(),
+            help: None,
         }
     }
 
-    /// Credentials, region, connectivity, the time bound: exit code 3.
-    #[cfg_attr(not(feature = "live"), allow(dead_code))]
+    /// Credentials, region, connectivity, the time bound, a report that cannot be written: exit code 3.
     pub fn environment(message: impl Into<String>) -> CommandError {
         CommandError {
             code: ENVIRONMENT_ERROR,
             message: message.into(),
+            help: None,
         }
+    }
+
+    /// The same error with a `help:` line.
+    pub fn help(mut self, help: impl Into<String>) -> CommandError {
+        self.help = Some(help.into());
+        self
     }
 }
 
@@ -52,7 +62,11 @@ impl From<ssm_check::CheckError> for CommandError {
         use ssm_check::CheckError;
         match e {
             CheckError::Input(m) => CommandError::input(m),
-            CheckError::Environment(m) => CommandError::environment(m),
+            // The gatherer words what a person can act on as "what happened\nhelp: what to do".
+            CheckError::Environment(m) => match m.split_once("\nhelp: ") {
+                Some((what, help)) => CommandError::environment(what).help(help),
+                None => CommandError::environment(m),
+            },
             CheckError::Timeout(_) => CommandError::environment(format!("{e} (--timeout)")),
         }
     }

@@ -1,14 +1,16 @@
 //! `ssm-check [TARGETS | --filters … | --all | --facts FILE]` (is each target ready?) and `ssm-check gather` (the
 //! facts such a run evaluates).
 
-use super::cli::{AwsArgs, Cli, ColorChoice, FailOn, Format, SelectArgs};
+use super::cli::{check_mode_flags, AwsArgs, Cli, ColorChoice, FailOn, Format, SelectArgs};
+use super::output::{self, Stdout};
 use super::{live, CommandError, CANNOT_TELL, NOT_READY, READY};
 use ssm_check::facts::{self, Document};
 use ssm_check::options::{Mode, Options};
 use ssm_check::render;
+use ssm_check::render::text::ndjson_safe;
 use ssm_check::rules::{self, Gate, Judgement, Report};
 use ssm_check::selection::Selection;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 const NO_TARGET: &str =
     "no target: the filters select no instance (terminated ones are left out) in the regions";
@@ -41,14 +43,26 @@ pub fn gather(
         (_, Document::Fleet(f)) => serde_json::to_string_pretty(&f),
         (_, Document::Single(f)) => serde_json::to_string_pretty(&f),
     };
-    println!("{}", json.expect("facts serialise"));
+    output::print(&(json.expect("facts serialise") + "\n"))?;
     Ok(READY)
 }
 
 pub fn run(cli: &Cli) -> Result<u8, CommandError> {
     let selection = cli.select.selection().map_err(CommandError::input)?;
+    if let Some(port) = &cli.local_port {
+        let target = cli.select.targets.first().map_or("TARGET", String::as_str);
+        let remote = cli.port.map_or("N".to_string(), |p| p.to_string());
+        return Err(CommandError::input(
+            "--local-port is for starting a session: a check opens no port on this machine",
+        )
+        .help(format!(
+            "to check, then forward local port {port}: ssm-check connect {target} --mode port --port {remote} --local-port {port}"
+        )));
+    }
+    let mode = Mode::from(cli.mode);
+    check_mode_flags(mode, cli.port, cli.remote_host.as_deref())?;
     let options = Options {
-        mode: Mode::from(cli.mode),
+        mode,
         port: cli.port,
         remote_host: cli.remote_host.clone(),
     };
@@ -58,7 +72,7 @@ pub fn run(cli: &Cli) -> Result<u8, CommandError> {
     // One target asked by id (or one saved target) reads as its full report; a fleet as one row per target.
     let fleet =
         picked.len() != 1 || matches!(selection, Some(Selection::Filters(_) | Selection::All));
-    let reports = evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet);
+    let reports = evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet)?;
     let worst = reports.iter().map(|r| gate.judge(r)).min();
     Ok(match worst {
         _ if cli.exit_zero => READY,
@@ -77,7 +91,7 @@ fn targets(
 ) -> Result<(Document, Vec<usize>), CommandError> {
     match (&cli.facts, selection) {
         (Some(path), _) => {
-            let doc = facts::load_document(path).map_err(|e| CommandError::input(e.to_string()))?;
+            let doc = facts::load_document(path).map_err(facts_error)?;
             let ids = match selection {
                 Some(Selection::Ids(ids)) => ids.clone(),
                 _ => Vec::new(),
@@ -105,32 +119,48 @@ fn targets(
     }
 }
 
-/// Evaluates each target and prints the reports in the chosen format (nothing with `--quiet`).
+/// A facts file that cannot be read, with what to do when the fix is not in the message.
+fn facts_error(e: facts::LoadError) -> CommandError {
+    let error = CommandError::input(e.to_string());
+    match e {
+        facts::LoadError::NotAFile { .. } => {
+            error.help("save the facts to a file first (`ssm-check gather … > facts.json`), or pass - to read standard input")
+        }
+        facts::LoadError::TooLarge { .. } => {
+            error.help("split the fleet: `ssm-check gather` with fewer targets or one region at a time")
+        }
+        _ => error,
+    }
+}
+
+/// Evaluates each target and prints the reports in the chosen format (nothing with `--quiet`). A reader that
+/// goes away ends the printing, not the verdict; any other write failure is an error.
 fn evaluate_and_print(
     cli: &Cli,
     targets: impl Iterator<Item = facts::Facts>,
     options: &Options,
     gate: &Gate,
     fleet: bool,
-) -> Vec<Report> {
+) -> Result<Vec<Report>, CommandError> {
     let mut reports = Vec::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = Stdout::new();
     for facts in targets {
         let report = rules::evaluate(&facts, options);
         if !cli.quiet && cli.format == Format::Ndjson {
-            // As each target is evaluated, so a consumer can start on the first before the last.
-            let _ = writeln!(out, "{}", render::json_line(&report));
-            let _ = out.flush();
+            // As each target is evaluated, so a consumer can start on the first before the last; a line that
+            // line-splitting readers keep whole.
+            let line = render::json_line(&report);
+            out.write_str(&format!("{}\n", ndjson_safe(&line)))?;
         }
         reports.push(report);
     }
     if cli.quiet {
-        return reports;
+        return Ok(reports);
     }
     let text = match cli.format {
         Format::Ndjson => String::new(),
         Format::Json if fleet => {
-            let _ = render::write_fleet_json(&mut out, &reports, options);
+            out.write_with(|mut w| render::write_fleet_json(&mut w, &reports, options))?;
             String::new()
         }
         Format::Json => render::json(&reports[0]) + "\n",
@@ -146,9 +176,8 @@ fn evaluate_and_print(
             }
         }
     };
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
-    reports
+    out.write_str(&text)?;
+    Ok(reports)
 }
 
 /// The targets of a saved document to evaluate: those named (each must be in it), else all.

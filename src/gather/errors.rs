@@ -1,6 +1,7 @@
 //! Turning SDK errors into facts: a denied call makes exactly its facts unavailable, naming the action; a
 //! missing resource is evidence; credentials and connectivity problems stop the run with one line.
 
+use super::session::credentials::CredentialsHint;
 use crate::facts::{Fact, Unavailable};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -50,6 +51,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    // A credentials failure already explained where it happened, with the profile in hand.
+    if let Some(hint) = credentials_hint(err) {
+        return Failure::Environment(hint.environment_error());
+    }
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -86,8 +91,9 @@ where
             if text.contains("credentials") || text.contains("Credentials") {
                 Failure::Environment(EnvironmentError(format!("no usable credentials: {text}")))
             } else if d.is_io() || d.is_timeout() {
+                let cause = text.rsplit(": ").next().unwrap_or(&text);
                 Failure::Environment(EnvironmentError(format!(
-                    "cannot reach the AWS endpoint ({text}); check --region, the network and any proxy"
+                    "cannot reach the AWS endpoint: {cause}\nhelp: check --region, AWS_ENDPOINT_URL, the network and any proxy"
                 )))
             } else {
                 Failure::Fact(Unavailable::Error {
@@ -106,6 +112,18 @@ where
             }
         }
     }
+}
+
+/// The [`CredentialsHint`] under the SDK's wrapping of a call's error, if credentials were what failed.
+fn credentials_hint(err: &dyn std::error::Error) -> Option<CredentialsHint> {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(hint) = e.downcast_ref::<CredentialsHint>() {
+            return Some(hint.clone());
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// The error and its sources on one line: SDK errors put the useful part at the bottom of the chain.

@@ -166,6 +166,9 @@ pub async fn credentials(
     let section = profile_settings(&selected);
     let get = |k: &str| section.as_ref().and_then(|s| s.get(k)).map(str::to_string);
     let from_env = std::env::var_os("AWS_ACCESS_KEY_ID").is_some() && profile.is_none();
+    // A profile may live in the credentials file alone (keys, no settings).
+    let defined =
+        section.is_some() || super::session::credentials::profile_names().contains(&selected);
     let role_arn = if from_env { None } else { get("role_arn") };
     let source = if from_env {
         "environment"
@@ -175,7 +178,7 @@ pub async fn credentials(
         "sso"
     } else if get("credential_process").is_some() {
         "process"
-    } else if section.is_some() {
+    } else if defined {
         "profile"
     } else {
         "instance_or_container"
@@ -184,7 +187,7 @@ pub async fn credentials(
     let temporary = creds.session_token().is_some();
     Ok(Credentials {
         source: source.to_string(),
-        profile: (!from_env && section.is_some()).then_some(selected),
+        profile: (!from_env && defined).then_some(selected),
         temporary,
         expires_at: creds
             .expiry()
