@@ -938,6 +938,51 @@ case("ssh-cross-account-local-broken-trust", "The role trusts a different centra
          f.update(caller=unavailable("error", message="AccessDenied: not authorized to perform: sts:AssumeRole")))),
      {"caller-assume-role": "fail", "caller-credentials": "fail"}, mode="ssh")
 
+# ---------------------------------------------------------------- Run As (AWS page session-preferences-run-as; agent shell_unix.go)
+def run_as(f, default=None, enabled=True):
+    prefs = {"document_exists": True, "run_as_enabled": enabled, "document_type": "Session", "session_type": "Standard_Stream"}
+    if default is not None:
+        prefs["run_as_default_user"] = default
+    f["session_preferences"] = known(prefs)
+
+
+TARO = "arn:aws:iam::222233334444:user/taro"
+
+
+def as_user_taro(f, tags=None):
+    """The private-shell caller as an IAM user with its tags read (iam:ListUserTags)."""
+    f["caller"] = known({"arn": TARO, "account": "222233334444", "user_id": "AIDA0000000000EXAMPLE"})
+    f["credentials"] = known({"source": "profile", "profile": "dev", "temporary": False})
+    f["caller_permissions"] = known(checks(TARO, "us-east-1", "222233334444", "i-0a1b2c3d4e5f60001", "all", {}, username="taro"))
+    f["caller_tags"] = known({"principal_arn": TARO, "tags": tags or {}})
+
+
+case("private-shell-run-as-default", "Run As on with a default OS user (ec2-user); the SSO role has no SSMSessionRunAs tag: the session runs as ec2-user (a session tag could override: said in a note).",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {"team": "dev"}})))),
+     {"session-run-as": "pass"})
+case("private-shell-run-as-user-tag", "Run As on without a default user; the IAM user's SSMSessionRunAs tag names taro.",
+     mutate(shell, lambda f: (run_as(f), as_user_taro(f, {"SSMSessionRunAs": "taro"}))), {"session-run-as": "pass"})
+case("private-shell-run-as-tag-over-default", "The default user is ssm-user, which fails with Run As on, but the user's tag names taro: the tag wins.",
+     mutate(shell, lambda f: (run_as(f, "ssm-user"), as_user_taro(f, {"SSMSessionRunAs": "taro"}))), {"session-run-as": "pass"})
+case("private-shell-run-as-broken-no-user", "Run As on, no default user and no SSMSessionRunAs tag: the agent says \"please set the RunAs default user\".",
+     mutate(shell, lambda f: (run_as(f), as_user_taro(f, {"SSMSessionRunAs": "  "}))), {"session-run-as": "fail"})
+case("private-shell-run-as-broken-root", "The user's SSMSessionRunAs tag names root: the agent refuses uid 0 (\"invalid uid and gid\").",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), as_user_taro(f, {"SSMSessionRunAs": "root"}))), {"session-run-as": "fail"})
+case("private-shell-run-as-broken-ssm-user", "Run As on with ssm-user as the default user: the agent does not create ssm-user with Run As on.",
+     mutate(shell, lambda f: (run_as(f, "ssm-user"), as_user_taro(f))), {"session-run-as": "fail"})
+case("private-shell-run-as-tags-unseen", "Run As on with a default user, and the caller may not list its tags: a tag would override the default, so Unknown naming iam:ListUserTags.",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), as_user_taro(f), f.update(caller_tags=denied("iam:ListUserTags")))),
+     {"session-run-as": "unknown"}, needs={"session-run-as": ["iam:ListUserTags"]})
+case("private-shell-run-as-role-session-tag", "Run As on, no default user, and the SSO role has no SSMSessionRunAs tag: only a session tag from the identity provider could name a user, which no read-only call shows.",
+     mutate(shell, lambda f: (run_as(f), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {}})))),
+     {"session-run-as": "unknown"})
+case("private-shell-run-as-port", "Run As on without any user, and the session is port forwarding, which starts no shell.",
+     None, {"session-run-as": "skip"}, mode="port", port=22, file="private-shell-run-as-broken-no-user")
+case("rdp-private-strict-sg-run-as-windows", "Run As on without any user, and a shell to the Windows server: Windows ignores Run As.",
+     mutate(rdp, lambda f: (run_as(f), f["caller_permissions"]["value"].update(session_document_access_check=False),
+                            f.update(caller_tags=known({"principal_arn": PF_USER, "tags": {}})))),
+     {"session-run-as": "skip"}, mode="shell")
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")

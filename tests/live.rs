@@ -107,7 +107,7 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
     let baseline = gather(&run, &stub, &built, id);
     // The action denied, the facts it must hide, and the rule (in port mode) that must then be Unknown naming it;
     // `None` where no port-mode rule needs that fact (the VPC's ranges serve remote-host forwarding only).
-    let denials: [(&str, &[&str], Option<&str>); 15] = [
+    let denials: [(&str, &[&str], Option<&str>); 16] = [
         (
             // Everything that hangs on the instance is unseen; the caller is still asked about it, by its id.
             "ec2:DescribeInstances",
@@ -185,6 +185,8 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
             &["cloudtrail"],
             Some("audit-trail"),
         ),
+        // Run As reads the tags in shell mode only (see the Run As test).
+        ("iam:ListUserTags", &["caller_tags"], None),
     ];
     for (action, facts, rule) in denials {
         stub.set(json!({"registration": windows(), "simulate": {"decision": "allowed"}, "deny": [action]}));
@@ -890,4 +892,50 @@ fn enforced_log_encryption_is_checked_as_the_agent_checks_it() {
             "{calls:?}"
         );
     }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn run_as_names_the_os_user_from_the_callers_tag() {
+    let live = live();
+    // The preferences document is region-wide: this test has ca-central-1 to itself.
+    let region = "ca-central-1";
+    let run = Run::new();
+    let stub = Stub::start(&live, stub_config(linux()));
+    let check = |built: &Value| {
+        let out = run
+            .cmd(&stub, built)
+            .env("AWS_REGION", region)
+            .arg(built["instance"].as_str().unwrap())
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        report(&out.stdout)["session-run-as"].clone()
+    };
+    // Run As on, no default user, no tag: the agent's refusal.
+    let untagged = layout_in(&live, "run-as", "admin", region);
+    let f = check(&untagged);
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("please set the RunAs default user"),
+        "{f}"
+    );
+    // The user's tag (read with iam:ListUserTags) names the OS user.
+    let tagged = layout_in(&live, "run-as", "run-as-ec2-user", region);
+    let f = check(&tagged);
+    assert_eq!(f["status"], "pass", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("ec2-user"), "{f}");
+    // Tags unseen: the tag would override the default, so Unknown naming the action.
+    stub.set(json!({"registration": linux(), "simulate": {"decision": "allowed"}, "deny": ["iam:ListUserTags"]}));
+    let f = check(&tagged);
+    assert_eq!(f["status"], "unknown", "{f}");
+    assert!(
+        f["needs"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|a| a == "iam:ListUserTags")),
+        "{f}"
+    );
 }
