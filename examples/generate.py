@@ -983,6 +983,50 @@ case("rdp-private-strict-sg-run-as-windows", "Run As on without any user, and a 
                             f.update(caller_tags=known({"principal_arn": PF_USER, "tags": {}})))),
      {"session-run-as": "skip"}, mode="shell")
 
+# ---------------------------------------------------------------- tags in policy conditions (ABAC), evaluated locally
+def abac_policy(instance_condition, sessions):
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ByTag", "Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:*:*:instance/*",
+         "Condition": {"StringEquals": instance_condition}},
+        {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell"},
+        sessions]}
+
+
+ROLE_SESSIONS = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "*",
+                 "Condition": {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": ["${aws:userid}*"]}}}
+USER_SESSIONS = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"],
+                 "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}
+
+
+def tagged_instance(f, tags):
+    f["instance"]["value"]["tags"] = dict({"Name": f["instance"]["value"]["name"]}, **tags)
+
+
+case("private-shell-local-abac-instance-tag", "An SSO role's policy allows sessions on instances tagged Env=dev (ssm:resourceTag/Env), and the instance has the tag: read from DescribeInstances, it decides locally.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "pass"})
+case("private-shell-local-abac-broken-instance-tag", "The same policy, and the instance is tagged Env=prod: not allowed.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "prod"}), local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-broken-instance-untagged", "The same policy, and the instance has no Env tag at all: a tag that is not there is absent, not unknown.",
+     mutate(shell, lambda f: (tagged_instance(f, {}), local(f, SSO_ROLE, [("by-tag", abac_policy({"aws:ResourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-tags-unrecorded", "The same policy on a facts document that does not record the instance's tags (written before they were kept): Unknown, never a guess.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))])),
+     {"caller-start-session": "unknown"})
+case("private-shell-local-abac-principal-tag", "An IAM user may open sessions on instances whose Env tag equals its own (ssm:resourceTag/Env = ${aws:PrincipalTag/Env}); both tags are dev.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), as_user_taro(f, {"Env": "dev"}),
+                              local(f, TARO, [("by-tag", abac_policy({"ssm:resourceTag/Env": "${aws:PrincipalTag/Env}"}, USER_SESSIONS))]))),
+     {"caller-start-session": "pass"})
+case("private-shell-local-abac-broken-principal-tag", "The same policy; the user is tagged Env=prod and the instance Env=dev.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), as_user_taro(f, {"Env": "prod"}),
+                              local(f, TARO, [("by-tag", abac_policy({"ssm:resourceTag/Env": "${aws:PrincipalTag/Env}"}, USER_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-role-principal-tag", "A role caller under a policy on aws:PrincipalTag/Team, which the role lacks: only a session tag could carry it, and none can be read from outside: Unknown, saying so.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {}})),
+                              local(f, SSO_ROLE, [("by-tag", abac_policy({"aws:PrincipalTag/Team": "ops"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "unknown"})
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")

@@ -9,6 +9,7 @@ pub use principal::{Principal, PrincipalKind};
 
 use crate::facts::Facts;
 use crate::options::Mode;
+use std::collections::BTreeMap;
 
 /// One permission question about the caller; simulation and local evaluation ask the same ones.
 pub struct Question {
@@ -119,3 +120,39 @@ pub fn kms_key_arn(facts: &Facts, key: &str, account: &str) -> String {
         facts.target.region
     )
 }
+
+/// The condition keys an instance's tags give a request on it: `aws:ResourceTag/…`, and the service's own
+/// `ssm:resourceTag/…` and `ec2:ResourceTag/…`.
+pub const RESOURCE_TAG_PREFIXES: [&str; 3] =
+    ["aws:ResourceTag/", "ssm:resourceTag/", "ec2:ResourceTag/"];
+
+/// The condition-key family of the caller's tags.
+pub const PRINCIPAL_TAG_PREFIX: &str = "aws:PrincipalTag/";
+
+/// Every tag as the keys of each family in `prefixes`.
+pub fn tag_context(prefixes: &[&str], tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    prefixes
+        .iter()
+        .flat_map(|p| {
+            tags.iter()
+                .map(move |(k, v)| (format!("{p}{k}"), v.clone()))
+        })
+        .collect()
+}
+
+/// The caller's principal tags as far as they can be known, and whether they are all known: an IAM user's tags
+/// are its principal tags; an assumed role's tags stand for its session's, but a session tag may add or override
+/// one, so a key the role lacks stays unknown; a federated user's are not known at all (`None`).
+pub fn principal_tags<'f>(
+    facts: &'f Facts,
+    principal: &Principal,
+) -> Option<(&'f BTreeMap<String, String>, bool)> {
+    match principal.kind {
+        PrincipalKind::FederatedUser => None,
+        PrincipalKind::User | PrincipalKind::Root => Some((&facts.caller_tags.value()?.tags, true)),
+        PrincipalKind::AssumedRole { .. } => Some((&facts.caller_tags.value()?.tags, false)),
+    }
+}
+
+/// Said with every answer that may rest on a role's tags.
+pub const SESSION_TAGS_UNSEEN: &str = "Session tags (passed when the role was assumed, or by an identity provider) are principal tags too, and no read-only call shows them: the role's own tags stand for them, and a condition on a tag the role lacks stays Unknown.";
