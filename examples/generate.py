@@ -1027,6 +1027,32 @@ case("private-shell-local-abac-role-principal-tag", "A role caller under a polic
                               local(f, SSO_ROLE, [("by-tag", abac_policy({"aws:PrincipalTag/Team": "ops"}, ROLE_SESSIONS))]))),
      {"caller-start-session": "unknown"})
 
+# ---------------------------------------------------------------- whose name begins a session id (AWS "Control session access")
+def own_sessions_policy(instance, owner):
+    p = rdp_user_policy(instance)
+    p["Statement"][1] = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession", "ssmmessages:OpenDataChannel"],
+                         "Resource": f"arn:aws:ssm:*:*:session/{owner}-*"}
+    return p
+
+
+case("rdp-private-strict-sg-local-username-sessions", "AWS's example policy for an IAM user's own sessions (session/${aws:username}-*), evaluated locally: an IAM user's session ids begin with its user name, so it matches.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", own_sessions_policy("i-0c678d2c038786416", "${aws:username}"))])),
+     {"caller-session-control": "pass", "caller-data-channel": "pass"}, mode="port", port=3389)
+case("rdp-private-strict-sg-local-broken-userid-sessions", "The same user's policy names session/${aws:userid}-*: an IAM user's session ids begin with its name, not its id (AIDA…), so it matches none.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", own_sessions_policy("i-0c678d2c038786416", "${aws:userid}"))])),
+     {"caller-session-control": "warn", "caller-data-channel": "warn"}, mode="port", port=3389)
+case("private-shell-local-broken-role-userid-sessions", "An SSO role's policy names session/${aws:userid}-*: a role's session ids begin with the role session name (taro-…), never AROA…:taro, so it matches none; AWS's tag condition is the fix.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("sessions", {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "*"},
+         {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession", "ssmmessages:OpenDataChannel"],
+          "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"}]})])),
+     {"caller-session-control": "warn", "caller-data-channel": "warn"})
+case("rdp-private-strict-sg-username-sessions", "Simulated: the user may end and resume sessions named by its user name, and not by its id: the user-name form decides.",
+     mutate(rdp, lambda f: f["caller_permissions"].update(value=checks(PF_USER, "ap-northeast-1", "111122223333", "i-0c678d2c038786416",
+         ["AWS-StartPortForwardingSession"], {}, username="ssm-pf-user", user_id="AIDA0000000000EXAMPLE")) or
+         [k.update(decision="implicit_deny") for k in f["caller_permissions"]["value"]["checks"] if "session/AIDA" in k["resource"]]),
+     {"caller-session-control": "pass", "caller-data-channel": "pass"}, mode="port", port=3389)
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")
