@@ -1053,6 +1053,16 @@ case("rdp-private-strict-sg-username-sessions", "Simulated: the user may end and
          [k.update(decision="implicit_deny") for k in f["caller_permissions"]["value"]["checks"] if "session/AIDA" in k["resource"]]),
      {"caller-session-control": "pass", "caller-data-channel": "pass"}, mode="port", port=3389)
 
+# ---------------------------------------------------------------- the plugin's release history (plugin-version-history)
+case("private-shell-plugin-1.2.896", "session-manager-plugin 1.2.896.0, at or above the minimum supported version (1.2.764.0) and not withdrawn.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.896.0"))), {"client-plugin": "pass"})
+case("private-shell-plugin-deprecated-1.2.889", "session-manager-plugin 1.2.889.0, which AWS's release history says was deprecated on 10/9/2026 (reverted in 1.2.896.0): a warning.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.889.0"))), {"client-plugin": "warn"})
+case("private-shell-plugin-deprecated-1.2.688", "session-manager-plugin 1.2.688.0: below the minimum supported version, and deprecated on 11/20/2024.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.688.0"))), {"client-plugin": "warn"})
+case("private-shell-plugin-1.2.707", "session-manager-plugin 1.2.707.0: works for a shell, below the minimum supported version 1.2.764.0.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.707.0"))), {"client-plugin": "warn"})
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")
