@@ -1063,9 +1063,32 @@ case("private-shell-plugin-deprecated-1.2.688", "session-manager-plugin 1.2.688.
 case("private-shell-plugin-1.2.707", "session-manager-plugin 1.2.707.0: works for a shell, below the minimum supported version 1.2.764.0.",
      mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.707.0"))), {"client-plugin": "warn"})
 
+# ---------------------------------------------------------------- the preferences document's type (getting-started-create-preferences-cli)
+def preferences_as(f, document_type, session_type):
+    prefs = {"document_exists": True, "shell_profile_enabled": False}
+    if document_type:
+        prefs.update(document_type=document_type, session_type=session_type)
+    f["session_preferences"] = known(prefs)
+
+
+case("private-shell-preferences-session", "Preferences saved as AWS's CLI page creates them: a Session document of session type Standard_Stream.",
+     mutate(shell, lambda f: preferences_as(f, "Session", "Standard_Stream")), {"session-preferences-document": "pass"})
+case("private-shell-preferences-broken-command-type", "SSM-SessionManagerRunShell was created without --document-type, as a Command document: it cannot be a shell's session document.",
+     mutate(shell, lambda f: preferences_as(f, "Command", "Standard_Stream")), {"session-preferences-document": "fail"})
+case("private-shell-preferences-broken-session-type", "SSM-SessionManagerRunShell is a Session document of session type InteractiveCommands, not Standard_Stream.",
+     mutate(shell, lambda f: preferences_as(f, "Session", "InteractiveCommands")), {"session-preferences-document": "fail"})
+case("private-shell-preferences-type-unrecorded", "Facts gathered before the document type was recorded: Unknown, gather again.",
+     mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-document": "unknown"},
+     needs={"session-preferences-document": ["ssm:GetDocument"]})
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")
+    # Gathered preferences record their document's type: every saved document but the one that shows what an older
+    # gatherer left out.
+    prefs = (doc or {}).get("session_preferences", {}).get("value", {})
+    if prefs.get("document_exists") and "document_type" not in prefs and "unrecorded" not in c["name"]:
+        prefs.update(document_type="Session", session_type="Standard_Stream")
     if doc is not None:
         with open(os.path.join(HERE, c["file"]), "w") as out:
             json.dump(doc, out, indent=2, ensure_ascii=False)

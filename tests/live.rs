@@ -923,6 +923,15 @@ fn run_as_names_the_os_user_from_the_callers_tag() {
             .contains("please set the RunAs default user"),
         "{f}"
     );
+    // The preferences were created as AWS's CLI page creates them: a Session document (moto's GetDocument type).
+    let prefs = &check_rule(
+        &run,
+        &stub,
+        &untagged,
+        region,
+        "session-preferences-document",
+    );
+    assert_eq!(prefs["status"], "pass", "{prefs}");
     // The user's tag (read with iam:ListUserTags) names the OS user.
     let tagged = layout_in(&live, "run-as", "run-as-ec2-user", region);
     let f = check(&tagged);
@@ -936,6 +945,34 @@ fn run_as_names_the_os_user_from_the_callers_tag() {
         f["needs"]
             .as_array()
             .is_some_and(|n| n.iter().any(|a| a == "iam:ListUserTags")),
+        "{f}"
+    );
+}
+
+fn check_rule(run: &Run, stub: &Stub, built: &Value, region: &str, rule: &str) -> Value {
+    let out = run
+        .cmd(stub, built)
+        .env("AWS_REGION", region)
+        .arg(built["instance"].as_str().unwrap())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    report(&out.stdout)[rule].clone()
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_preferences_document_of_another_type_fails_shell_sessions() {
+    let live = live();
+    // The preferences document is region-wide: this test has sa-east-1 to itself.
+    let region = "sa-east-1";
+    let run = Run::new();
+    let stub = Stub::start(&live, stub_config(linux()));
+    let built = layout_in(&live, "preferences-command", "admin", region);
+    let f = check_rule(&run, &stub, &built, region, "session-preferences-document");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("Command document"),
         "{f}"
     );
 }

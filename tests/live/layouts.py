@@ -209,6 +209,19 @@ def run_as():
     return egress_layout(public=False, ami="ami-760aaa0f")
 
 
+def preferences_command():
+    """A NAT layout whose SSM-SessionManagerRunShell was created as a Command document (no --document-type Session).
+    For a region no other test uses."""
+    ssm = boto3.client("ssm", **KW)
+    content = {"schemaVersion": "2.2", "description": "not preferences", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "hello", "inputs": {"runCommand": ["echo hello"]}}]}
+    try:
+        ssm.create_document(Name="SSM-SessionManagerRunShell", DocumentType="Command", DocumentFormat="JSON", Content=json.dumps(content))
+    except ssm.exceptions.DocumentAlreadyExists:
+        pass
+    return egress_layout(public=False, ami="ami-760aaa0f")
+
+
 def remote_db():
     """The trap of the article port-forwarding-howto done right: remote-host forwarding to a database whose group admits only the app tier."""
     v = vpc("10.0.0.0/16")
@@ -278,6 +291,7 @@ BUILD = {
     "logging-encrypted": lambda: logging(kms=True),
     "public": lambda: egress_layout(public=True),
     "run-as": run_as,
+    "preferences-command": preferences_command,
 }
 
 if __name__ == "__main__":
