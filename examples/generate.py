@@ -1072,14 +1072,14 @@ def preferences_as(f, document_type, session_type):
 
 
 case("private-shell-preferences-session", "Preferences saved as AWS's CLI page creates them: a Session document of session type Standard_Stream.",
-     mutate(shell, lambda f: preferences_as(f, "Session", "Standard_Stream")), {"session-preferences-document": "pass"})
+     mutate(shell, lambda f: preferences_as(f, "Session", "Standard_Stream")), {"session-preferences-type": "pass"})
 case("private-shell-preferences-broken-command-type", "SSM-SessionManagerRunShell was created without --document-type, as a Command document: it cannot be a shell's session document.",
-     mutate(shell, lambda f: preferences_as(f, "Command", "Standard_Stream")), {"session-preferences-document": "fail"})
+     mutate(shell, lambda f: preferences_as(f, "Command", "Standard_Stream")), {"session-preferences-type": "fail"})
 case("private-shell-preferences-broken-session-type", "SSM-SessionManagerRunShell is a Session document of session type InteractiveCommands, not Standard_Stream.",
-     mutate(shell, lambda f: preferences_as(f, "Session", "InteractiveCommands")), {"session-preferences-document": "fail"})
+     mutate(shell, lambda f: preferences_as(f, "Session", "InteractiveCommands")), {"session-preferences-type": "fail"})
 case("private-shell-preferences-type-unrecorded", "Facts gathered before the document type was recorded: Unknown, gather again.",
-     mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-document": "unknown"},
-     needs={"session-preferences-document": ["ssm:GetDocument"]})
+     mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-type": "unknown"},
+     needs={"session-preferences-type": ["ssm:GetDocument"]})
 
 index = []
 for c in CASES:

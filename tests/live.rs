@@ -924,13 +924,7 @@ fn run_as_names_the_os_user_from_the_callers_tag() {
         "{f}"
     );
     // The preferences were created as AWS's CLI page creates them: a Session document (moto's GetDocument type).
-    let prefs = &check_rule(
-        &run,
-        &stub,
-        &untagged,
-        region,
-        "session-preferences-document",
-    );
+    let prefs = &check_rule(&run, &stub, &untagged, region, "session-preferences-type");
     assert_eq!(prefs["status"], "pass", "{prefs}");
     // The user's tag (read with iam:ListUserTags) names the OS user.
     let tagged = layout_in(&live, "run-as", "run-as-ec2-user", region);
@@ -969,7 +963,7 @@ fn a_preferences_document_of_another_type_fails_shell_sessions() {
     let run = Run::new();
     let stub = Stub::start(&live, stub_config(linux()));
     let built = layout_in(&live, "preferences-command", "admin", region);
-    let f = check_rule(&run, &stub, &built, region, "session-preferences-document");
+    let f = check_rule(&run, &stub, &built, region, "session-preferences-type");
     assert_eq!(f["status"], "fail", "{f}");
     assert!(
         f["message"].as_str().unwrap().contains("Command document"),

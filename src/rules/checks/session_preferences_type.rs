@@ -1,5 +1,5 @@
-//! `session-preferences-document`: The Session Manager preferences are a Session document
-//! (`rules/session-preferences-document.toml`).
+//! `session-preferences-type`: The Session Manager preferences are a Session document
+//! (`rules/session-preferences-type.toml`).
 
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::Check;
