@@ -938,9 +938,157 @@ case("ssh-cross-account-local-broken-trust", "The role trusts a different centra
          f.update(caller=unavailable("error", message="AccessDenied: not authorized to perform: sts:AssumeRole")))),
      {"caller-assume-role": "fail", "caller-credentials": "fail"}, mode="ssh")
 
+# ---------------------------------------------------------------- Run As (AWS page session-preferences-run-as; agent shell_unix.go)
+def run_as(f, default=None, enabled=True):
+    prefs = {"document_exists": True, "run_as_enabled": enabled, "document_type": "Session", "session_type": "Standard_Stream"}
+    if default is not None:
+        prefs["run_as_default_user"] = default
+    f["session_preferences"] = known(prefs)
+
+
+TARO = "arn:aws:iam::222233334444:user/taro"
+
+
+def as_user_taro(f, tags=None):
+    """The private-shell caller as an IAM user with its tags read (iam:ListUserTags)."""
+    f["caller"] = known({"arn": TARO, "account": "222233334444", "user_id": "AIDA0000000000EXAMPLE"})
+    f["credentials"] = known({"source": "profile", "profile": "dev", "temporary": False})
+    f["caller_permissions"] = known(checks(TARO, "us-east-1", "222233334444", "i-0a1b2c3d4e5f60001", "all", {}, username="taro"))
+    f["caller_tags"] = known({"principal_arn": TARO, "tags": tags or {}})
+
+
+case("private-shell-run-as-default", "Run As on with a default OS user (ec2-user); the SSO role has no SSMSessionRunAs tag: the session runs as ec2-user (a session tag could override: said in a note).",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {"team": "dev"}})))),
+     {"session-run-as": "pass"})
+case("private-shell-run-as-user-tag", "Run As on without a default user; the IAM user's SSMSessionRunAs tag names taro.",
+     mutate(shell, lambda f: (run_as(f), as_user_taro(f, {"SSMSessionRunAs": "taro"}))), {"session-run-as": "pass"})
+case("private-shell-run-as-tag-over-default", "The default user is ssm-user, which fails with Run As on, but the user's tag names taro: the tag wins.",
+     mutate(shell, lambda f: (run_as(f, "ssm-user"), as_user_taro(f, {"SSMSessionRunAs": "taro"}))), {"session-run-as": "pass"})
+case("private-shell-run-as-broken-no-user", "Run As on, no default user and no SSMSessionRunAs tag: the agent says \"please set the RunAs default user\".",
+     mutate(shell, lambda f: (run_as(f), as_user_taro(f, {"SSMSessionRunAs": "  "}))), {"session-run-as": "fail"})
+case("private-shell-run-as-broken-root", "The user's SSMSessionRunAs tag names root: the agent refuses uid 0 (\"invalid uid and gid\").",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), as_user_taro(f, {"SSMSessionRunAs": "root"}))), {"session-run-as": "fail"})
+case("private-shell-run-as-broken-ssm-user", "Run As on with ssm-user as the default user: the agent does not create ssm-user with Run As on.",
+     mutate(shell, lambda f: (run_as(f, "ssm-user"), as_user_taro(f))), {"session-run-as": "fail"})
+case("private-shell-run-as-tags-unseen", "Run As on with a default user, and the caller may not list its tags: a tag would override the default, so Unknown naming iam:ListUserTags.",
+     mutate(shell, lambda f: (run_as(f, "ec2-user"), as_user_taro(f), f.update(caller_tags=denied("iam:ListUserTags")))),
+     {"session-run-as": "unknown"}, needs={"session-run-as": ["iam:ListUserTags"]})
+case("private-shell-run-as-role-session-tag", "Run As on, no default user, and the SSO role has no SSMSessionRunAs tag: only a session tag from the identity provider could name a user, which no read-only call shows.",
+     mutate(shell, lambda f: (run_as(f), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {}})))),
+     {"session-run-as": "unknown"})
+case("private-shell-run-as-port", "Run As on without any user, and the session is port forwarding, which starts no shell.",
+     None, {"session-run-as": "skip"}, mode="port", port=22, file="private-shell-run-as-broken-no-user")
+case("rdp-private-strict-sg-run-as-windows", "Run As on without any user, and a shell to the Windows server: Windows ignores Run As.",
+     mutate(rdp, lambda f: (run_as(f), f["caller_permissions"]["value"].update(session_document_access_check=False),
+                            f.update(caller_tags=known({"principal_arn": PF_USER, "tags": {}})))),
+     {"session-run-as": "skip"}, mode="shell")
+
+# ---------------------------------------------------------------- tags in policy conditions (ABAC), evaluated locally
+def abac_policy(instance_condition, sessions):
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ByTag", "Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:*:*:instance/*",
+         "Condition": {"StringEquals": instance_condition}},
+        {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ssm:*:*:document/SSM-SessionManagerRunShell"},
+        sessions]}
+
+
+ROLE_SESSIONS = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"], "Resource": "*",
+                 "Condition": {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": ["${aws:userid}*"]}}}
+USER_SESSIONS = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession"],
+                 "Resource": "arn:aws:ssm:*:*:session/${aws:username}-*"}
+
+
+def tagged_instance(f, tags):
+    f["instance"]["value"]["tags"] = dict({"Name": f["instance"]["value"]["name"]}, **tags)
+
+
+case("private-shell-local-abac-instance-tag", "An SSO role's policy allows sessions on instances tagged Env=dev (ssm:resourceTag/Env), and the instance has the tag: read from DescribeInstances, it decides locally.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "pass"})
+case("private-shell-local-abac-broken-instance-tag", "The same policy, and the instance is tagged Env=prod: not allowed.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "prod"}), local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-broken-instance-untagged", "The same policy, and the instance has no Env tag at all: a tag that is not there is absent, not unknown.",
+     mutate(shell, lambda f: (tagged_instance(f, {}), local(f, SSO_ROLE, [("by-tag", abac_policy({"aws:ResourceTag/Env": "dev"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-tags-unrecorded", "The same policy on a facts document that does not record the instance's tags (written before they were kept): Unknown, never a guess.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("by-tag", abac_policy({"ssm:resourceTag/Env": "dev"}, ROLE_SESSIONS))])),
+     {"caller-start-session": "unknown"})
+case("private-shell-local-abac-principal-tag", "An IAM user may open sessions on instances whose Env tag equals its own (ssm:resourceTag/Env = ${aws:PrincipalTag/Env}); both tags are dev.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), as_user_taro(f, {"Env": "dev"}),
+                              local(f, TARO, [("by-tag", abac_policy({"ssm:resourceTag/Env": "${aws:PrincipalTag/Env}"}, USER_SESSIONS))]))),
+     {"caller-start-session": "pass"})
+case("private-shell-local-abac-broken-principal-tag", "The same policy; the user is tagged Env=prod and the instance Env=dev.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), as_user_taro(f, {"Env": "prod"}),
+                              local(f, TARO, [("by-tag", abac_policy({"ssm:resourceTag/Env": "${aws:PrincipalTag/Env}"}, USER_SESSIONS))]))),
+     {"caller-start-session": "fail"})
+case("private-shell-local-abac-role-principal-tag", "A role caller under a policy on aws:PrincipalTag/Team, which the role lacks: only a session tag could carry it, and none can be read from outside: Unknown, saying so.",
+     mutate(shell, lambda f: (tagged_instance(f, {"Env": "dev"}), f.update(caller_tags=known({"principal_arn": SSO_ROLE, "tags": {}})),
+                              local(f, SSO_ROLE, [("by-tag", abac_policy({"aws:PrincipalTag/Team": "ops"}, ROLE_SESSIONS))]))),
+     {"caller-start-session": "unknown"})
+
+# ---------------------------------------------------------------- whose name begins a session id (AWS "Control session access")
+def own_sessions_policy(instance, owner):
+    p = rdp_user_policy(instance)
+    p["Statement"][1] = {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession", "ssmmessages:OpenDataChannel"],
+                         "Resource": f"arn:aws:ssm:*:*:session/{owner}-*"}
+    return p
+
+
+case("rdp-private-strict-sg-local-username-sessions", "AWS's example policy for an IAM user's own sessions (session/${aws:username}-*), evaluated locally: an IAM user's session ids begin with its user name, so it matches.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", own_sessions_policy("i-0c678d2c038786416", "${aws:username}"))])),
+     {"caller-session-control": "pass", "caller-data-channel": "pass"}, mode="port", port=3389)
+case("rdp-private-strict-sg-local-broken-userid-sessions", "The same user's policy names session/${aws:userid}-*: an IAM user's session ids begin with its name, not its id (AIDA…), so it matches none.",
+     mutate(rdp, lambda f: local(f, PF_USER, [("ssm-pf-user-policy", own_sessions_policy("i-0c678d2c038786416", "${aws:userid}"))])),
+     {"caller-session-control": "warn", "caller-data-channel": "warn"}, mode="port", port=3389)
+case("private-shell-local-broken-role-userid-sessions", "An SSO role's policy names session/${aws:userid}-*: a role's session ids begin with the role session name (taro-…), never AROA…:taro, so it matches none; AWS's tag condition is the fix.",
+     mutate(shell, lambda f: local(f, SSO_ROLE, [("sessions", {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "*"},
+         {"Effect": "Allow", "Action": ["ssm:TerminateSession", "ssm:ResumeSession", "ssmmessages:OpenDataChannel"],
+          "Resource": "arn:aws:ssm:*:*:session/${aws:userid}-*"}]})])),
+     {"caller-session-control": "warn", "caller-data-channel": "warn"})
+case("rdp-private-strict-sg-username-sessions", "Simulated: the user may end and resume sessions named by its user name, and not by its id: the user-name form decides.",
+     mutate(rdp, lambda f: f["caller_permissions"].update(value=checks(PF_USER, "ap-northeast-1", "111122223333", "i-0c678d2c038786416",
+         ["AWS-StartPortForwardingSession"], {}, username="ssm-pf-user", user_id="AIDA0000000000EXAMPLE")) or
+         [k.update(decision="implicit_deny") for k in f["caller_permissions"]["value"]["checks"] if "session/AIDA" in k["resource"]]),
+     {"caller-session-control": "pass", "caller-data-channel": "pass"}, mode="port", port=3389)
+
+# ---------------------------------------------------------------- the plugin's release history (plugin-version-history)
+case("private-shell-plugin-1.2.896", "session-manager-plugin 1.2.896.0, at or above the minimum supported version (1.2.764.0) and not withdrawn.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.896.0"))), {"client-plugin": "pass"})
+case("private-shell-plugin-deprecated-1.2.889", "session-manager-plugin 1.2.889.0, which AWS's release history says was deprecated on 10/9/2026 (reverted in 1.2.896.0): a warning.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.889.0"))), {"client-plugin": "warn"})
+case("private-shell-plugin-deprecated-1.2.688", "session-manager-plugin 1.2.688.0: below the minimum supported version, and deprecated on 11/20/2024.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.688.0"))), {"client-plugin": "warn"})
+case("private-shell-plugin-1.2.707", "session-manager-plugin 1.2.707.0: works for a shell, below the minimum supported version 1.2.764.0.",
+     mutate(shell, lambda f: f.update(client=client("linux", plugin="1.2.707.0"))), {"client-plugin": "warn"})
+
+# ---------------------------------------------------------------- the preferences document's type (getting-started-create-preferences-cli)
+def preferences_as(f, document_type, session_type):
+    prefs = {"document_exists": True, "shell_profile_enabled": False}
+    if document_type:
+        prefs.update(document_type=document_type, session_type=session_type)
+    f["session_preferences"] = known(prefs)
+
+
+case("private-shell-preferences-session", "Preferences saved as AWS's CLI page creates them: a Session document of session type Standard_Stream.",
+     mutate(shell, lambda f: preferences_as(f, "Session", "Standard_Stream")), {"session-preferences-type": "pass"})
+case("private-shell-preferences-broken-command-type", "SSM-SessionManagerRunShell was created without --document-type, as a Command document: it cannot be a shell's session document.",
+     mutate(shell, lambda f: preferences_as(f, "Command", "Standard_Stream")), {"session-preferences-type": "fail"})
+case("private-shell-preferences-broken-session-type", "SSM-SessionManagerRunShell is a Session document of session type InteractiveCommands, not Standard_Stream.",
+     mutate(shell, lambda f: preferences_as(f, "Session", "InteractiveCommands")), {"session-preferences-type": "fail"})
+case("private-shell-preferences-type-unrecorded", "Facts gathered before the document type was recorded: Unknown, gather again.",
+     mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-type": "unknown"},
+     needs={"session-preferences-type": ["ssm:GetDocument"]})
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")
+    # Gathered preferences record their document's type: every saved document but the one that shows what an older
+    # gatherer left out.
+    prefs = (doc or {}).get("session_preferences", {}).get("value", {})
+    if prefs.get("document_exists") and "document_type" not in prefs and "unrecorded" not in c["name"]:
+        prefs.update(document_type="Session", session_type="Standard_Stream")
     if doc is not None:
         with open(os.path.join(HERE, c["file"]), "w") as out:
             json.dump(doc, out, indent=2, ensure_ascii=False)

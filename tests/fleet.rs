@@ -405,3 +405,47 @@ fn several_regions_in_one_run() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_policy_on_instance_tags_is_decided_by_each_instances_tags() {
+    let live = live();
+    // Four instances tagged Env=prod or staging; the caller's policy allows sessions on Env=prod only (ABAC).
+    let built = layout(&live, "fleet:4:1:1");
+    let stub = Stub::start(
+        &live,
+        json!({"registration": {"agent_version": "3.3.1142.0"},
+               "simulate": {"decision": "allowed", "instance_tag": {"key": "ssm:resourceTag/Env", "value": "prod"}}}),
+    );
+    let run = Run::new();
+    let instances = ids(&built, "instances");
+    let out = run
+        .cmd(&stub, &built)
+        .args(instances.iter())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = fleet_report(&out);
+    let prod = ids(&built, "prod");
+    for t in &report.reports {
+        let start = t
+            .findings
+            .iter()
+            .find(|f| f.rule == "caller-start-session")
+            .unwrap();
+        let want = if prod.contains(&t.target.id) {
+            ssm_check::report::v1::Status::Pass
+        } else {
+            ssm_check::report::v1::Status::Fail
+        };
+        assert_eq!(start.status, want, "{}: {}", t.target.id, start.message);
+    }
+    // The tags are asked for again only where the policies test them, one call per value tested, now and with
+    // MFA: two rounds, not a call per instance.
+    let (per_op, _) = tally(&stub.calls());
+    let sims = per_op
+        .get("iam:SimulatePrincipalPolicy")
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(sims, 6 + 4, "{per_op:?}");
+}

@@ -107,7 +107,7 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
     let baseline = gather(&run, &stub, &built, id);
     // The action denied, the facts it must hide, and the rule (in port mode) that must then be Unknown naming it;
     // `None` where no port-mode rule needs that fact (the VPC's ranges serve remote-host forwarding only).
-    let denials: [(&str, &[&str], Option<&str>); 15] = [
+    let denials: [(&str, &[&str], Option<&str>); 16] = [
         (
             // Everything that hangs on the instance is unseen; the caller is still asked about it, by its id.
             "ec2:DescribeInstances",
@@ -185,6 +185,8 @@ fn each_denied_read_makes_exactly_its_facts_unknown() {
             &["cloudtrail"],
             Some("audit-trail"),
         ),
+        // Run As reads the tags in shell mode only (see the Run As test).
+        ("iam:ListUserTags", &["caller_tags"], None),
     ];
     for (action, facts, rule) in denials {
         stub.set(json!({"registration": windows(), "simulate": {"decision": "allowed"}, "deny": [action]}));
@@ -999,4 +1001,81 @@ fn gather_reports_a_full_disk_and_ends_quietly_on_a_closed_pipe() {
     let out = gather_to(writer.into());
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stderr).unwrap(), "");
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn run_as_names_the_os_user_from_the_callers_tag() {
+    let live = live();
+    // The preferences document is region-wide: this test has ca-central-1 to itself.
+    let region = "ca-central-1";
+    let run = Run::new();
+    let stub = Stub::start(&live, stub_config(linux()));
+    let check = |built: &Value| {
+        let out = run
+            .cmd(&stub, built)
+            .env("AWS_REGION", region)
+            .arg(built["instance"].as_str().unwrap())
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        report(&out.stdout)["session-run-as"].clone()
+    };
+    // Run As on, no default user, no tag: the agent's refusal.
+    let untagged = layout_in(&live, "run-as", "admin", region);
+    let f = check(&untagged);
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("please set the RunAs default user"),
+        "{f}"
+    );
+    // The preferences were created as AWS's CLI page creates them: a Session document (moto's GetDocument type).
+    let prefs = &check_rule(&run, &stub, &untagged, region, "session-preferences-type");
+    assert_eq!(prefs["status"], "pass", "{prefs}");
+    // The user's tag (read with iam:ListUserTags) names the OS user.
+    let tagged = layout_in(&live, "run-as", "run-as-ec2-user", region);
+    let f = check(&tagged);
+    assert_eq!(f["status"], "pass", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("ec2-user"), "{f}");
+    // Tags unseen: the tag would override the default, so Unknown naming the action.
+    stub.set(json!({"registration": linux(), "simulate": {"decision": "allowed"}, "deny": ["iam:ListUserTags"]}));
+    let f = check(&tagged);
+    assert_eq!(f["status"], "unknown", "{f}");
+    assert!(
+        f["needs"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|a| a == "iam:ListUserTags")),
+        "{f}"
+    );
+}
+
+fn check_rule(run: &Run, stub: &Stub, built: &Value, region: &str, rule: &str) -> Value {
+    let out = run
+        .cmd(stub, built)
+        .env("AWS_REGION", region)
+        .arg(built["instance"].as_str().unwrap())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    report(&out.stdout)[rule].clone()
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_preferences_document_of_another_type_fails_shell_sessions() {
+    let live = live();
+    // The preferences document is region-wide: this test has sa-east-1 to itself.
+    let region = "sa-east-1";
+    let run = Run::new();
+    let stub = Stub::start(&live, stub_config(linux()));
+    let built = layout_in(&live, "preferences-command", "admin", region);
+    let f = check_rule(&run, &stub, &built, region, "session-preferences-type");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("Command document"),
+        "{f}"
+    );
 }

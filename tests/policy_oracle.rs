@@ -1,6 +1,7 @@
 //! The local IAM evaluator against an independent one: a few hundred generated policy sets (Allow and Deny,
 //! NotAction, NotResource, wildcards, policy variables with and without defaults, MFA, string, ARN, date, numeric
-//! and address conditions, permission boundaries), each asked the questions ssm-check asks, by ssm-check's
+//! and address conditions, conditions on the caller's and the resource's tags (`aws:PrincipalTag/…`,
+//! `aws:ResourceTag/…`, `ssm:resourceTag/…`: given, or absent in a family known in full), permission boundaries), each asked the questions ssm-check asks, by ssm-check's
 //! evaluator and by `@cloud-copilot/iam-simulate` (`tests/oracle/`, installed by `tests/run`).
 //!
 //! Where the two differ, AWS's documentation decides. The oracle's documented deviations are listed here, and
@@ -95,8 +96,34 @@ const RESOURCES: [&str; 12] = [
     "arn:aws:ssm:us-east-1:111122223333:session/${aws:PrincipalTag/team}-*",
 ];
 
+/// Tag keys: the caller's (`aws:PrincipalTag/…`) and the resource's (`aws:ResourceTag/…`, Session Manager's
+/// `ssm:resourceTag/…`), as ABAC policies test them.
+const TAG_KEYS: [&str; 4] = [
+    "aws:PrincipalTag/team",
+    "aws:PrincipalTag/Env",
+    "aws:ResourceTag/Env",
+    "ssm:resourceTag/Env",
+];
+
+/// Every key outside the tag families that a condition here may test: absent from a request unless given.
+const OTHER_KEYS: [&str; 8] = [
+    "aws:MultiFactorAuthPresent",
+    "aws:MultiFactorAuthAge",
+    "aws:TokenIssueTime",
+    "aws:username",
+    "aws:userid",
+    "aws:PrincipalArn",
+    "aws:SourceIp",
+    "aws:CurrentTime",
+];
+
 fn condition(rng: &mut Rng) -> Value {
-    match rng.below(8) {
+    match rng.below(10) {
+        8 => {
+            json!({ rng.pick(&["StringEquals", "StringLike", "StringNotEquals", "StringEqualsIfExists"]):
+            {rng.pick(&TAG_KEYS): rng.pick(&["ops", "dev", "prod", "${aws:PrincipalTag/Env}"])} })
+        }
+        9 => json!({"Null": {rng.pick(&TAG_KEYS): rng.pick(&["true", "false"])}}),
         0 => {
             json!({ rng.pick(&["Bool", "BoolIfExists"]): {"aws:MultiFactorAuthPresent": rng.pick(&["true", "false"])} })
         }
@@ -192,6 +219,14 @@ fn context(rng: &mut Rng) -> Vec<(&'static str, &'static str)> {
     if rng.chance(30) {
         keys.push(("aws:PrincipalTag/team", "ops"));
     }
+    if rng.chance(40) {
+        keys.push(("aws:PrincipalTag/Env", rng.pick(&["dev", "prod"])));
+    }
+    // The resource's tags, in both families, as ssm-check gives an instance's.
+    if rng.chance(50) {
+        let env = rng.pick(&["dev", "prod"]);
+        keys.extend([("aws:ResourceTag/Env", env), ("ssm:resourceTag/Env", env)]);
+    }
     keys
 }
 
@@ -222,7 +257,12 @@ impl Case {
             .collect();
         let named: Vec<(&str, &Policy)> = parsed.iter().map(|p| ("policy", p)).collect();
         let boundary = self.boundary.as_ref().map(|b| Policy::parse(b).unwrap());
-        let ctx = Context::closed(self.context.iter().copied());
+        // As ssm-check builds it: open, with the other keys it knows to be absent named, and the tag families
+        // known in full (so a tag that is not given is absent, not unknown).
+        let given = |k: &str| self.context.iter().any(|(c, _)| *c == k);
+        let ctx = Context::open(self.context.iter().copied())
+            .with_absent(OTHER_KEYS.iter().filter(|k| !given(k)))
+            .with_absent_prefixes(["aws:PrincipalTag/", "aws:ResourceTag/", "ssm:resourceTag/"]);
         let outcome = evaluate_identity(
             &named,
             boundary.as_ref().map(|b| ("boundary", b)),

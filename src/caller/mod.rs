@@ -9,6 +9,7 @@ pub use principal::{Principal, PrincipalKind};
 
 use crate::facts::Facts;
 use crate::options::Mode;
+use std::collections::BTreeMap;
 
 /// One permission question about the caller; simulation and local evaluation ask the same ones.
 pub struct Question {
@@ -28,9 +29,10 @@ pub const DOCUMENT_ACCESS_CHECK: &str = "ssm:SessionDocumentAccessCheck";
 /// callers test instead of the session ARN (AWS "Restrict access to sessions", method 2).
 pub const SESSION_OWNER_TAG: &str = "ssm:resourceTag/aws:ssmmessages:session-id";
 
-/// Sessions the caller would own. AWS documents session ids as starting with the user name (or, for a role, the
-/// session name: `JohnDoe-1a2b3c…`), while its current policies match `session/${aws:userid}-*`: both forms are
-/// asked, and a rule that gets different answers says so.
+/// Sessions the caller would own. An IAM user's session ids begin with its user name, an assumed role's with the
+/// role session name (`JohnDoe-1a2b3c…`; AWS "Control session access", amazon-ssm-agent#534); for a federated user
+/// or the root user no source says, so the `${aws:userid}` form AWS's policies match is asked too, and a rule that
+/// gets different answers says so.
 pub fn session_arns(facts: &Facts, account: &str, principal: &Principal) -> Vec<String> {
     let arn = |owner: &str| {
         format!(
@@ -40,7 +42,11 @@ pub fn session_arns(facts: &Facts, account: &str, principal: &Principal) -> Vec<
         )
     };
     let mut out = vec![arn(principal.session_owner())];
-    if let Some(c) = facts.caller.value() {
+    let clear = matches!(
+        principal.kind,
+        PrincipalKind::User | PrincipalKind::AssumedRole { .. }
+    );
+    if let Some(c) = facts.caller.value().filter(|_| !clear) {
         if c.user_id != principal.session_owner() {
             out.push(arn(&c.user_id));
         }
@@ -118,4 +124,84 @@ pub fn kms_key_arn(facts: &Facts, key: &str, account: &str) -> String {
         facts.partition().name,
         facts.target.region
     )
+}
+
+/// The condition keys an instance's tags give a request on it: `aws:ResourceTag/…`, and the service's own
+/// `ssm:resourceTag/…` and `ec2:ResourceTag/…`.
+pub const RESOURCE_TAG_PREFIXES: [&str; 3] =
+    ["aws:ResourceTag/", "ssm:resourceTag/", "ec2:ResourceTag/"];
+
+/// The condition-key family of the caller's tags.
+pub const PRINCIPAL_TAG_PREFIX: &str = "aws:PrincipalTag/";
+
+/// Every tag as the keys of each family in `prefixes`.
+pub fn tag_context(prefixes: &[&str], tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    prefixes
+        .iter()
+        .flat_map(|p| {
+            tags.iter()
+                .map(move |(k, v)| (format!("{p}{k}"), v.clone()))
+        })
+        .collect()
+}
+
+/// The caller's principal tags as far as they can be known, and whether they are all known: an IAM user's tags
+/// are its principal tags; an assumed role's tags stand for its session's, but a session tag may add or override
+/// one, so a key the role lacks stays unknown; a federated user's are not known at all (`None`).
+pub fn principal_tags<'f>(
+    facts: &'f Facts,
+    principal: &Principal,
+) -> Option<(&'f BTreeMap<String, String>, bool)> {
+    match principal.kind {
+        PrincipalKind::FederatedUser => None,
+        PrincipalKind::User | PrincipalKind::Root => Some((&facts.caller_tags.value()?.tags, true)),
+        PrincipalKind::AssumedRole { .. } => Some((&facts.caller_tags.value()?.tags, false)),
+    }
+}
+
+/// Said with every answer that may rest on a role's tags.
+pub const SESSION_TAGS_UNSEEN: &str = "Session tags (passed when the role was assumed, or by an identity provider) are principal tags too, and no read-only call shows them: the role's own tags stand for them, and a condition on a tag the role lacks stays Unknown.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{CallerIdentity, Fact, Target};
+
+    fn arns(caller_arn: &str, user_id: &str) -> Vec<String> {
+        let mut f = Facts::new(Target {
+            id: "i-0123456789abcdef0".into(),
+            region: "us-east-1".into(),
+            account: Some("111122223333".into()),
+        });
+        f.caller = Fact::known(CallerIdentity {
+            arn: caller_arn.into(),
+            account: "111122223333".into(),
+            user_id: user_id.into(),
+        });
+        let p = Principal::from_caller_arn(caller_arn).unwrap();
+        session_arns(&f, "111122223333", &p)
+    }
+
+    #[test]
+    fn session_ids_begin_with_the_user_or_session_name_and_only_a_federated_users_are_in_doubt() {
+        let user = arns("arn:aws:iam::111122223333:user/alice", "AIDAALICE");
+        assert_eq!(
+            user,
+            ["arn:aws:ssm:us-east-1:111122223333:session/alice-0123456789abcdef0"]
+        );
+        let role = arns(
+            "arn:aws:sts::111122223333:assumed-role/Ops/taro",
+            "AROAOPS:taro",
+        );
+        assert_eq!(
+            role,
+            ["arn:aws:ssm:us-east-1:111122223333:session/taro-0123456789abcdef0"]
+        );
+        let fed = arns(
+            "arn:aws:sts::111122223333:federated-user/bob",
+            "111122223333:bob",
+        );
+        assert_eq!(fed.len(), 2, "{fed:?}");
+        assert!(fed[1].contains("session/111122223333:bob-"), "{fed:?}");
+    }
 }

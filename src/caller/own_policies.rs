@@ -10,6 +10,7 @@ use crate::facts::{
 };
 use crate::options::Mode;
 use crate::policy::{evaluate_identity, Context, Evaluation, Policy, Request};
+use std::collections::BTreeMap;
 
 pub const LOCAL_LIMITATIONS: &[&str] = &[
     "Evaluated locally from your identity policies and permissions boundary: service control policies, resource control policies, session policies and resource-based policies are not seen.",
@@ -63,6 +64,13 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
     let identity_refs: Vec<(&str, &Policy)> =
         identity.iter().map(|(n, p)| (n.as_str(), p)).collect();
     let boundary_ref = boundary.as_ref().map(|(n, p)| (n.as_str(), p));
+    let asker = Asker {
+        facts,
+        principal: &principal,
+        user_id: &caller.user_id,
+        identity: &identity_refs,
+        boundary: boundary_ref,
+    };
     let mut checks = Vec::new();
     for (scenario, mfa) in [
         (Scenario::Current, current_mfa(facts)),
@@ -72,28 +80,9 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
             if scenario == Scenario::WithMfa && !q.ask_with_mfa {
                 continue;
             }
-            let ctx = &context(facts, &principal, &caller.user_id, mfa, &q.context);
             for resource in &q.resources {
-                let action = q.action;
-                let outcome = if principal.kind == PrincipalKind::Root {
-                    Evaluation::Allowed {
-                        by: crate::policy::Source {
-                            policy: "the root user".into(),
-                            sid: "(all actions)".into(),
-                        },
-                    }
-                } else {
-                    evaluate_identity(
-                        &identity_refs,
-                        boundary_ref,
-                        &Request {
-                            action,
-                            resource,
-                            context: ctx,
-                        },
-                    )
-                };
-                checks.push(check(action, resource, scenario, outcome));
+                let outcome = asker.answer(q, resource, mfa);
+                checks.push(check(q.action, resource, scenario, outcome));
             }
         }
     }
@@ -102,9 +91,83 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
         method: "local_evaluation".into(),
         principal_arn: docs.principal_arn.clone(),
         checks,
-        limitations: LOCAL_LIMITATIONS.iter().map(|s| s.to_string()).collect(),
+        limitations: limitations(facts, &principal, &identity, &boundary),
         session_document_access_check: Some(uses_key(all, super::DOCUMENT_ACCESS_CHECK)),
     })
+}
+
+/// What local evaluation cannot see; and, when the policies test the caller's tags and the caller is a role, that
+/// its session tags are not seen either.
+fn limitations(
+    facts: &Facts,
+    principal: &Principal,
+    identity: &[(String, Policy)],
+    boundary: &Option<(String, Policy)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = LOCAL_LIMITATIONS.iter().map(|s| s.to_string()).collect();
+    let all = identity.iter().chain(boundary).map(|(_, p)| p);
+    let open = !matches!(super::principal_tags(facts, principal), Some((_, true)));
+    if open && uses_key_prefix(all, super::PRINCIPAL_TAG_PREFIX) {
+        out.push(super::SESSION_TAGS_UNSEEN.into());
+    }
+    out
+}
+
+/// One question on one resource, asked of the caller's documents.
+struct Asker<'a> {
+    facts: &'a Facts,
+    principal: &'a Principal,
+    user_id: &'a str,
+    identity: &'a [(&'a str, &'a Policy)],
+    boundary: Option<(&'a str, &'a Policy)>,
+}
+
+impl Asker<'_> {
+    fn answer(&self, q: &super::Question, resource: &str, mfa: Option<bool>) -> Evaluation {
+        if self.principal.kind == PrincipalKind::Root {
+            return Evaluation::Allowed {
+                by: crate::policy::Source {
+                    policy: "the root user".into(),
+                    sid: "(all actions)".into(),
+                },
+            };
+        }
+        // The instance's tags are the request's resource tags when the request is on the instance.
+        let instance_tags = (resource == self.facts.target_arn())
+            .then(|| self.facts.instance.value()?.tags.as_ref())
+            .flatten();
+        let ctx = context(
+            self.facts,
+            self.principal,
+            self.user_id,
+            mfa,
+            &q.context,
+            instance_tags,
+        );
+        evaluate_identity(
+            self.identity,
+            self.boundary,
+            &Request {
+                action: q.action,
+                resource,
+                context: &ctx,
+            },
+        )
+    }
+}
+
+/// Whether any statement's condition tests a key of the family `prefix` (e.g. `aws:PrincipalTag/`).
+fn uses_key_prefix<'p>(policies: impl Iterator<Item = &'p Policy>, prefix: &str) -> bool {
+    let prefix = prefix.to_ascii_lowercase();
+    policies
+        .flat_map(|p| &p.statements)
+        .filter_map(|s| s.condition.as_ref())
+        .flat_map(|block| block.values())
+        .filter_map(|keys| keys.as_object())
+        .any(|keys| {
+            keys.keys()
+                .any(|k| k.to_ascii_lowercase().starts_with(&prefix))
+        })
 }
 
 /// Whether any statement's condition tests `key` (keys are case-insensitive).
@@ -156,6 +219,7 @@ fn context(
     user_id: &str,
     mfa: Option<bool>,
     extra: &[(&'static str, String)],
+    resource_tags: Option<&BTreeMap<String, String>>,
 ) -> Context {
     let kind = match p.kind {
         PrincipalKind::User => "User",
@@ -201,5 +265,19 @@ fn context(
         }
         None => {}
     }
-    Context::open(pairs).with_absent(absent)
+    // Tags known in full make a tag that is not there absent: the instance's on a request on it, an IAM user's own.
+    let mut families: Vec<&str> = Vec::new();
+    if let Some(tags) = resource_tags {
+        pairs.extend(super::tag_context(&super::RESOURCE_TAG_PREFIXES, tags));
+        families.extend(super::RESOURCE_TAG_PREFIXES);
+    }
+    if let Some((tags, all_known)) = super::principal_tags(facts, p) {
+        pairs.extend(super::tag_context(&[super::PRINCIPAL_TAG_PREFIX], tags));
+        if all_known {
+            families.push(super::PRINCIPAL_TAG_PREFIX);
+        }
+    }
+    Context::open(pairs)
+        .with_absent(absent)
+        .with_absent_prefixes(families)
 }

@@ -52,6 +52,8 @@ pub struct CallerFacts {
     pub caller_policies: Fact<CallerPolicies>,
     #[serde(default)]
     pub mfa_devices: Fact<Vec<String>>,
+    #[serde(default)]
+    pub caller_tags: Fact<PrincipalTags>,
 }
 
 /// What is the same for every target of a region: the account's settings there, and its VPCs.
@@ -291,6 +293,7 @@ impl Viewer<'_> {
         };
         f.caller_policies = fleet.caller.caller_policies.clone();
         f.mfa_devices = fleet.caller.mfa_devices.clone();
+        f.caller_tags = fleet.caller.caller_tags.clone();
         f.client = fleet.client.clone();
         f.instance = t.instance.clone();
         f.registration = t.registration.clone();

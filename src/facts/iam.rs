@@ -45,6 +45,18 @@ pub struct CallerIdentity {
     pub user_id: String,
 }
 
+/// The tags of the IAM user or role whose policies decide for the caller (`iam:ListUserTags` / `iam:ListRoleTags`;
+/// for an assumed role, the role's). Session tags of an assumed-role or federated session are not among them: no
+/// read-only call shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalTags {
+    /// The user or role the tags are on.
+    pub principal_arn: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
 /// How the local credentials were obtained. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

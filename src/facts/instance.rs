@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// From `ec2:DescribeInstances`.
@@ -35,6 +36,10 @@ pub struct Instance {
     pub instance_profile_arn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata_options: Option<MetadataOptions>,
+    /// Every tag of the instance (`Name` among them), for policies that test `aws:ResourceTag/…` or
+    /// `ssm:resourceTag/…`; absent when the document does not record them (then such a condition stays Unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 /// The instance metadata service settings (IMDS); DHMC needs IMDSv2.
@@ -117,6 +122,16 @@ pub struct SessionPreferences {
     /// A shell profile (commands run at session start) is set for Linux or Windows.
     #[serde(default)]
     pub shell_profile_enabled: bool,
+    /// The OS user shell sessions run as with Run As on, unless the caller's `SSMSessionRunAs` tag names one
+    /// (`inputs.runAsDefaultUser`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_default_user: Option<String>,
+    /// The document's type (`Session` for a preferences document); absent when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_type: Option<String>,
+    /// The document's `sessionType` (`Standard_Stream` for a preferences document); absent when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_type: Option<String>,
 }
 
 /// The CloudWatch Logs group the session preferences name (`logs:DescribeLogGroups`): with

@@ -107,6 +107,9 @@ pub struct Facts {
     pub client: Fact<Client>,
     #[serde(default)]
     pub cloudtrail: Fact<Vec<Trail>>,
+    /// The tags of the caller's IAM user or role (Run As, `aws:PrincipalTag/…` conditions).
+    #[serde(default)]
+    pub caller_tags: Fact<PrincipalTags>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -152,6 +155,7 @@ impl Facts {
             mfa_devices: Fact::default(),
             client: Fact::default(),
             cloudtrail: Fact::default(),
+            caller_tags: Fact::default(),
         }
     }
 

@@ -58,6 +58,41 @@ pub async fn user_mfa_devices(
     Some(mfa_devices(c, &user.name).await)
 }
 
+/// The tags of the caller's IAM user or role (an assumed role's are its role's); the root user has none. A
+/// federated user's cannot be told.
+pub async fn caller_tags(c: &Client, caller: &CallerIdentity) -> Result<PrincipalTags, Failure> {
+    let principal = Principal::from_caller_arn(&caller.arn).ok_or_else(|| {
+        Failure::Fact(Unavailable::NotGathered {
+            why: format!("{} is not an IAM principal", caller.arn),
+        })
+    })?;
+    let pairs = |tags: &[aws_sdk_iam::types::Tag]| -> Vec<(String, String)> {
+        tags.iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    };
+    let tags = match principal.kind {
+        PrincipalKind::Root => Vec::new(),
+        PrincipalKind::FederatedUser => {
+            return Err(Failure::Fact(Unavailable::NotGathered {
+                why: "a federated user's tags are its session tags and its IAM user's, which its ARN does not name".into(),
+            }))
+        }
+        PrincipalKind::User => {
+            let pages = c.list_user_tags().user_name(&principal.name).into_paginator();
+            all_pages(pages.send(), "iam:ListUserTags", |p| pairs(p.tags())).await?
+        }
+        PrincipalKind::AssumedRole { .. } => {
+            let pages = c.list_role_tags().role_name(&principal.name).into_paginator();
+            all_pages(pages.send(), "iam:ListRoleTags", |p| pairs(p.tags())).await?
+        }
+    };
+    Ok(PrincipalTags {
+        principal_arn: principal.policy_arn,
+        tags: tags.into_iter().collect(),
+    })
+}
+
 /// The caller's own policy documents, for local evaluation: a user's attached, inline and group policies and
 /// boundary, or an assumed role's documents and trust policy (through `roles`, so a role that is also an
 /// instance's is read once).

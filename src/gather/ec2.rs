@@ -99,6 +99,17 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_else(|| "optional".into()),
         }),
+        tags: Some(
+            i.tags()
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect(),
+        ),
     }
 }
 

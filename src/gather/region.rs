@@ -106,7 +106,7 @@ async fn targets(
                 None
             }
         },
-        simulate(run, rc, &asked, preferences, simulated)
+        simulate(run, rc, &asked, preferences, simulated, &instances)
     );
     let tier = match tier {
         Some(t) => store.fact(t),
@@ -216,15 +216,17 @@ async fn simulate(
     found: &[String],
     preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
+    instances: &[&Instance],
 ) -> Option<Result<CallerPermissions, Failure>> {
     if found.is_empty() {
         return None;
     }
-    let (caller, who, prefs, creds) = tokio::join!(
+    let (caller, who, prefs, creds, principal_tags) = tokio::join!(
         run.caller.clone(),
         simulated,
         preferences,
-        run.credentials.clone()
+        run.credentials.clone(),
+        run.caller_tags.clone()
     );
     let caller = match caller {
         Ok(c) => c,
@@ -244,13 +246,16 @@ async fn simulate(
     if let Ok(p) = prefs {
         template.session_preferences = Fact::known(p);
     }
-    let arns: Vec<String> = found
+    let arn_of = |id: &str| {
+        let mut t = template.clone();
+        t.target.id = id.to_string();
+        t.target_arn()
+    };
+    let arns: Vec<String> = found.iter().map(|id| arn_of(id)).collect();
+    // The instances' tags, for policies that test them.
+    let resource_tags = instances
         .iter()
-        .map(|id| {
-            let mut t = template.clone();
-            t.target.id = id.clone();
-            t.target_arn()
-        })
+        .filter_map(|i| Some((arn_of(&i.instance_id), i.tags.clone()?)))
         .collect();
     let creds = creds.ok();
     let mfa_now = creds.as_ref().and_then(|c| {
@@ -272,6 +277,8 @@ async fn simulate(
                 mfa_now,
                 long_term,
                 in_flight: run.concurrency(),
+                resource_tags,
+                principal_tags: principal_tags.ok(),
             },
         )
         .await,

@@ -11,6 +11,7 @@ use aws_sdk_iam::types::{
 };
 use aws_sdk_iam::Client;
 use futures_util::StreamExt;
+use std::collections::BTreeMap;
 
 /// The caller as IAM's simulator takes it, resolved once per run: the principal and the ARN to simulate.
 #[derive(Debug, Clone)]
@@ -33,7 +34,25 @@ pub struct Asking {
     /// Long-term access keys, which carry no MFA key at all.
     pub long_term: bool,
     pub in_flight: usize,
+    /// Each instance's tags, by ARN, for `aws:ResourceTag/…` conditions; an instance without is asked without them.
+    pub resource_tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// The caller's tags (`iam:ListUserTags` / `ListRoleTags`), for `aws:PrincipalTag/…` conditions.
+    pub principal_tags: Option<PrincipalTags>,
 }
+
+/// One simulation to ask: an action on some resources with the request's own keys; `tags_given` when they carry
+/// the resources' tags, so that a tag key still missing is absent.
+#[derive(Clone)]
+struct Ask {
+    action: &'static str,
+    resources: Vec<String>,
+    extra: Vec<(String, String)>,
+    scenario: Scenario,
+    tags_given: bool,
+}
+
+/// What asks again share: the action, the keys with the tags tested, and whether as if with MFA.
+type AgainKey = (&'static str, Vec<(String, String)>, bool);
 
 /// Resource ARNs per simulation: a fleet's instances take several requests. Each resource is one evaluation
 /// result, and a page holds up to `MAX_ITEMS`, so a request is one page (more pages are still followed).
@@ -55,6 +74,8 @@ pub async fn simulate(
         mfa_now,
         long_term,
         in_flight,
+        resource_tags,
+        principal_tags,
     } = how;
     let principal = &who.principal;
     let account = region
@@ -62,54 +83,35 @@ pub async fn simulate(
         .account
         .clone()
         .unwrap_or_else(|| caller.account.clone());
+    let mut region_with_tags = region.clone();
+    region_with_tags.caller_tags = principal_tags.map_or_else(Fact::default, Fact::known);
     let sim = Simulation {
         c,
         source: &who.source,
-        known: known_context(region, caller, principal),
+        known: known_context(&region_with_tags, caller, principal),
         principal,
         long_term,
+        principal_tags_closed: matches!(
+            crate::caller::principal_tags(&region_with_tags, principal),
+            Some((_, true))
+        ),
     };
-    let mut asks = Vec::new();
-    for q in crate::caller::questions(region, &account, principal, instances) {
-        for part in q.resources.chunks(RESOURCES_PER_CALL) {
-            asks.push((
-                q.action,
-                part.to_vec(),
-                q.context.clone(),
-                Scenario::Current,
-            ));
-            if q.ask_with_mfa {
-                asks.push((
-                    q.action,
-                    part.to_vec(),
-                    q.context.clone(),
-                    Scenario::WithMfa,
-                ));
-            }
-        }
-    }
+    let questions = crate::caller::questions(region, &account, principal, instances);
     let shell_document = crate::caller::document_arn(region, &account, crate::options::Mode::Shell);
-    let answers = futures_util::stream::iter(asks.into_iter().map(
-        |(action, resources, extra, scenario)| {
-            let mfa = if scenario == Scenario::WithMfa {
-                Some(true)
-            } else {
-                mfa_now
-            };
-            sim.ask(action, resources, extra, mfa, scenario)
-        },
-    ))
-    .buffered(in_flight)
-    .collect::<Vec<_>>();
     let (answers, probe) = tokio::join!(
-        answers,
+        sim.ask_all(asks(questions), mfa_now, in_flight),
         // Without the key, the simulator names it among the missing context values exactly when a policy tests it.
         sim.keys_used("ssm:StartSession", shell_document, mfa_now)
     );
-    let mut checks = Vec::new();
-    for answer in answers {
-        checks.extend(answer?);
-    }
+    // The instances whose policies test their tags are asked again, with the tags they test.
+    let (mut checks, again) = sim.read(answers?, &resource_tags);
+    checks.extend(
+        sim.read(
+            sim.ask_all(again, mfa_now, in_flight).await?,
+            &BTreeMap::new(),
+        )
+        .0,
+    );
     Ok(CallerPermissions {
         method: "simulate_principal_policy".into(),
         principal_arn: who.source.clone(),
@@ -121,6 +123,62 @@ pub async fn simulate(
             keys.iter()
                 .any(|k| k.eq_ignore_ascii_case(crate::caller::DOCUMENT_ACCESS_CHECK))
         }),
+    })
+}
+
+/// The simulations the questions take: each question's resources a page at a time, as the credentials are now and
+/// (when asked) with MFA. No resource's tags are given: few policies test them, and those that do are asked again
+/// for just the instances and tags they test (`Simulation::read`), so calls do not grow with instances.
+fn asks(questions: Vec<crate::caller::Question>) -> Vec<Ask> {
+    let mut asks = Vec::new();
+    for q in questions {
+        let extra: Vec<(String, String)> = q
+            .context
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let scenarios: &[Scenario] = if q.ask_with_mfa {
+            &[Scenario::Current, Scenario::WithMfa]
+        } else {
+            &[Scenario::Current]
+        };
+        for part in q.resources.chunks(RESOURCES_PER_CALL) {
+            for &scenario in scenarios {
+                asks.push(Ask {
+                    action: q.action,
+                    resources: part.to_vec(),
+                    extra: extra.clone(),
+                    scenario,
+                    tags_given: false,
+                });
+            }
+        }
+    }
+    asks
+}
+
+/// The resource-tag keys among `missing` (`ssm:resourceTag/Env`), with the tag each names (`Env`).
+fn resource_tag_keys(missing: &[String]) -> Vec<(&str, &str)> {
+    missing
+        .iter()
+        .filter_map(|k| {
+            let lower = k.to_ascii_lowercase();
+            let family = crate::caller::RESOURCE_TAG_PREFIXES
+                .iter()
+                .find(|p| lower.starts_with(&p.to_ascii_lowercase()))?;
+            Some((k.as_str(), &k[family.len()..]))
+        })
+        .collect()
+}
+
+/// A tag's value by key: as written, else the one key that differs only in case.
+fn tag_value<'t>(tags: &'t BTreeMap<String, String>, key: &str) -> Option<&'t String> {
+    tags.get(key).or_else(|| {
+        let mut same = tags.iter().filter(|(k, _)| k.eq_ignore_ascii_case(key));
+        match (same.next(), same.next()) {
+            (Some((_, v)), None) => Some(v),
+            _ => None,
+        }
     })
 }
 
@@ -209,6 +267,12 @@ fn known_context(
             &principal.name,
         ));
     }
+    if let Some((tags, _)) = crate::caller::principal_tags(facts, principal) {
+        let prefix = [crate::caller::PRINCIPAL_TAG_PREFIX];
+        for (k, v) in crate::caller::tag_context(&prefix, tags) {
+            entries.push(entry(&k, ContextKeyTypeEnum::String, &v));
+        }
+    }
     entries
 }
 
@@ -219,11 +283,13 @@ struct Simulation<'a> {
     known: Vec<ContextEntry>,
     principal: &'a Principal,
     long_term: bool,
+    /// The caller's tags are all known (an IAM user's): a missing `aws:PrincipalTag/…` is absent.
+    principal_tags_closed: bool,
 }
 
 impl Simulation<'_> {
     /// The context of one question: the known keys, its own keys, and MFA as the scenario has it.
-    fn context(&self, extra: &[(&'static str, String)], mfa: Option<bool>) -> Vec<ContextEntry> {
+    fn context(&self, extra: &[(String, String)], mfa: Option<bool>) -> Vec<ContextEntry> {
         let mut entries = self.known.clone();
         for (key, value) in extra {
             let kind = if value == "true" || value == "false" {
@@ -252,14 +318,18 @@ impl Simulation<'_> {
 
     /// Keys known to be absent, which the simulator's reading of a missing key gets right: MFA keys for long-term
     /// access keys, `aws:username` for a role.
-    fn known_absent(&self, scenario: Scenario, key: &str) -> bool {
+    fn known_absent(&self, scenario: Scenario, tags_given: bool, key: &str) -> bool {
         let key = key.to_ascii_lowercase();
-        (scenario == Scenario::Current
-            && self.long_term
-            && matches!(
-                key.as_str(),
-                "aws:multifactorauthpresent" | "aws:multifactorauthage" | "aws:tokenissuetime"
-            ))
+        let in_family = |prefix: &str| key.starts_with(&prefix.to_ascii_lowercase());
+        let resource_tags = crate::caller::RESOURCE_TAG_PREFIXES;
+        (tags_given && resource_tags.iter().any(|p| in_family(p)))
+            || (self.principal_tags_closed && in_family(crate::caller::PRINCIPAL_TAG_PREFIX))
+            || (scenario == Scenario::Current
+                && self.long_term
+                && matches!(
+                    key.as_str(),
+                    "aws:multifactorauthpresent" | "aws:multifactorauthage" | "aws:tokenissuetime"
+                ))
             || (self.principal.kind != PrincipalKind::User && key == "aws:username")
     }
 
@@ -285,18 +355,78 @@ impl Simulation<'_> {
         .await
     }
 
-    async fn ask(
+    /// Every ask, a few at a time, with its results.
+    async fn ask_all(
         &self,
-        action: &'static str,
-        resources: Vec<String>,
-        extra: Vec<(&'static str, String)>,
-        mfa: Option<bool>,
-        scenario: Scenario,
-    ) -> Result<Vec<PermissionCheck>, Failure> {
-        let results = self
-            .call(action, resources, self.context(&extra, mfa))
-            .await?;
-        Ok(self.decisions(&results, scenario))
+        asks: Vec<Ask>,
+        mfa_now: Option<bool>,
+        in_flight: usize,
+    ) -> Result<Vec<(Ask, Vec<EvaluationResult>)>, Failure> {
+        futures_util::stream::iter(asks.into_iter().map(|ask| async move {
+            let mfa = match ask.scenario {
+                Scenario::WithMfa => Some(true),
+                Scenario::Current => mfa_now,
+            };
+            let entries = self.context(&ask.extra, mfa);
+            let results = self
+                .call(ask.action, ask.resources.clone(), entries)
+                .await?;
+            Ok((ask, results))
+        }))
+        .buffered(in_flight.max(1))
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+    }
+
+    /// The checks the answers give, and the asks again for the instances (with known tags) whose answers miss only
+    /// because their policies test tags: grouped by the values of the tags tested.
+    fn read(
+        &self,
+        answers: Vec<(Ask, Vec<EvaluationResult>)>,
+        resource_tags: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> (Vec<PermissionCheck>, Vec<Ask>) {
+        let mut checks = Vec::new();
+        let mut again: BTreeMap<AgainKey, Ask> = BTreeMap::new();
+        for (ask, results) in answers {
+            for (r, resource, decision, matched) in per_resource(&results) {
+                let tested = resource_tag_keys(r.missing_context_values());
+                let tags = resource_tags.get(&resource).filter(|_| !tested.is_empty());
+                let Some(tags) = tags.filter(|_| !ask.tags_given) else {
+                    checks.push(self.decision(r, resource, decision, matched, &ask));
+                    continue;
+                };
+                let mut extra = ask.extra.clone();
+                extra.extend(tested.iter().filter_map(|(key, tag)| {
+                    Some((key.to_string(), tag_value(tags, tag)?.clone()))
+                }));
+                let with_mfa = ask.scenario == Scenario::WithMfa;
+                again
+                    .entry((ask.action, extra.clone(), with_mfa))
+                    .or_insert_with(|| Ask {
+                        resources: Vec::new(),
+                        extra,
+                        tags_given: true,
+                        ..ask.clone()
+                    })
+                    .resources
+                    .push(resource);
+            }
+        }
+        let asks = again
+            .into_values()
+            .flat_map(|a| {
+                a.resources
+                    .chunks(RESOURCES_PER_CALL)
+                    .map(|part| Ask {
+                        resources: part.to_vec(),
+                        ..a.clone()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (checks, asks)
     }
 
     /// The context keys the policies use that the simulator was not given, asked without `extra`.
@@ -315,65 +445,79 @@ impl Simulation<'_> {
             .collect())
     }
 
-    /// One check per resource; a key the policies use whose value ssm-check cannot know makes it Unknown.
-    fn decisions(&self, results: &[EvaluationResult], scenario: Scenario) -> Vec<PermissionCheck> {
-        let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
-            s.iter()
-                .filter_map(|m| m.source_policy_id().map(str::to_string))
-                .collect()
-        };
-        let mut checks = Vec::new();
-        for r in results {
-            let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
-                if r.resource_specific_results().is_empty() {
-                    vec![(
-                        r.eval_resource_name().unwrap_or("*").to_string(),
-                        r.eval_decision(),
-                        statements(r.matched_statements()),
-                    )]
-                } else {
-                    r.resource_specific_results()
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.eval_resource_name().to_string(),
-                                s.eval_resource_decision(),
-                                statements(s.matched_statements()),
-                            )
-                        })
-                        .collect()
-                };
-            let missing: Vec<String> = r
-                .missing_context_values()
-                .iter()
-                .filter(|k| !self.known_absent(scenario, k))
-                .cloned()
-                .collect();
-            for (resource, decision, matched) in per_resource {
-                checks.push(PermissionCheck {
-                    action: r.eval_action_name().to_string(),
-                    resource,
-                    decision: match decision {
-                        _ if !missing.is_empty() => Decision::Unknown,
-                        PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
-                        PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
-                        _ => Decision::ImplicitDeny,
-                    },
-                    scenario,
-                    principal_arn: None,
-                    context: Default::default(),
-                    matched_statements: matched,
-                    why: (!missing.is_empty()).then(|| {
-                        format!(
-                            "the policies use {}, whose value ssm-check cannot know",
-                            missing.join(", ")
-                        )
-                    }),
-                });
+    /// One resource's check; a key the policies use whose value ssm-check cannot know makes it Unknown.
+    fn decision(
+        &self,
+        r: &EvaluationResult,
+        resource: String,
+        decision: &PolicyEvaluationDecisionType,
+        matched: Vec<String>,
+        ask: &Ask,
+    ) -> PermissionCheck {
+        let missing: Vec<String> = r
+            .missing_context_values()
+            .iter()
+            .filter(|k| !self.known_absent(ask.scenario, ask.tags_given, k))
+            .cloned()
+            .collect();
+        PermissionCheck {
+            action: r.eval_action_name().to_string(),
+            resource,
+            decision: match decision {
+                _ if !missing.is_empty() => Decision::Unknown,
+                PolicyEvaluationDecisionType::Allowed => Decision::Allowed,
+                PolicyEvaluationDecisionType::ExplicitDeny => Decision::ExplicitDeny,
+                _ => Decision::ImplicitDeny,
+            },
+            scenario: ask.scenario,
+            principal_arn: None,
+            context: Default::default(),
+            matched_statements: matched,
+            why: (!missing.is_empty()).then(|| {
+                format!(
+                    "the policies use {}, whose value ssm-check cannot know",
+                    missing.join(", ")
+                )
+            }),
+        }
+    }
+}
+
+/// Each resource's decision in the results, with the statements that made it.
+fn per_resource(
+    results: &[EvaluationResult],
+) -> Vec<(
+    &EvaluationResult,
+    String,
+    &PolicyEvaluationDecisionType,
+    Vec<String>,
+)> {
+    let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
+        s.iter()
+            .filter_map(|m| m.source_policy_id().map(str::to_string))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for r in results {
+        if r.resource_specific_results().is_empty() {
+            out.push((
+                r,
+                r.eval_resource_name().unwrap_or("*").to_string(),
+                r.eval_decision(),
+                statements(r.matched_statements()),
+            ));
+        } else {
+            for s in r.resource_specific_results() {
+                out.push((
+                    r,
+                    s.eval_resource_name().to_string(),
+                    s.eval_resource_decision(),
+                    statements(s.matched_statements()),
+                ));
             }
         }
-        checks
     }
+    out
 }
 
 /// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
@@ -418,4 +562,31 @@ pub async fn assume_role_check(
             .collect(),
         why: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tags_a_policy_tests_are_read_from_the_keys_it_misses() {
+        let missing = vec![
+            "ssm:resourceTag/Env".to_string(),
+            "aws:SourceIp".to_string(),
+            "AWS:ResourceTag/team".to_string(),
+        ];
+        assert_eq!(
+            resource_tag_keys(&missing),
+            [
+                ("ssm:resourceTag/Env", "Env"),
+                ("AWS:ResourceTag/team", "team")
+            ]
+        );
+        let tags: BTreeMap<String, String> = [("Env", "prod"), ("Team", "ops")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+        assert_eq!(tag_value(&tags, "Env").map(String::as_str), Some("prod"));
+        assert_eq!(tag_value(&tags, "team").map(String::as_str), Some("ops"));
+        assert_eq!(tag_value(&tags, "Owner"), None);
+    }
 }

@@ -130,7 +130,9 @@ pub async fn preferences(c: &Client) -> Result<SessionPreferences, Failure> {
                 message: format!("{PREFERENCES} is not a JSON document"),
             })
         })?;
-    Ok(parse_preferences(&doc))
+    let mut prefs = parse_preferences(&doc);
+    prefs.document_type = out.document_type().map(|t| t.as_str().to_string());
+    Ok(prefs)
 }
 
 /// Reads the `inputs` of a preferences document; absent or empty settings are off.
@@ -161,6 +163,9 @@ pub fn parse_preferences(doc: &serde_json::Value) -> SessionPreferences {
         shell_profile_enabled: ["linux", "windows"]
             .iter()
             .any(|os| profile[os].as_str().is_some_and(|s| !s.trim().is_empty())),
+        run_as_default_user: text("runAsDefaultUser"),
+        document_type: None,
+        session_type: doc["sessionType"].as_str().map(str::to_string),
     }
 }
 
@@ -184,5 +189,17 @@ mod tests {
         );
         assert_eq!(p.kms_key_id.as_deref(), Some("alias/ssm"));
         assert!(!p.run_as_enabled);
+        assert_eq!(p.run_as_default_user, None);
+        assert_eq!(p.session_type.as_deref(), Some("Standard_Stream"));
+    }
+
+    #[test]
+    fn reads_run_as() {
+        let p = parse_preferences(
+            &json!({"inputs": {"runAsEnabled": true, "runAsDefaultUser": "ec2-user"}}),
+        );
+        assert!(p.run_as_enabled);
+        assert_eq!(p.run_as_default_user.as_deref(), Some("ec2-user"));
+        assert_eq!(p.session_type, None);
     }
 }

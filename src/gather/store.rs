@@ -102,6 +102,8 @@ pub async fn gather(
         fleet.targets = targets;
     });
     file_answers(&run.store, permissions, policies, round.mfa_devices);
+    let tags = run.store.fact(run.caller_tags.clone().await);
+    run.store.with(|fleet| fleet.caller.caller_tags = tags);
     run.store.finish()
 }
 
@@ -130,6 +132,8 @@ pub struct Run<'a> {
     pub caller: SharedResult<Result<CallerIdentity, Failure>>,
     pub credentials: SharedResult<Result<Credentials, String>>,
     pub session: &'a Session,
+    /// The tags of the caller's user or role: Run As and `aws:PrincipalTag` conditions read them.
+    pub caller_tags: SharedResult<Result<PrincipalTags, Failure>>,
 }
 
 impl<'a> Run<'a> {
@@ -142,16 +146,22 @@ impl<'a> Run<'a> {
     ) -> Run<'a> {
         let config = session.config.clone();
         let profile = opts.profile.clone();
+        let caller = caller::identity(session.sts.clone()).boxed().shared();
+        let (iam, who) = (session.iam.clone(), caller.clone());
+        let caller_tags = async move { caller::caller_tags(&iam, &who.await?).await }
+            .boxed()
+            .shared();
         Run {
             selection: dedup(selection),
             opts,
             store: Store::new(progress),
             roles: Roles::new(session.iam.clone()),
-            caller: caller::identity(session.sts.clone()).boxed().shared(),
+            caller,
             credentials: async move { local::credentials(&config, profile.as_deref()).await }
                 .boxed()
                 .shared(),
             session,
+            caller_tags,
         }
     }
 
@@ -199,7 +209,7 @@ async fn regions_and_caller(run: &Run<'_>, names: &[String]) -> Round {
     }
     .shared();
     let clients: Vec<RegionClients> = names.iter().map(|r| session.region(r)).collect();
-    let (regions, caller, client, mfa_devices, source_identity, _versions) = tokio::join!(
+    let (regions, caller, client, mfa_devices, source_identity, _versions, _tags) = tokio::join!(
         futures_util::future::join_all(clients.iter().enumerate().map(|(i, rc)| region(
             run,
             rc,
@@ -211,7 +221,9 @@ async fn regions_and_caller(run: &Run<'_>, names: &[String]) -> Round {
         mfa_devices(run),
         source_identity(run),
         // Shared futures run only when polled: polling this one here starts ListPolicies in the first round.
-        run.roles.policies().prefetch()
+        run.roles.policies().prefetch(),
+        // Read beside the rest; the run files the answer when it is done.
+        run.caller_tags.clone()
     );
     Round {
         regions,

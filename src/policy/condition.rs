@@ -257,6 +257,24 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_family_known_in_full_makes_a_missing_tag_absent() {
+        let tags = Context::open([("aws:PrincipalTag/Team", "ops")])
+            .with_absent_prefixes(["aws:PrincipalTag/"]);
+        let team = json!({"StringEquals": {"aws:PrincipalTag/team": "ops"}});
+        assert_eq!(eval(team, &tags), Tri::True);
+        // A tag the principal does not have: absent, so the condition is false (and IfExists true), not unknown.
+        let env = json!({"StringEquals": {"aws:PrincipalTag/Env": "prod"}});
+        assert_eq!(eval(env.clone(), &tags), Tri::False);
+        let if_exists = json!({"StringEqualsIfExists": {"aws:PrincipalTag/Env": "prod"}});
+        assert_eq!(eval(if_exists, &tags), Tri::True);
+        // Keys outside the family stay unknown, and without the family known the missing tag is unknown too.
+        let ip = json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}});
+        assert!(matches!(eval(ip, &tags), Tri::Unknown(_)));
+        let partial = Context::open([("aws:PrincipalTag/Team", "ops")]);
+        assert!(matches!(eval(env, &partial), Tri::Unknown(_)));
+    }
+
+    #[test]
     fn negated_and_set_operators() {
         let ctx = Context::closed([("aws:SourceIp", "203.0.113.7"), ("aws:username", "hoge")]);
         assert_eq!(

@@ -14,6 +14,8 @@ pub struct Context {
     /// Keys known not to be in the request, in an otherwise open context.
     absent: BTreeSet<String>,
     closed: bool,
+    /// Families of keys (`aws:principaltag/`) whose every member not in `values` is absent: the tags are all known.
+    absent_prefixes: BTreeSet<String>,
 }
 
 pub(super) enum Lookup<'a> {
@@ -43,6 +45,7 @@ impl Context {
             values,
             absent: Default::default(),
             closed,
+            absent_prefixes: Default::default(),
         }
     }
 
@@ -54,12 +57,33 @@ impl Context {
         self
     }
 
+    /// Marks every key that begins with one of `prefixes` (e.g. `aws:PrincipalTag/`) and has no value here as
+    /// certainly absent: for tags that are all known, a tag that is not there is absent, not unknown.
+    pub fn with_absent_prefixes<K: AsRef<str>>(
+        mut self,
+        prefixes: impl IntoIterator<Item = K>,
+    ) -> Self {
+        self.absent_prefixes.extend(
+            prefixes
+                .into_iter()
+                .map(|k| k.as_ref().to_ascii_lowercase()),
+        );
+        self
+    }
+
     /// Condition keys are case-insensitive.
     pub(super) fn lookup(&self, key: &str) -> Lookup<'_> {
         let key = key.to_ascii_lowercase();
+        let in_known_family = || {
+            self.absent_prefixes
+                .iter()
+                .any(|p| key.starts_with(p.as_str()))
+        };
         match self.values.get(&key) {
             Some(v) => Lookup::Values(v),
-            None if self.closed || self.absent.contains(&key) => Lookup::Absent,
+            None if self.closed || self.absent.contains(&key) || in_known_family() => {
+                Lookup::Absent
+            }
             None => Lookup::Unknown,
         }
     }

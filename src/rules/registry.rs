@@ -39,6 +39,8 @@ static RULES: &[Rule] = &[
     rule!(PORT_FORWARD_SCOPE, port_forward_scope::check),
     rule!(REMOTE_HOST_ALLOWED, remote_host_allowed::check),
     rule!(SESSION_LOG_ENCRYPTION, session_log_encryption::check),
+    rule!(SESSION_RUN_AS, session_run_as::check),
+    rule!(SESSION_PREFERENCES_TYPE, session_preferences_type::check),
     rule!(AGENT_ONLINE, agent_online::check),
     rule!(AGENT_VERSION, agent_version::check),
     rule!(NETWORK_PATH, network_path::check),

@@ -4,7 +4,8 @@
 Usage: layouts.py MOTO_URL REGION LAYOUT [CALLER]
 CALLER is `admin` (default: may do everything), `mfa` (may use SSM, but a ForceMFA policy denies all without MFA; with
 a virtual MFA device), or `shell-document` / `shell-document-checked` (may start sessions on any instance with the
-port-forwarding document only, without or with ssm:SessionDocumentAccessCheck).
+port-forwarding document only, without or with ssm:SessionDocumentAccessCheck), or `run-as-USER` (an admin tagged
+SSMSessionRunAs=USER).
 Layouts mirror examples/: rdp-private-strict-sg (strict security groups, three endpoints, S3 gateway, Windows), private-shell (VPC-CIDR
 security groups), nat, public, and the broken variants rdp-private-strict-sg-endpoint-sg-self, private-shell-private-dns-off,
 private-shell-no-profile, and fleet:INSTANCES:VPCS:ROLES (see fleet()). Each run creates fresh resources, and an IAM user with access keys to call as.
@@ -60,6 +61,8 @@ def caller():
         iam.create_group(GroupName=group)
         iam.attach_group_policy(GroupName=group, PolicyArn=arn)
         iam.add_user_to_group(GroupName=group, UserName=user)
+    if CALLER.startswith("run-as-"):
+        iam.tag_user(UserName=user, Tags=[{"Key": "SSMSessionRunAs", "Value": CALLER[len("run-as-"):]}])
     key = iam.create_access_key(UserName=user)["AccessKey"]
     # A role the user may switch into, as the system-account role of the article ssh-assume-role: trusts the account, may start sessions.
     role = f"SSMSSHRole-{TAG}"
@@ -144,7 +147,7 @@ def private_shell(private_dns=True, profile=True, services=("ssm", "ec2messages"
     return run(subnet, [inst], role_and_profile() if profile else None, ip="10.0.1.15")
 
 
-def egress_layout(public, replies=None):
+def egress_layout(public, replies=None, ami=LINUX_AMI):
     """A public subnet or one behind a NAT gateway; `replies` (from, to) puts the instance's subnet behind a network ACL
     that admits only those reply ports."""
     v = vpc("10.0.0.0/16")
@@ -169,7 +172,7 @@ def egress_layout(public, replies=None):
         association = next(a["NetworkAclAssociationId"] for a in current["Associations"] if a["SubnetId"] == subnet)
         ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
     inst = sg(v, "instance")
-    return run(subnet, [inst], role_and_profile(), public=public)
+    return run(subnet, [inst], role_and_profile(), ami=ami, public=public)
 
 
 def logging(kms):
@@ -190,6 +193,33 @@ def logging(kms):
                                       Content=json.dumps(prefs))["DocumentDescription"]["DocumentVersion"]
         ssm.update_document_default_version(Name="SSM-SessionManagerRunShell", DocumentVersion=version)
     return egress_layout(public=False)
+
+
+def run_as():
+    """A NAT layout whose Session Manager preferences turn Run As on without a default user: the caller's
+    SSMSessionRunAs tag must name one. For a region no other test uses."""
+    ssm = boto3.client("ssm", **KW)
+    prefs = {"schemaVersion": "1.0", "description": "Session Manager preferences", "sessionType": "Standard_Stream",
+             "inputs": {"runAsEnabled": True, "runAsDefaultUser": ""}}
+    try:
+        ssm.create_document(Name="SSM-SessionManagerRunShell", DocumentType="Session", DocumentFormat="JSON", Content=json.dumps(prefs))
+    except ssm.exceptions.DocumentAlreadyExists:
+        pass
+    # moto lists LINUX_AMI as a Windows image; Run As needs a Linux one (Windows ignores it).
+    return egress_layout(public=False, ami="ami-760aaa0f")
+
+
+def preferences_command():
+    """A NAT layout whose SSM-SessionManagerRunShell was created as a Command document (no --document-type Session).
+    For a region no other test uses."""
+    ssm = boto3.client("ssm", **KW)
+    content = {"schemaVersion": "2.2", "description": "not preferences", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "hello", "inputs": {"runCommand": ["echo hello"]}}]}
+    try:
+        ssm.create_document(Name="SSM-SessionManagerRunShell", DocumentType="Command", DocumentFormat="JSON", Content=json.dumps(content))
+    except ssm.exceptions.DocumentAlreadyExists:
+        pass
+    return egress_layout(public=False, ami="ami-760aaa0f")
 
 
 def remote_db():
@@ -260,6 +290,8 @@ BUILD = {
     "logging-unencrypted": lambda: logging(kms=False),
     "logging-encrypted": lambda: logging(kms=True),
     "public": lambda: egress_layout(public=True),
+    "run-as": run_as,
+    "preferences-command": preferences_command,
 }
 
 if __name__ == "__main__":

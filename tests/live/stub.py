@@ -14,7 +14,9 @@ Config (re-read on every request):
    "dhmc_role": null | "RoleName",
    "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false,
                 "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
-                "deny_resources": ["document/SSM-SessionManagerRunShell"]},  # implicitly denied, by ARN part
+                "deny_resources": ["document/SSM-SessionManagerRunShell"],  # implicitly denied, by ARN part
+                "instance_tag": {"key": "ssm:resourceTag/Env", "value": "prod"}},  # on instances: missing unless
+                                               # given, implicitly denied unless equal (an ABAC policy)
    "activation_tier": "standard" | "advanced",
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
@@ -81,10 +83,18 @@ def simulate(config, body):
     # Resources the policies do not allow, by a part of their ARN.
     denied = sim.get("deny_resources", [])
     verdict = lambda r: "implicitDeny" if any(d in r for d in denied) else decision
+    # An ABAC statement on instances: the tag's key is missing unless given, and allows only the value it names.
+    tag = sim.get("instance_tag")
+    def tagged(r):
+        if not tag or ":instance/" not in r:
+            return verdict(r), missing
+        if tag["key"] not in context:
+            return "implicitDeny", missing + f"<member>{tag['key']}</member>"
+        return (verdict(r) if context[tag["key"]] == tag["value"] else "implicitDeny"), missing
     members = "".join(
-        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{verdict(r)}</EvalDecision>"
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{tagged(r)[0]}</EvalDecision>"
         f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
-        f"<MissingContextValues>{missing}</MissingContextValues></member>"
+        f"<MissingContextValues>{tagged(r)[1]}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))
     xml = (f'<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><SimulatePrincipalPolicyResult>'
            f"<IsTruncated>false</IsTruncated><EvaluationResults>{members}</EvaluationResults></SimulatePrincipalPolicyResult>"

@@ -3,7 +3,8 @@
 use crate::facts::Decision;
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::permissions::{
-    line, on_own_sessions, own_sessions_statement, permissions, with_limits, SESSION_ID_FORMS,
+    line, on_own_sessions, own_sessions_statement, permissions, session_owner, with_limits,
+    SESSION_ID_FORMS,
 };
 use crate::rules::shared::Check;
 
@@ -11,12 +12,18 @@ use crate::rules::shared::Check;
 /// enforced for callers; a denial is a warning that says so.
 pub fn check(c: &Check) -> Verdict {
     let perms = permissions(c)?;
+    let owner = session_owner(c);
     let action = "ssmmessages:OpenDataChannel";
-    let (decision, checks) = match on_own_sessions(&perms, action) {
-        Ok(v) => v,
-        Err(out) => return Ok(with_limits(out, &perms)),
-    };
-    let evidence: Vec<String> = checks.iter().map(|k| line(k)).collect();
+    let (decision, checks) =
+        match on_own_sessions(&perms, action, owner.as_ref().map(|(o, _)| o.as_str())) {
+            Ok(v) => v,
+            Err(out) => return Ok(with_limits(out, &perms)),
+        };
+    let mut evidence: Vec<String> = owner
+        .iter()
+        .map(|(o, why)| format!("{why}: session/{o}-…"))
+        .collect();
+    evidence.extend(checks.iter().map(|k| line(k)));
     let out = match decision {
         Decision::Allowed => Outcome::pass("you may open the data channel of your sessions"),
         Decision::Unknown => {

@@ -4,20 +4,26 @@ use crate::facts::Decision;
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::findings::{Findings, Summary};
 use crate::rules::shared::permissions::{
-    line, on_own_sessions, own_sessions_statement, permissions, with_limits, SESSION_ID_FORMS,
+    line, on_own_sessions, own_sessions_statement, permissions, session_owner, with_limits,
+    SESSION_ID_FORMS,
 };
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
     let perms = permissions(c)?;
+    let owner = session_owner(c);
     let mut f = Findings::new();
+    if let Some((o, why)) = &owner {
+        f.evidence(format!("{why}: session/{o}-…"));
+    }
     // Whether the two forms of session id got different answers: then which one AWS uses decides.
     let mut forms_disagree = false;
     for action in ["ssm:TerminateSession", "ssm:ResumeSession"] {
-        let (decision, checks) = match on_own_sessions(&perms, action) {
-            Ok(v) => v,
-            Err(out) => return Ok(with_limits(out, &perms)),
-        };
+        let (decision, checks) =
+            match on_own_sessions(&perms, action, owner.as_ref().map(|(o, _)| o.as_str())) {
+                Ok(v) => v,
+                Err(out) => return Ok(with_limits(out, &perms)),
+            };
         for k in &checks {
             f.evidence(line(k));
         }

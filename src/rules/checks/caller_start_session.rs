@@ -148,7 +148,37 @@ fn refused(
     if explicit && !mfa_would_help {
         out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
     }
+    if denied.iter().any(|k| &k.resource == instance) {
+        out = tags_tested(c, out);
+    }
     out.remedy(remedy)
+}
+
+/// The tags a tag-conditioned policy was tested against, when the instance was refused: the instance's, and the
+/// caller's; with them, tagging is the other fix.
+fn tags_tested(c: &Check, mut out: Outcome) -> Outcome {
+    let list = |tags: &std::collections::BTreeMap<String, String>| {
+        tags.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let instance = c.facts.instance.value().and_then(|i| i.tags.as_ref());
+    let caller = c.facts.caller_tags.value();
+    if let Some(tags) = instance.filter(|t| !t.is_empty()) {
+        out = out.evidence(format!("the instance's tags: {}", list(tags)));
+    }
+    if let Some(t) = caller.filter(|t| !t.tags.is_empty()) {
+        out = out.evidence(format!(
+            "the tags of {}: {}",
+            t.principal_arn,
+            list(&t.tags)
+        ));
+    }
+    if instance.is_some() || caller.is_some() {
+        out = out.note("If your policies allow sessions by tag (aws:ResourceTag/…, ssm:resourceTag/…, aws:PrincipalTag/…), these are the tags they were tested against: tagging the instance (aws ec2 create-tags) or your IAM identity is then the other fix.");
+    }
+    out
 }
 
 /// Whether StartSession must be allowed on the document: always for a named document, for a plain shell only

@@ -48,9 +48,9 @@ pub fn check(c: &Check) -> Verdict {
         Mode::Shell => {}
     }
     mins.push(Minimum {
-        version: Version4::new(1, 2, 764, 0),
+        version: MINIMUM_SUPPORTED,
         topic: "support",
-        source: "AWS's plugin install page says older versions will soon stop being supported",
+        source: "AWS's plugin version history calls 1.2.764.0 (released November 19, 2025) the current minimum supported version: with an earlier one \"your Session Manager operations might not succeed\"",
     });
     // Being below the support line alone is a warning, not a failure: judge it separately.
     let (support, needs): (Vec<_>, Vec<_>) = mins.into_iter().partition(|m| m.topic == "support");
@@ -66,8 +66,46 @@ pub fn check(c: &Check) -> Verdict {
             support[0].source
         ))
         .evidence_all(out.evidence)
-        .note("AWS's pages disagree: the plugin version history gives 1.1.17.0 as the current minimum supported version, the install page asks for 1.2.764.0 (which signs OpenDataChannel requests).")
-        .remedy(remedy);
+        .note("The plugin version history page gives no date for the new minimum; older copies of it said 1.1.17.0. The install page also asks for 1.2.764.0 or later (it signs OpenDataChannel requests).")
+        .remedy(remedy.clone());
     }
+    let out = withdrawn(out, have, &remedy);
     Ok(out.evidence(format!("{}: {}", plugin.path, plugin.version_output.trim())))
+}
+
+/// The current minimum supported version ("Session Manager plugin latest version and release history").
+const MINIMUM_SUPPORTED: Version4 = Version4::new(1, 2, 764, 0);
+
+/// Versions AWS's release history marks deprecated: the version, when, and why.
+const WITHDRAWN: [(Version4, &str, &str); 2] = [
+    (
+        Version4::new(1, 2, 688, 0),
+        "11/20/2024",
+        "it added credentials to OpenDataChannel requests, which 1.2.694.0 rolled back",
+    ),
+    (
+        Version4::new(1, 2, 889, 0),
+        "10/9/2026",
+        "its connection-failure reporting was reverted in 1.2.896.0",
+    ),
+];
+
+/// A version the release history says was deprecated is a warning (or, beside a failure, a note).
+fn withdrawn(out: Outcome, have: Version4, remedy: &str) -> Outcome {
+    let Some((_, when, why)) = WITHDRAWN.iter().find(|(v, _, _)| *v == have) else {
+        return out;
+    };
+    let said = format!(
+        "AWS's plugin release history says session-manager-plugin {have} \"was deprecated on {when}\": {why}"
+    );
+    match out.status {
+        Status::Pass => Outcome::warn(said)
+            .evidence_all(out.evidence)
+            .remedy(remedy.to_string()),
+        Status::Warn => Outcome {
+            message: format!("{}; and {said}", out.message),
+            ..out
+        },
+        _ => out.note(said),
+    }
 }

@@ -39,3 +39,5 @@ pub mod role_logging_permissions;
 pub mod role_trust;
 pub mod s3_gateway_endpoint;
 pub mod session_log_encryption;
+pub mod session_preferences_type;
+pub mod session_run_as;

@@ -2,7 +2,7 @@
 //! evaluated locally from the caller's own documents; every finding says which, and what that cannot see.
 
 use super::context::Check;
-use crate::caller::evaluate_locally;
+use crate::caller::{evaluate_locally, Principal, PrincipalKind};
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
 use crate::rules::outcome::Outcome;
 use std::borrow::Cow;
@@ -78,13 +78,32 @@ pub fn with_limits(mut out: Outcome, perms: &CallerPermissions) -> Outcome {
     out
 }
 
-/// One action on the caller's own sessions: the same decision for every form a session id may take, or Unknown
-/// when the forms disagree.
+/// Whose name begins the caller's session ids, when the evidence is clear: an IAM user's name (AWS "Control session
+/// access": `JohnDoe-1a2b3c4d5eEXAMPLE`), an assumed role's (and Identity Center's) role session name (what the
+/// console shows, amazon-ssm-agent#534; re:Post "Policy variable for IAM Identity Center user"). `None` for a
+/// federated user or the root user, for whom no source says.
+pub fn session_owner(c: &Check) -> Option<(String, &'static str)> {
+    let caller = c.facts.caller.value()?;
+    let p = Principal::from_caller_arn(&caller.arn)?;
+    match &p.kind {
+        PrincipalKind::User => Some((p.name, "an IAM user's session ids begin with its user name")),
+        PrincipalKind::AssumedRole { session } => Some((
+            session.clone(),
+            "an assumed role's session ids begin with the role session name",
+        )),
+        PrincipalKind::Root | PrincipalKind::FederatedUser => None,
+    }
+}
+
+/// One action on the caller's own sessions: the decision on the session id the caller's sessions get
+/// (`session_owner`); where that is not clear, the same decision for every form a session id may take, or
+/// Unknown when the forms disagree.
 pub fn on_own_sessions<'p>(
     perms: &'p CallerPermissions,
     action: &str,
+    owner: Option<&str>,
 ) -> Result<(Decision, Vec<&'p PermissionCheck>), Outcome> {
-    let checks: Vec<&PermissionCheck> = perms
+    let all: Vec<&PermissionCheck> = perms
         .checks
         .iter()
         .filter(|k| {
@@ -93,6 +112,15 @@ pub fn on_own_sessions<'p>(
                 && k.action.eq_ignore_ascii_case(action)
         })
         .collect();
+    let mine: Vec<&PermissionCheck> = match owner {
+        Some(o) => all
+            .iter()
+            .copied()
+            .filter(|k| k.resource.contains(&format!(":session/{o}-")))
+            .collect(),
+        None => Vec::new(),
+    };
+    let checks = if mine.is_empty() { all } else { mine };
     let Some(first) = checks.first() else {
         return Err(not_evaluated(action, "your sessions"));
     };
@@ -105,7 +133,7 @@ pub fn on_own_sessions<'p>(
     Ok((decision, checks))
 }
 
-pub const SESSION_ID_FORMS: &str = "AWS documents session ids as `<user name>-<id>` (for a role, `<session name>-<id>`), while its current example policies match `session/${aws:userid}-*`: your policies allow one form and not the other.";
+pub const SESSION_ID_FORMS: &str = "No source says which name begins a federated user's (or the root user's) session ids: probably the federated user's name (inference), while AWS's pages point federated callers to ${aws:userid} and the session-id tag. Your policies allow one form and not the other.";
 
 /// The resource or condition that matches the caller's own sessions: the user name for IAM users; for roles and
 /// federated users, AWS's method with the session-id tag (a session ARN never carries `${aws:userid}` for them).
