@@ -1,6 +1,6 @@
 //! A small property test over mutated examples: whatever a facts document holds — a value of another type, a
 //! missing field, a huge number, control characters, an emptied list — loading it either fails with an error or
-//! yields reports that every machine-readable and CI format renders, with no panic. Deterministic (a fixed seed),
+//! yields reports that every format — the table and fleet table too — renders, with no panic. Deterministic (a fixed seed),
 //! so a failure names the example and mutation that caused it.
 
 use serde_json::{json, Value};
@@ -141,6 +141,22 @@ fn mutated_examples_load_or_fail_cleanly_and_always_render() {
                     assert!(!line.contains('\n'));
                     serde_json::from_str::<Value>(&render::json(r)).expect("the report is JSON");
                 }
+                let style = render::table::Style {
+                    color: true,
+                    fit_terminal: false,
+                    verbose: true,
+                };
+                for r in &reports {
+                    let text = render::table::render(r, &style);
+                    // Every escape sequence is the renderer's own colour, never one from the facts.
+                    assert!(
+                        text.split('\x1b')
+                            .skip(1)
+                            .all(|s| s.starts_with("[1;") || s.starts_with("[0m")),
+                        "a control sequence from the facts reached the table"
+                    );
+                }
+                render::fleet::table(&reports, &style);
                 render::junit::render(&reports, &gate);
                 render::github::render(&reports, &gate);
                 render::markdown::render(&reports, &gate);

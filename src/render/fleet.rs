@@ -23,7 +23,11 @@ pub fn table(reports: &[Report], style: &Style) -> String {
         Answer::CannotTell => 1,
         Answer::Yes => 2,
     });
-    let id_width = reports.iter().map(|r| r.target.id.len()).max().unwrap_or(0);
+    let id_width = reports
+        .iter()
+        .map(|r| width(&printable(&r.target.id)))
+        .max()
+        .unwrap_or(0);
     let names: Vec<String> = order.iter().map(|r| name(r)).collect();
     let name_width = names.iter().map(|n| width(n)).max().unwrap_or(0);
     let mut out = String::new();
@@ -33,10 +37,10 @@ pub fn table(reports: &[Report], style: &Style) -> String {
         let head = format!(
             "{}  {:<id_width$}  {}{}  {}",
             bold(&status, colour, style.color),
-            r.target.id,
+            printable(&r.target.id),
             name,
             " ".repeat(name_width - width(name)),
-            r.target.region
+            printable(&r.target.region)
         );
         out.push_str(head.trim_end());
         out.push('\n');
@@ -128,7 +132,7 @@ fn cause(r: &Report, width: Option<usize>) -> Vec<String> {
                     Some(action) => format!("needs {action} to check {}", u.rules.join(", ")),
                     None => format!("no permission decides {}", u.rules.join(", ")),
                 };
-                lines.extend(wrap(&bounded(&text), width, "    ", "      "));
+                lines.extend(wrap(&bounded(&printable(&text)), width, "    ", "      "));
             }
         }
     }
@@ -147,7 +151,11 @@ fn first_step(remedy: &str) -> Option<&str> {
 /// The command that shows one target's full report, with the run's mode.
 fn report_command(r: &Report) -> String {
     let o = &r.options;
-    let mut cmd = format!("ssm-check {} --region {}", r.target.id, r.target.region);
+    let mut cmd = format!(
+        "ssm-check {} --region {}",
+        printable(&r.target.id),
+        printable(&r.target.region)
+    );
     if o.mode != crate::options::Mode::Shell {
         cmd.push_str(&format!(" --mode {}", o.mode.id()));
     }

@@ -120,9 +120,9 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
         .map_or("no Name tag".to_string(), |n| {
             format!("Name {}", printable(n))
         })];
-    context.push(report.target.region.clone());
+    context.push(printable(&report.target.region).into_owned());
     if let Some(account) = &report.target.account {
-        context.push(format!("account {account}"));
+        context.push(format!("account {}", printable(account)));
     }
     context.push(format!("document {}", report.options.mode.document()));
     if let Some(host) = &report.options.remote_host {
@@ -138,7 +138,7 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
             Some(action) => format!("needs {action} to check {rules}"),
             None => format!("no permission decides {rules}: see their findings"),
         };
-        for line in wrap(&text, grid.width, "  ", "    ") {
+        for line in wrap(&printable(&text), grid.width, "  ", "    ") {
             out.push_str(&line);
             out.push('\n');
         }
