@@ -28,6 +28,7 @@ pub mod caller;
 pub mod facts;
 #[cfg(feature = "live")]
 pub mod gather;
+pub mod messages;
 pub mod network;
 pub mod options;
 pub mod partition;

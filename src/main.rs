@@ -67,6 +67,26 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
             },
             aws,
         ),
+        Some(Command::Why {
+            message,
+            target,
+            mode,
+            port,
+            remote_host,
+            facts,
+            aws,
+        }) => cmd::why::run(
+            &cli,
+            cmd::why::Why {
+                message: message.clone(),
+                target: target.clone(),
+                mode: *mode,
+                port: *port,
+                remote_host: remote_host.clone(),
+                facts: facts.clone(),
+            },
+            aws,
+        ),
         Some(Command::Rules { format }) => {
             let text = match format {
                 CatalogFormat::Table => render::catalog::table(),

@@ -106,6 +106,11 @@ fn rules_reference_is_generated_from_the_registry() {
 }
 
 #[test]
+fn error_messages_reference_is_generated_from_the_table() {
+    in_step("docs/errors.md", &ssm_check::messages::markdown());
+}
+
+#[test]
 fn json_schemas_are_current() {
     let facts = serde_json::to_string_pretty(&schemars::schema_for!(ssm_check::facts::Facts))
         .unwrap()

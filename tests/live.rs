@@ -478,7 +478,7 @@ fn without_simulation_the_callers_own_policies_are_evaluated() {
     );
     let evidence = r["caller-start-session"]["evidence"].to_string();
     assert!(
-        evidence.contains("evaluated by local_evaluation"),
+        evidence.contains("evaluated by reading your own policies"),
         "{evidence}"
     );
     // The user of the article rdp-with-mfa: a group policy denies everything without MFA, and long-term keys carry none.
@@ -842,7 +842,7 @@ fn the_shell_document_counts_only_under_the_callers_condition() {
         );
         assert!(r["caller-start-session"]["evidence"]
             .to_string()
-            .contains("local_evaluation"));
+            .contains("reading your own policies"));
         // Port forwarding names its document, which both policies allow.
         let r = run.findings(&local, &built, &["--mode", "port", "--port", "22"]);
         assert_eq!(

@@ -91,3 +91,68 @@ fn rules_and_explain_fit_80_columns() {
     assert_fits(&explain, 80);
     assert!(explain.contains("How to fix"));
 }
+
+fn why(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    let out = Command::cargo_bin("ssm-check")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .arg("why")
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn why_explains_a_pasted_message_and_which_cause_holds() {
+    let message = "An error occurred (TargetNotConnected) when calling the StartSession operation: i-0a1b2c3d4e5f60001 is not connected.";
+    // No target to check: the meaning and the rules, exit 0.
+    let (code, out, _) = why(
+        &[
+            message,
+            "--target",
+            "i-0a1b2c3d4e5f60001",
+            "--facts",
+            "examples/private-shell.json",
+        ],
+        "",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("none holds on i-0a1b2c3d4e5f60001"), "{out}");
+    // The id in the message picks the target in the facts; the cause that holds comes first, with its verdict.
+    let (code, out, _) = why(
+        &[
+            "--facts",
+            "examples/private-shell-broken-private-dns-off.json",
+        ],
+        message,
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("target-not-connected\n"), "{out}");
+    assert!(out.contains("2 hold on i-0a1b2c3d4e5f60001:"), "{out}");
+    assert!(
+        out.contains("    ✗ endpoint-private-dns: private DNS is off"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ruled out:  instance-running, agent-online"),
+        "{out}"
+    );
+    // Without a target: what it means and which rules check it.
+    let (code, out, _) = why(&["SessionManagerPlugin is not found. Please refer to SessionManager Documentation here: http://docs.aws.amazon.com/console/systems-manager/session-manager-plugin-not-found"], "");
+    assert_eq!(code, Some(0));
+    assert!(out.contains("checked by: client-plugin"), "{out}");
+    // Unrecognised text and nothing to check: a usage error that says where the known messages are.
+    let (code, _, err) = why(&["the", "printer", "is", "on", "fire"], "");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("error: not a message ssm-check knows"),
+        "{err}"
+    );
+}

@@ -92,6 +92,36 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Explain an error message you got: what it means, and the rules that check its causes. With a target (named
+    /// in the message, or --target) or --facts, check it and say which cause holds. The message may come on
+    /// standard input: `aws ssm start-session … 2>&1 | ssm-check why`. Nothing is sent anywhere.
+    #[command(
+        after_help = "Examples:\n  ssm-check why \"An error occurred (TargetNotConnected) when calling the StartSession operation: i-0123456789abcdef0 is not connected.\"\n  \
+                            aws ssm start-session --target i-0123456789abcdef0 2>&1 | ssm-check why\n\
+                            Every message it knows: docs/errors.md"
+    )]
+    Why {
+        /// The message (quoted, or as words); read from standard input when absent.
+        #[arg(value_name = "MESSAGE")]
+        message: Vec<String>,
+        /// The instance or managed node the message is about, when the message does not name it.
+        #[arg(long)]
+        target: Option<String>,
+        /// The session's mode, when the message does not name its document.
+        #[arg(long, value_enum)]
+        mode: Option<ModeArg>,
+        /// The port forwarded to (port modes).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=65535))]
+        port: Option<u16>,
+        /// The host forwarded to (remote-port mode).
+        #[arg(long, value_name = "HOST")]
+        remote_host: Option<String>,
+        /// Saved facts to check instead of gathering.
+        #[arg(long, value_name = "FILE")]
+        facts: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
     /// For ssh's ProxyCommand: check the target for SSH, then become `aws ssm start-session` (AWS-StartSSHSession).
     /// Not ready: the failures and their remedies on stderr, exit 1.
     #[command(

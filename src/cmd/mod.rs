@@ -10,6 +10,7 @@ pub mod readiness;
 mod session_command;
 #[cfg(feature = "live")]
 mod verdict_cache;
+pub mod why;
 
 /// Exit codes, documented in README.md.
 pub const READY: u8 = 0;

@@ -120,7 +120,7 @@ fn targets(
 }
 
 /// A facts file that cannot be read, with what to do when the fix is not in the message.
-fn facts_error(e: facts::LoadError) -> CommandError {
+pub fn facts_error(e: facts::LoadError) -> CommandError {
     let error = CommandError::input(e.to_string());
     match e {
         facts::LoadError::NotAFile { .. } => {

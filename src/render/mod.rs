@@ -8,6 +8,7 @@ pub mod junit;
 pub mod markdown;
 pub mod table;
 pub mod text;
+pub mod why;
 
 use crate::options::Options;
 use crate::report::{fleet::FleetReportOut, v1};
