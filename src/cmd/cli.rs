@@ -62,7 +62,8 @@ pub struct Cli {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Show evidence for passing checks, and skipped checks.
+    /// Show every check with its evidence, passes and skips too; with several targets, the full reports of those
+    /// not ready or that cannot be told.
     #[arg(short, long)]
     pub verbose: bool,
 
