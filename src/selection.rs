@@ -83,9 +83,77 @@ pub fn is_hybrid(id: &str) -> bool {
     id.starts_with("mi-")
 }
 
+/// How people name an instance when they do not have its id: the filter that finds it with one
+/// `DescribeInstances` call — a private IPv4 address (`private-ip-address`, or `ip-address` for a public one), a DNS
+/// name (`private-dns-name`, `dns-name`), else a `Name` tag value (`tag:Name`, with `*` wildcards as EC2 takes them).
+/// Something that looks like an id but is not one is refused, never looked up as a name.
+pub fn name_filter(target: &str) -> Result<Ec2Filter, String> {
+    // A target that starts like an id is a broken id, never a name to look for.
+    if target.starts_with("i-") || target.starts_with("mi-") {
+        return validate_target(target).map(|_| unreachable_id(target));
+    }
+    // The characters AWS documents for tag values (letters, digits, spaces, `_ . : / = + - @`), and `*` for
+    // EC2's wildcards: nothing a shell or a terminal would read otherwise.
+    let allowed = |c: char| c.is_alphanumeric() || " _.:/=+-@*".contains(c);
+    if target.is_empty() || target.len() > 255 || !target.chars().all(allowed) {
+        return Err(format!(
+            "`{}` is not an instance id, an address, a DNS name or a Name tag",
+            target.escape_debug()
+        ));
+    }
+    let filter = |name: &str| Ec2Filter {
+        name: name.to_string(),
+        values: vec![target.to_string()],
+    };
+    Ok(match target.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) if ip.is_private() || is_shared_space(ip) => filter("private-ip-address"),
+        Ok(_) => filter("ip-address"),
+        Err(_) if target.ends_with(".internal") => filter("private-dns-name"),
+        Err(_) if target.ends_with(".amazonaws.com") => filter("dns-name"),
+        Err(_) => filter("tag:Name"),
+    })
+}
+
+/// Only reached for a valid id, which callers look up by id instead.
+fn unreachable_id(id: &str) -> Ec2Filter {
+    Ec2Filter {
+        name: "instance-id".into(),
+        values: vec![id.to_string()],
+    }
+}
+
+/// 100.64.0.0/10, which VPCs may use privately (carrier-grade NAT space).
+fn is_shared_space(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    a == 100 && (64..128).contains(&b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_become_the_filter_that_finds_them() {
+        let of = |t: &str| name_filter(t).map(|f| f.name);
+        assert_eq!(of("web-1").unwrap(), "tag:Name");
+        assert_eq!(of("web-*").unwrap(), "tag:Name");
+        assert_eq!(of("10.0.1.15").unwrap(), "private-ip-address");
+        assert_eq!(of("100.64.3.4").unwrap(), "private-ip-address");
+        assert_eq!(of("54.1.2.3").unwrap(), "ip-address");
+        assert_eq!(of("ip-10-0-1-15.ec2.internal").unwrap(), "private-dns-name");
+        assert_eq!(
+            of("ec2-54-1-2-3.compute-1.amazonaws.com").unwrap(),
+            "dns-name"
+        );
+        // A broken id is an error, not a Name to look for.
+        assert!(of("i-0123").unwrap_err().contains("is not an instance id"));
+        assert!(of("bad\x1bname").is_err());
+        assert!(of("i-0123;touch x")
+            .unwrap_err()
+            .contains("is not an instance id"));
+        assert!(of("web;touch x").is_err());
+        assert_eq!(of("i-0123456789abcdef0").unwrap(), "instance-id");
+    }
 
     #[test]
     fn instance_ids() {

@@ -637,7 +637,7 @@ fn the_entry_points_refuse_bad_input_before_anything_else() {
     let (dir, mark) = marking_aws();
     let bad: [&[&str]; 6] = [
         &["proxy", "i-0123;touch x", "22"],
-        &["proxy", "web.internal", "22"],
+        &["proxy", "web;touch x", "22"],
         &["proxy", "i-0123456789abcdef0", "0"],
         &[
             "proxy",

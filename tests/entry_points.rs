@@ -414,7 +414,15 @@ fn cannot_tell_starts_the_session_after_saying_what_was_not_checked_and_is_not_c
         let out = entry(&["proxy", id, "22"]);
         let err = String::from_utf8(out.stderr).unwrap();
         assert_eq!(out.status.code(), Some(0), "{err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
+        // What could not be checked, then the one line every hand-over prints.
+        assert_eq!(err.lines().count(), 2, "{err}");
+        assert!(
+            err.lines()
+                .nth(1)
+                .unwrap()
+                .starts_with(&format!("ssm-check: SSH to {id}")),
+            "{err}"
+        );
         assert!(
             err.starts_with(
                 "ssm-check: cannot tell, starting the session anyway: could not check "
@@ -470,4 +478,73 @@ fn proxy_shows_control_characters_from_the_facts_rather_than_obeying_them() {
         !err.contains('\u{1b}') && !err.contains('\u{7}'),
         "obeyed: {err:?}"
     );
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn an_instance_by_its_name_for_connect_and_the_check_and_several_are_refused() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "public");
+    let id = built["instance"].as_str().unwrap();
+    let name = format!("web-{}", &id[2..10]);
+    let tag = |instance: &str| {
+        python(
+            &live,
+            &format!(
+                "import boto3;boto3.client('ec2',endpoint_url='{}',region_name='{REGION}',aws_access_key_id='testing',aws_secret_access_key='testing').create_tags(Resources=['{instance}'],Tags=[{{'Key':'Name','Value':'{name}'}}])",
+                live.moto
+            ),
+        )
+    };
+    tag(id);
+    run.recording_aws(None);
+    // connect by Name: the session goes to the instance's id, after one line that names both.
+    let out = run
+        .cmd(&stub, &built)
+        .args([
+            "connect", &name, "--mode", "port", "--port", "3389", "--region", REGION,
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("port forwarding to {id} ({name}) in {REGION}")),
+        "{err}"
+    );
+    let runs = ssm_runs(&run);
+    assert_eq!(&runs[0][2..4], ["--target", id]);
+    // The check by Name reads as that instance's full report, not a fleet.
+    let out = run
+        .cmd(&stub, &built)
+        .args([name.as_str(), "--region", REGION])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(&format!("ready for a shell session to {id}")),
+        "{text}"
+    );
+    // A second instance with the same Name: connect refuses, naming both.
+    let second = python(
+        &live,
+        &format!(
+            "import boto3;c=boto3.client('ec2',endpoint_url='{}',region_name='{REGION}',aws_access_key_id='testing',aws_secret_access_key='testing');print(c.run_instances(ImageId='ami-03cf127a',MinCount=1,MaxCount=1)['Instances'][0]['InstanceId'])",
+            live.moto
+        ),
+    );
+    tag(&second);
+    let out = run
+        .cmd(&stub, &built)
+        .args(["connect", &name, "--region", REGION])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with(&format!("error: `{name}` names 2 instances:")),
+        "{err}"
+    );
+    assert!(err.contains(id) && err.contains(&second), "{err}");
+    assert_eq!(ssm_runs(&run).len(), 1, "no second session");
 }

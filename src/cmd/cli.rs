@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use ssm_check::options::Mode;
 use ssm_check::rules::{Gate, Status};
-use ssm_check::selection::{validate_target, Ec2Filter, Selection};
+use ssm_check::selection::{name_filter, valid_target, validate_target, Ec2Filter, Selection};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -168,7 +168,8 @@ pub enum Command {
 /// Which targets: ids, EC2 filters, or everything in the regions.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SelectArgs {
-    /// Instances (`i-…`) and hybrid nodes (`mi-…`) to check.
+    /// Instances (`i-…`) and hybrid nodes (`mi-…`) to check; or one instance by its Name tag (`web-*` wildcards), its
+    /// private or public IPv4 address, or its DNS name.
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
     /// Check the instances these DescribeInstances filters select, in the aws CLI's syntax; repeat to narrow.
@@ -183,6 +184,9 @@ pub struct SelectArgs {
 impl SelectArgs {
     /// The selection, once every id is valid; `None` when nothing was named.
     pub fn selection(&self) -> Result<Option<Selection>, String> {
+        if let Some(filter) = self.by_name()? {
+            return Ok(Some(Selection::Filters(vec![filter])));
+        }
         self.targets.iter().try_for_each(|t| validate_target(t))?;
         Ok(if self.all {
             Some(Selection::All)
@@ -193,6 +197,24 @@ impl SelectArgs {
         } else {
             None
         })
+    }
+}
+
+impl SelectArgs {
+    /// One target named by its Name tag, address or DNS name (not an id): the filter that finds it. Ids and names
+    /// do not mix, and one name at a time (several: --filters).
+    pub fn by_name(&self) -> Result<Option<Ec2Filter>, String> {
+        let names: Vec<&String> = self.targets.iter().filter(|t| !valid_target(t)).collect();
+        match (names.as_slice(), self.targets.len()) {
+            ([], _) => Ok(None),
+            ([name], 1) => name_filter(name).map(Some),
+            ([name, ..], _) => {
+                name_filter(name)?;
+                Err(format!(
+                    "`{name}` is a name: check one name at a time, or ids only (several names: --filters Name=tag:Name,Values=…)"
+                ))
+            }
+        }
     }
 }
 

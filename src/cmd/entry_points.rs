@@ -6,10 +6,12 @@ use super::cli::{check_mode_flags, suggest, AwsArgs, ColorChoice};
 use super::output::{self, eprint};
 use super::session_command::{start_session, SessionTarget};
 use super::{live, CommandError, NOT_READY};
+use ssm_check::facts::Facts;
 use ssm_check::options::{Mode, Options};
 use ssm_check::render::text::{printable, printable_lines};
+use ssm_check::rules;
 use ssm_check::rules::{Answer, Gate, Report};
-use ssm_check::selection::validate_target;
+use ssm_check::selection::{name_filter, valid_target, Selection};
 
 /// `connect`'s session.
 pub struct Connect {
@@ -32,24 +34,37 @@ fn region(aws: &AwsArgs) -> Result<Option<&str>, CommandError> {
 }
 
 pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8, CommandError> {
-    validate_target(host).map_err(CommandError::input)?;
     let region = region(aws)?;
     let options = Options {
         port: Some(port),
         ..Options::new(Mode::Ssh)
     };
+    // An id is checked (or its cached verdict reused); a name is looked up and checked in the same run.
+    let named = if valid_target(host) {
+        None
+    } else {
+        Some(by_name(host, &options, aws)?)
+    };
+    let id = named
+        .as_ref()
+        .map_or_else(|| host.to_string(), |r| r.target.id.clone());
+    let id = id.as_str();
     let to = SessionTarget {
-        target: host,
+        target: id,
         local_port: None,
         profile: aws.profile.as_deref(),
         region,
     };
     let args = start_session(&to, &options).map_err(CommandError::input)?;
-    let cached = cached::lookup(host, &options, aws, region, cache_ttl);
-    if cached.hit {
+    let cached = cached::lookup(id, &options, aws, region, cache_ttl);
+    if cached.hit && named.is_none() {
+        handing_over(aws, region, id, None, &options, "a verdict from the cache");
         return hand_over(&args);
     }
-    let report = live::check(host, &options, aws)?;
+    let report = match named {
+        Some(report) => report,
+        None => live::check(host, &options, aws)?,
+    };
     cached.store(&report);
     if !report.verdict.ready {
         // stdout belongs to ssh's protocol: everything for the person goes to stderr, shown, not obeyed.
@@ -61,7 +76,85 @@ pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8,
         return Ok(NOT_READY);
     }
     note_undecided(&report);
+    handing_over(
+        aws,
+        region,
+        id,
+        report.name.as_deref(),
+        &options,
+        "checked now",
+    );
     hand_over(&args)
+}
+
+/// The one instance `name` (a Name tag, an address, a DNS name) stands for, checked: several that run is an error
+/// that lists them, since a session goes to one.
+fn by_name(name: &str, options: &Options, aws: &AwsArgs) -> Result<Report, CommandError> {
+    let filter = name_filter(name).map_err(CommandError::input)?;
+    let doc = live::gather(&Selection::Filters(vec![filter]), options, aws, true)?;
+    let all: Vec<usize> = (0..doc.len()).collect();
+    let found: Vec<Facts> = doc.views(&all).collect();
+    let running: Vec<&Facts> = found
+        .iter()
+        .filter(|f| f.instance.value().is_some_and(|i| i.state == "running"))
+        .collect();
+    let chosen = match (found.as_slice(), running.as_slice()) {
+        ([], _) => {
+            return Err(CommandError::input(format!(
+                "no instance (not terminated) is named or addressed `{}`",
+                printable(name)
+            ))
+            .help("check the region (--region) and the name; a Name tag takes * wildcards: web-*"))
+        }
+        ([one], _) => one,
+        (_, [one]) => *one,
+        (_, _) => return Err(several(name, &found)),
+    };
+    Ok(rules::evaluate(chosen, options))
+}
+
+/// The error for a name several instances answer to: each with its id, Name, state and zone.
+fn several(name: &str, found: &[Facts]) -> CommandError {
+    let rows: Vec<String> = found
+        .iter()
+        .map(|f| match f.instance.value() {
+            Some(i) => format!(
+                "{} ({}, {}, {})",
+                i.instance_id,
+                printable(i.name.as_deref().unwrap_or("no Name")),
+                i.state,
+                i.availability_zone.as_deref().unwrap_or("?")
+            ),
+            None => f.target.id.clone(),
+        })
+        .collect();
+    CommandError::input(format!(
+        "`{}` names {} instances: {}",
+        printable(name),
+        found.len(),
+        rows.join("; ")
+    ))
+    .help("give the id of the one you mean")
+}
+
+/// One line on stderr before the session: as whom, where, to what, and whether the verdict is fresh.
+fn handing_over(
+    aws: &AwsArgs,
+    region: Option<&str>,
+    id: &str,
+    name: Option<&str>,
+    options: &Options,
+    verdict: &str,
+) {
+    let profile = aws.profile.as_deref().unwrap_or("the default credentials");
+    let region = region.unwrap_or("the profile's region");
+    let name = name
+        .map(|n| format!(" ({})", printable(n)))
+        .unwrap_or_default();
+    eprint(&format!(
+        "ssm-check: {} to {id}{name} in {region} as {profile}; {verdict}\n",
+        options.mode.noun()
+    ));
 }
 
 /// Cannot tell: nothing fails, so the session may well open; go ahead, but say first what could not be checked.
@@ -99,7 +192,9 @@ fn note_undecided(report: &Report) {
 }
 
 pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, CommandError> {
-    validate_target(target).map_err(CommandError::input)?;
+    if !valid_target(target) {
+        name_filter(target).map_err(CommandError::input)?;
+    }
     let region = region(aws)?;
     if session.mode == Mode::Ssh {
         return Err(CommandError::input(
@@ -128,14 +223,23 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     options
         .validate_for_session()
         .map_err(CommandError::input)?;
-    let to = SessionTarget {
-        target,
-        local_port: session.local_port,
-        profile: aws.profile.as_deref(),
-        region,
+    let args_for = |id: &str| {
+        let to = SessionTarget {
+            target: id,
+            local_port: session.local_port,
+            profile: aws.profile.as_deref(),
+            region,
+        };
+        start_session(&to, &options).map_err(CommandError::input)
     };
-    let args = start_session(&to, &options).map_err(CommandError::input)?;
-    let report = live::check(target, &options, aws)?;
+    // The session's arguments are validated before anything is asked of AWS.
+    args_for("i-00000000")?;
+    let report = if valid_target(target) {
+        live::check(target, &options, aws)?
+    } else {
+        by_name(target, &options, aws)?
+    };
+    let args = args_for(&report.target.id)?;
     if session.gate.fails_report(&report) {
         let style = super::readiness::table_style(ColorChoice::Auto, false);
         output::print(&ssm_check::render::table::render(&report, &style))?;
@@ -144,12 +248,15 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     }
     if report.verdict.answer == Answer::CannotTell {
         note_undecided(&report);
-    } else {
-        eprint(&format!(
-            "ssm-check: {}; starting the session\n",
-            printable(&report.verdict.summary)
-        ));
     }
+    handing_over(
+        aws,
+        region,
+        &report.target.id,
+        report.name.as_deref(),
+        &options,
+        "checked now",
+    );
     hand_over(&args)
 }
 

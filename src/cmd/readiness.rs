@@ -70,8 +70,9 @@ pub fn run(cli: &Cli) -> Result<u8, CommandError> {
     let (doc, picked) = targets(cli, selection.as_ref(), &options)?;
     let gate = FailOn::gate(&cli.fail_on);
     // One target asked by id (or one saved target) reads as its full report; a fleet as one row per target.
-    let fleet =
-        picked.len() != 1 || matches!(selection, Some(Selection::Filters(_) | Selection::All));
+    let named = cli.select.by_name().ok().flatten().is_some();
+    let fleet = picked.len() != 1
+        || (matches!(selection, Some(Selection::Filters(_) | Selection::All)) && !named);
     let reports = evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet)?;
     let worst = reports.iter().map(|r| gate.judge(r)).min();
     Ok(match worst {
@@ -108,7 +109,13 @@ fn targets(
         (None, Some(selection)) => {
             let doc = live::gather(selection, options, &cli.aws, cli.quiet)?;
             if doc.is_empty() {
-                return Err(CommandError::input(NO_TARGET));
+                return Err(match cli.select.targets.as_slice() {
+                    [name] if cli.select.by_name().ok().flatten().is_some() => CommandError::input(
+                        format!("no instance (not terminated) is named or addressed `{name}` in the regions"),
+                    )
+                    .help("check the region (--region) and the name; a Name tag takes * wildcards: web-*"),
+                    _ => CommandError::input(NO_TARGET),
+                });
             }
             let all = (0..doc.len()).collect();
             Ok((doc, all))
