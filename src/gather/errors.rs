@@ -33,6 +33,7 @@ const NOT_FOUND: &[&str] = &[
     "ServiceSettingNotFound",
     "TrailNotFoundException",
     "InvalidVpcID.NotFound",
+    "NotFoundException",
 ];
 const CREDENTIALS: &[&str] = &[
     "ExpiredToken",

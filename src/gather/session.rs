@@ -177,6 +177,7 @@ pub struct RegionClients {
     pub trail: aws_sdk_cloudtrail::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Session {
@@ -237,6 +238,7 @@ impl Session {
                     .interceptor(counter())
                     .build(),
             ),
+            kms: client!(aws_sdk_kms),
         }
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A small proxy in front of moto's server, for the live tests and the benchmark. Loopback only.
 
-- Answers the three operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting (the DHMC role
-  and the hybrid tier) and iam:SimulatePrincipalPolicy, from a JSON config.
+- Answers the operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting (the DHMC role
+  and the hybrid tier), iam:SimulatePrincipalPolicy, and ssm:ListDocuments for just-in-time approval policies
+  (document types moto does not know), from a JSON config.
 - Forwards every other request to moto unchanged.
 - Injects failures per operation: access denied, throttling (N times), 5xx (N times).
 - Adds a fixed delay to every request and records each (operation, start, end, body digest) for the benchmark.
@@ -16,6 +17,7 @@ Config (re-read on every request):
                 "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
                 "deny_resources": ["document/SSM-SessionManagerRunShell"]},  # implicitly denied, by ARN part
    "activation_tier": "standard" | "advanced",
+   "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
 """
@@ -49,7 +51,7 @@ def json_error(code, message, status):
 
 
 def failure(service, kind, op):
-    json_proto = service in ("ssm", "cloudtrail")
+    json_proto = service in ("ssm", "cloudtrail", "kms")
     if kind == "deny":
         msg = f"User: arn:aws:iam::123456789012:user/tester is not authorized to perform: {service}:{op}"
         if json_proto:
@@ -138,7 +140,19 @@ def answer(config, service, op, body, headers):
         return 200, "application/x-amz-json-1.1", json.dumps({"ServiceSetting": setting}).encode()
     if service == "iam" and op == "SimulatePrincipalPolicy":
         return simulate(config, body)
+    if service == "ssm" and op == "ListDocuments":
+        return approval_policies(config, body)
     return None
+
+
+def approval_policies(config, body):
+    """ssm:ListDocuments for just-in-time node access approval policies (document types moto does not know): the
+    configured ones, of the types the request's DocumentType filter names."""
+    filters = json.loads(body or b"{}").get("Filters", [])
+    types = [v for f in filters if f.get("Key") == "DocumentType" for v in f.get("Values", [])]
+    docs = [{"Name": d["name"], "DocumentType": d["type"], "Owner": "123456789012", "DocumentFormat": "JSON"}
+            for d in config.get("approval_policies", []) if not types or d["type"] in types]
+    return 200, "application/x-amz-json-1.1", json.dumps({"DocumentIdentifiers": docs}).encode()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
