@@ -1011,3 +1011,43 @@ fn the_session_key_is_resolved_and_decided_as_kms_decides() {
         }
     }
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn just_in_time_access_turns_a_denial_into_an_access_request() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    // moto does not know the approval-policy document types: the stub lists them (tests/README.md).
+    for (policies, want) in [
+        (
+            json!([{"name": "AutoApprove-OnCall", "type": "AutoApprovalPolicy"}]),
+            "fail",
+        ),
+        (json!([]), "skip"),
+    ] {
+        stub.set(
+            json!({"registration": linux(), "simulate": {"decision": "implicitDeny"},
+            "approval_policies": policies}),
+        );
+        let out = run
+            .cmd(&stub, &built)
+            .args([id, "--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        assert_eq!(
+            status_of(&r, "jit-node-access"),
+            want,
+            "{}",
+            r["jit-node-access"]
+        );
+        let remedy = r["caller-start-session"]["remedy"].as_str().unwrap_or("");
+        assert_eq!(
+            remedy.contains("aws ssm start-access-request --reason"),
+            want == "fail",
+            "{remedy}"
+        );
+        assert!(stub.calls().iter().any(|c| c["op"] == "ssm:ListDocuments"));
+    }
+}

@@ -4,7 +4,7 @@ use crate::caller::document_arn;
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
 use crate::rules::outcome::{Outcome, Verdict};
 use crate::rules::shared::permissions::{find, line, not_evaluated, permissions, with_limits};
-use crate::rules::shared::Check;
+use crate::rules::shared::{jit, Check};
 
 pub fn check(c: &Check) -> Verdict {
     let perms = permissions(c)?;
@@ -128,6 +128,9 @@ fn refused(
                 .join(" and ")
         )
     };
+    if !explicit && !mfa_would_help && jit::in_use(c).is_some() {
+        return jit_request(c, message);
+    }
     let mut remedy = if mfa_would_help {
         "Sign in with MFA (see caller-mfa).".to_string()
     } else {
@@ -149,6 +152,14 @@ fn refused(
         out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
     }
     out.remedy(remedy)
+}
+
+/// A denial in a region that uses just-in-time node access: the way in is an access request, not a grant.
+fn jit_request(c: &Check, message: String) -> Outcome {
+    Outcome::fail(message)
+        .note("Just-in-time node access is set up in this region (see jit-node-access): its users are meant not to hold ssm:StartSession, and reach nodes through access requests.")
+        .remedy(format!("Request access:\n{}", jit::request_command(c)))
+        .fixed_by("jit-node-access")
 }
 
 /// Whether StartSession must be allowed on the document: always for a named document, for a plain shell only

@@ -9,6 +9,7 @@ pub mod agent_role;
 pub mod commands;
 mod context;
 pub mod findings;
+pub mod jit;
 pub mod kms;
 pub mod minimums;
 pub mod needs;
