@@ -1051,3 +1051,47 @@ fn just_in_time_access_turns_a_denial_into_an_access_request() {
         assert!(stub.calls().iter().any(|c| c["op"] == "ssm:ListDocuments"));
     }
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn the_simulators_deny_layer_decides_the_fix() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    for (layer, fact, words) in [
+        (
+            "organizations",
+            "service_control_policy",
+            "service control policy",
+        ),
+        ("boundary", "permissions_boundary", "permissions boundary"),
+    ] {
+        stub.set(json!({"registration": linux(),
+            "simulate": {"decision": "explicitDeny", "denied_by": layer}}));
+        let facts = gather(&run, &stub, &built, id);
+        let start = facts["caller_permissions"]["value"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["action"] == "ssm:StartSession")
+            .unwrap()
+            .clone();
+        assert_eq!(start["denied_by"]["layer"], fact, "{start}");
+        let out = run
+            .cmd(&stub, &built)
+            .args([id, "--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        let f = &r["caller-start-session"];
+        assert_eq!(f["status"], "fail");
+        assert!(f["message"].as_str().unwrap().contains(words), "{f}");
+        assert!(
+            !f["remedy"]
+                .as_str()
+                .unwrap()
+                .contains("\"Effect\":\"Allow\""),
+            "a layer's denial is not fixed by the caller's own allow: {f}"
+        );
+    }
+}

@@ -430,6 +430,7 @@ mod tests {
             context: Default::default(),
             matched_statements: Vec::new(),
             why: None,
+            denied_by: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! The session encryption key and just-in-time node access: facts of a region, shared by its targets.
+//! Access layers: the session encryption key and just-in-time node access (facts of a region, shared by its
+//! targets), and which policy layer refused a permission.
 
 use super::Fact;
 use schemars::JsonSchema;
@@ -59,4 +60,27 @@ pub struct ApprovalPolicy {
     pub name: String,
     /// `AutoApprovalPolicy` or `ManualApprovalPolicy`.
     pub document_type: String,
+}
+
+/// Which policy layer refused a permission, as IAM's simulator tells it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeniedBy {
+    pub layer: DenyLayer,
+    /// The policy, when it is known: the boundary's name or ARN, the identity policy's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DenyLayer {
+    /// An organization's service control policy (`OrganizationsDecisionDetail.AllowedByOrganizations` false).
+    ServiceControlPolicy,
+    /// The principal's permissions boundary (`PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary`
+    /// false).
+    PermissionsBoundary,
+    /// An identity policy's explicit deny (a matched statement of type user, group, role, aws-managed or
+    /// user-managed).
+    IdentityPolicy,
 }

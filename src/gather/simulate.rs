@@ -7,7 +7,8 @@ use super::pages::all_pages;
 use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
 use aws_sdk_iam::types::{
-    ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
+    ContextEntry, ContextKeyTypeEnum, EvaluationResult, OrganizationsDecisionDetail,
+    PermissionsBoundaryDecisionDetail, PolicyEvaluationDecisionType, PolicySourceType,
 };
 use aws_sdk_iam::Client;
 use futures_util::StreamExt;
@@ -324,12 +325,19 @@ impl Simulation<'_> {
         };
         let mut checks = Vec::new();
         for r in results {
-            let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>)> =
+            let orgs = r.organizations_decision_detail();
+            let per_resource: Vec<(String, &PolicyEvaluationDecisionType, Vec<String>, _)> =
                 if r.resource_specific_results().is_empty() {
                     vec![(
                         r.eval_resource_name().unwrap_or("*").to_string(),
                         r.eval_decision(),
                         statements(r.matched_statements()),
+                        denied_by(
+                            r.eval_decision(),
+                            orgs,
+                            r.permissions_boundary_decision_detail(),
+                            r.matched_statements(),
+                        ),
                     )]
                 } else {
                     r.resource_specific_results()
@@ -339,6 +347,13 @@ impl Simulation<'_> {
                                 s.eval_resource_name().to_string(),
                                 s.eval_resource_decision(),
                                 statements(s.matched_statements()),
+                                denied_by(
+                                    s.eval_resource_decision(),
+                                    orgs,
+                                    s.permissions_boundary_decision_detail()
+                                        .or(r.permissions_boundary_decision_detail()),
+                                    s.matched_statements(),
+                                ),
                             )
                         })
                         .collect()
@@ -349,7 +364,7 @@ impl Simulation<'_> {
                 .filter(|k| !self.known_absent(scenario, k))
                 .cloned()
                 .collect();
-            for (resource, decision, matched) in per_resource {
+            for (resource, decision, matched, layer) in per_resource {
                 checks.push(PermissionCheck {
                     action: r.eval_action_name().to_string(),
                     resource,
@@ -369,11 +384,52 @@ impl Simulation<'_> {
                             missing.join(", ")
                         )
                     }),
+                    denied_by: layer,
                 });
             }
         }
         checks
     }
+}
+
+/// The layer that refused, as the simulator tells it: an organization's SCP, the permissions boundary, or an
+/// identity policy's explicit deny (a matched statement of an identity policy type). The first that refuses is
+/// named; the boundary's name is not in the result.
+fn denied_by(
+    decision: &PolicyEvaluationDecisionType,
+    orgs: Option<&OrganizationsDecisionDetail>,
+    boundary: Option<&PermissionsBoundaryDecisionDetail>,
+    matched: &[aws_sdk_iam::types::Statement],
+) -> Option<DeniedBy> {
+    if *decision == PolicyEvaluationDecisionType::Allowed {
+        return None;
+    }
+    let layer = |layer, policy| Some(DeniedBy { layer, policy });
+    if orgs.is_some_and(|o| !o.allowed_by_organizations()) {
+        return layer(DenyLayer::ServiceControlPolicy, None);
+    }
+    if boundary.is_some_and(|b| !b.allowed_by_permissions_boundary()) {
+        return layer(DenyLayer::PermissionsBoundary, None);
+    }
+    if *decision != PolicyEvaluationDecisionType::ExplicitDeny {
+        return None;
+    }
+    let identity = matched.iter().find(|m| {
+        matches!(
+            m.source_policy_type(),
+            Some(
+                PolicySourceType::User
+                    | PolicySourceType::Group
+                    | PolicySourceType::Role
+                    | PolicySourceType::AwsManaged
+                    | PolicySourceType::UserManaged
+            )
+        )
+    })?;
+    layer(
+        DenyLayer::IdentityPolicy,
+        identity.source_policy_id().map(str::to_string),
+    )
 }
 
 /// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
@@ -417,5 +473,6 @@ pub async fn assume_role_check(
             .filter_map(|s| s.source_policy_id().map(str::to_string))
             .collect(),
         why: None,
+        denied_by: None,
     })
 }

@@ -15,7 +15,8 @@ Config (re-read on every request):
    "dhmc_role": null | "RoleName",
    "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false,
                 "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
-                "deny_resources": ["document/SSM-SessionManagerRunShell"]},  # implicitly denied, by ARN part
+                "deny_resources": ["document/SSM-SessionManagerRunShell"],  # implicitly denied, by ARN part
+                "denied_by": "organizations" | "boundary"},  # the layer a denial's result names
    "activation_tier": "standard" | "advanced",
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
@@ -83,8 +84,13 @@ def simulate(config, body):
     # Resources the policies do not allow, by a part of their ARN.
     denied = sim.get("deny_resources", [])
     verdict = lambda r: "implicitDeny" if any(d in r for d in denied) else decision
+    # Which layer refuses a denied resource: the organization's SCPs or the permissions boundary.
+    layer = {"organizations": "<OrganizationsDecisionDetail><AllowedByOrganizations>false</AllowedByOrganizations></OrganizationsDecisionDetail>",
+             "boundary": "<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>false</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>",
+             }.get(sim.get("denied_by"), "")
+    detail = lambda r: layer if verdict(r) != "allowed" else ""
     members = "".join(
-        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{verdict(r)}</EvalDecision>"
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{verdict(r)}</EvalDecision>{detail(r)}"
         f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
         f"<MissingContextValues>{missing}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))

@@ -3,6 +3,7 @@
 use crate::caller::Principal;
 use crate::facts::{Decision, KmsKey, Scenario};
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::deny_layers::explain;
 use crate::rules::shared::kms::{
     alias_note, decide, key_line, request_context, session_key, KeyUser,
 };
@@ -55,7 +56,15 @@ pub fn check(c: &Check) -> Verdict {
             "cannot tell whether you may use KMS key {named}: {}",
             answer.why
         )),
-        _ => refused(&named, key, requested, &principal.policy_arn, &answer),
+        _ => match explain(c, &principal.policy_arn, k).filter(|_| !answer.in_key_policy) {
+            Some(layered) => Outcome::fail(format!(
+                "sessions are encrypted with {named}, and {ACTION} on it is denied by {}",
+                layered.by
+            ))
+            .note(layered.note)
+            .remedy(layered.remedy),
+            None => refused(&named, key, requested, &principal.policy_arn, &answer),
+        },
     };
     Ok(with_limits(
         out.evidence(iam_line).evidence(key_line(key)),

@@ -3,6 +3,7 @@
 use crate::caller::document_arn;
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::deny_layers::explain;
 use crate::rules::shared::permissions::{find, line, not_evaluated, permissions, with_limits};
 use crate::rules::shared::{jit, Check};
 
@@ -121,13 +122,22 @@ fn refused(
     } else {
         format!(
             "no identity-based policy allows ssm:StartSession on {}",
-            denied
-                .iter()
-                .map(|k| k.resource.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
+            resources(denied)
         )
     };
+    let layered = denied
+        .iter()
+        .filter(|_| !mfa_would_help)
+        .find_map(|k| explain(c, &perms.principal_arn, k));
+    if let Some(layered) = layered {
+        return Outcome::fail(format!(
+            "ssm:StartSession on {} is denied by {}",
+            resources(denied),
+            layered.by
+        ))
+        .note(layered.note)
+        .remedy(layered.remedy);
+    }
     if !explicit && !mfa_would_help && jit::in_use(c).is_some() {
         return jit_request(c, message);
     }
@@ -149,9 +159,17 @@ fn refused(
         out = out.note("Your policies set ssm:SessionDocumentAccessCheck, so even a plain shell needs StartSession on its session document (AWS \"Enforce a session document permission check for the AWS CLI\").");
     }
     if explicit && !mfa_would_help {
-        out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
+        out = out.note("Which policy denies is not known here (local evaluation, or a simulation that did not say): an explicit deny can also come from an SCP or a permissions boundary.");
     }
     out.remedy(remedy)
+}
+
+fn resources(denied: &[&PermissionCheck]) -> String {
+    denied
+        .iter()
+        .map(|k| k.resource.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// A denial in a region that uses just-in-time node access: the way in is an access request, not a grant.

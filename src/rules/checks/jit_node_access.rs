@@ -11,32 +11,11 @@ use crate::rules::shared::permissions::{find, permissions};
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
-    let Ok(perms) = permissions(c) else {
-        return Ok(Outcome::skip(
-            "whether ssm:StartSession is yours could not be seen (caller-start-session): just-in-time access matters only when it is not",
-        ));
-    };
+    if let Some(skip) = not_jit_case(c) {
+        return Ok(skip);
+    }
     let instance = c.facts.target_arn();
     let document = document_arn(c.facts, &c.account(), c.options.mode);
-    let decision =
-        |r: &str| find(&perms, "ssm:StartSession", Some(r), Scenario::Current).map(|k| k.decision);
-    // The document counts for a named document (SSH, port forwarding); a plain shell is decided on the instance.
-    let mut decisions = vec![decision(&instance)];
-    if c.options.mode != Mode::Shell {
-        decisions.push(decision(&document));
-    }
-    // Only an implicit denial is JIT's case: an allowed StartSession starts sessions directly (AWS: users who keep
-    // it "will continue to use Session Manager"), an explicit deny is not lifted by a request.
-    if decisions.contains(&Some(Decision::ExplicitDeny)) {
-        return Ok(Outcome::skip(
-            "ssm:StartSession is explicitly denied: an access request does not lift an explicit deny (caller-start-session)",
-        ));
-    }
-    if !decisions.contains(&Some(Decision::ImplicitDeny)) {
-        return Ok(Outcome::skip(
-            "ssm:StartSession is not denied to you (caller-start-session): sessions start directly, not through just-in-time access",
-        ));
-    }
     let policies = c
         .facts
         .approval_policies
@@ -79,6 +58,45 @@ pub fn check(c: &Check) -> Verdict {
         "Request access (an approval policy decides it), then connect once approved:\n{}",
         request_command(c)
     )))
+}
+
+/// Why just-in-time access is not the question here, if it is not: StartSession is not seen, allowed, explicitly
+/// denied, or denied by a layer a request does not lift. Only an implicit denial is JIT's case: an allowed
+/// StartSession starts sessions directly (AWS: users who keep it "will continue to use Session Manager").
+fn not_jit_case(c: &Check) -> Option<Outcome> {
+    let Ok(perms) = permissions(c) else {
+        return Some(Outcome::skip(
+            "whether ssm:StartSession is yours could not be seen (caller-start-session): just-in-time access matters only when it is not",
+        ));
+    };
+    let instance = c.facts.target_arn();
+    let document = document_arn(c.facts, &c.account(), c.options.mode);
+    // The document counts for a named document (SSH, port forwarding); a plain shell is decided on the instance.
+    let checks: Vec<_> = [&instance, &document]
+        .iter()
+        .take(if c.options.mode == Mode::Shell { 1 } else { 2 })
+        .map(|r| find(&perms, "ssm:StartSession", Some(r), Scenario::Current))
+        .collect();
+    // A denial whose layer is known (an SCP, the boundary) is that layer's to lift (caller-start-session).
+    if let Some(d) = checks.iter().flatten().find_map(|k| k.denied_by.as_ref()) {
+        let layer = serde_json::to_value(d.layer).ok();
+        return Some(Outcome::skip(format!(
+            "ssm:StartSession is denied by the {} layer: caller-start-session names its fix, which an access request is not",
+            layer.as_ref().and_then(|v| v.as_str()).unwrap_or("known")
+        )));
+    }
+    let decisions: Vec<Option<Decision>> = checks.iter().map(|k| k.map(|k| k.decision)).collect();
+    if decisions.contains(&Some(Decision::ExplicitDeny)) {
+        return Some(Outcome::skip(
+            "ssm:StartSession is explicitly denied: an access request does not lift an explicit deny (caller-start-session)",
+        ));
+    }
+    if !decisions.contains(&Some(Decision::ImplicitDeny)) {
+        return Some(Outcome::skip(
+            "ssm:StartSession is not denied to you (caller-start-session): sessions start directly, not through just-in-time access",
+        ));
+    }
+    None
 }
 
 fn token_policy_note() -> String {

@@ -8,6 +8,7 @@ pub mod agent_calls;
 pub mod agent_role;
 pub mod commands;
 mod context;
+pub mod deny_layers;
 pub mod findings;
 pub mod jit;
 pub mod kms;
