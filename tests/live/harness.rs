@@ -183,11 +183,12 @@ impl Run {
             .collect()
     }
 
-    /// The report of `ssm-check <the layout's instance> ARGS`, which must exit 0 or 1.
+    /// The report of `ssm-check <the layout's instance> ARGS`, which must exit 0, 1 or 4 (cannot tell: moto leaves
+    /// nacl-endpoint-subnets Unknown, see tests/README.md).
     pub fn findings(&self, stub: &Stub, built: &Value, args: &[&str]) -> BTreeMap<String, Value> {
         let out = self.check(stub, built, args);
         assert!(
-            matches!(out.status.code(), Some(0 | 1)),
+            matches!(out.status.code(), Some(0 | 1 | 4)),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
