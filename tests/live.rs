@@ -1079,3 +1079,207 @@ fn a_preferences_document_of_another_type_fails_shell_sessions() {
         "{f}"
     );
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn the_session_key_is_resolved_and_decided_as_kms_decides() {
+    let live = live();
+    // The preferences document is region-wide: this test has eu-west-3 to itself.
+    let region = "eu-west-3";
+    let run = Run::new();
+    let key_arn = ":key/";
+    // (layout, simulation, denied reads, caller-kms, role-logging-permissions)
+    let cases: [(&str, Value, &[&str], &str, &str); 5] = [
+        ("kms-alias", json!({}), &[], "pass", "pass"),
+        // The caller's policies name the alias ARN only: the simulator denies the key's ARN.
+        (
+            "kms-alias-arn-policy",
+            json!({"deny_resources": [key_arn]}),
+            &[],
+            "fail",
+            "fail",
+        ),
+        ("kms-closed-key-policy", json!({}), &[], "fail", "fail"),
+        ("kms-disabled", json!({}), &[], "fail", "pass"),
+        (
+            "kms-alias",
+            json!({}),
+            &["kms:GetKeyPolicy"],
+            "unknown",
+            "unknown",
+        ),
+    ];
+    for (name, simulate, deny, caller_kms, role_logging) in cases {
+        let built = layout_in(&live, name, "admin", region);
+        let mut sim = json!({"decision": "allowed"});
+        sim.as_object_mut()
+            .unwrap()
+            .extend(simulate.as_object().unwrap().clone());
+        let stub = Stub::start(
+            &live,
+            json!({"registration": linux(), "simulate": sim, "deny": deny}),
+        );
+        let id = built["instance"].as_str().unwrap();
+        let out = run
+            .cmd(&stub, &built)
+            .env("AWS_REGION", region)
+            .args(["gather", id])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let facts: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The alias in the preferences resolves to the key, and the caller is asked about the key's ARN.
+        let key = &facts["session_key"]["value"];
+        assert_eq!(
+            key["arn"], built["key_arn"],
+            "{name}: {}",
+            facts["session_key"]
+        );
+        let asked: Vec<&Value> = facts["caller_permissions"]["value"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["action"] == "kms:GenerateDataKey")
+            .collect();
+        assert_eq!(asked.len(), 1, "{name}: {asked:?}");
+        assert_eq!(asked[0]["resource"], built["key_arn"], "{name}");
+        if deny.is_empty() {
+            assert_eq!(key["policy"]["status"], "known", "{name}");
+        } else {
+            assert_eq!(key["policy"]["reason"]["action"], "kms:GetKeyPolicy");
+        }
+        let out = run
+            .cmd(&stub, &built)
+            .env("AWS_REGION", region)
+            .args([id, "--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        assert_eq!(
+            status_of(&r, "caller-kms"),
+            caller_kms,
+            "{name}: {}",
+            r["caller-kms"]
+        );
+        assert_eq!(
+            status_of(&r, "role-logging-permissions"),
+            role_logging,
+            "{name}: {}",
+            r["role-logging-permissions"]
+        );
+        if !deny.is_empty() {
+            for rule in ["caller-kms", "role-logging-permissions"] {
+                assert!(
+                    r[rule]["needs"]
+                        .as_array()
+                        .is_some_and(|n| n.iter().any(|a| a == "kms:GetKeyPolicy")),
+                    "{rule}: {}",
+                    r[rule]
+                );
+            }
+        }
+        let calls: Vec<String> = stub
+            .calls()
+            .iter()
+            .map(|c| c["op"].as_str().unwrap().to_string())
+            .collect();
+        for op in [
+            "kms:DescribeKey",
+            "kms:GetKeyPolicy",
+            "kms:ListResourceTags",
+        ] {
+            assert!(
+                calls.iter().any(|c| c == op),
+                "{name}: {op} not in {calls:?}"
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn just_in_time_access_turns_a_denial_into_an_access_request() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    // moto does not know the approval-policy document types: the stub lists them (tests/README.md).
+    for (policies, want) in [
+        (
+            json!([{"name": "AutoApprove-OnCall", "type": "AutoApprovalPolicy"}]),
+            "fail",
+        ),
+        (json!([]), "skip"),
+    ] {
+        stub.set(
+            json!({"registration": linux(), "simulate": {"decision": "implicitDeny"},
+            "approval_policies": policies}),
+        );
+        let out = run
+            .cmd(&stub, &built)
+            .args([id, "--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        assert_eq!(
+            status_of(&r, "jit-node-access"),
+            want,
+            "{}",
+            r["jit-node-access"]
+        );
+        let remedy = r["caller-start-session"]["remedy"].as_str().unwrap_or("");
+        assert_eq!(
+            remedy.contains("aws ssm start-access-request --reason"),
+            want == "fail",
+            "{remedy}"
+        );
+        assert!(stub.calls().iter().any(|c| c["op"] == "ssm:ListDocuments"));
+    }
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn the_simulators_deny_layer_decides_the_fix() {
+    let live = live();
+    let (built, stub, run) = scene(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    for (layer, fact, words) in [
+        (
+            "organizations",
+            "service_control_policy",
+            "service control policy",
+        ),
+        ("boundary", "permissions_boundary", "permissions boundary"),
+    ] {
+        stub.set(json!({"registration": linux(),
+            "simulate": {"decision": "explicitDeny", "denied_by": layer}}));
+        let facts = gather(&run, &stub, &built, id);
+        let start = facts["caller_permissions"]["value"]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["action"] == "ssm:StartSession")
+            .unwrap()
+            .clone();
+        assert_eq!(start["denied_by"]["layer"], fact, "{start}");
+        let out = run
+            .cmd(&stub, &built)
+            .args([id, "--format", "json"])
+            .output()
+            .unwrap();
+        let r = report(&out.stdout);
+        let f = &r["caller-start-session"];
+        assert_eq!(f["status"], "fail");
+        assert!(f["message"].as_str().unwrap().contains(words), "{f}");
+        assert!(
+            !f["remedy"]
+                .as_str()
+                .unwrap()
+                .contains("\"Effect\":\"Allow\""),
+            "a layer's denial is not fixed by the caller's own allow: {f}"
+        );
+    }
+}

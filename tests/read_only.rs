@@ -200,3 +200,21 @@ fn the_policy_covers_exactly_what_is_called() {
         "docs/iam-policy.json and src/gather disagree"
     );
 }
+
+#[test]
+fn the_session_key_and_approval_policies_are_read_not_used() {
+    let ops = operations_in_source();
+    // kms:DescribeKey resolves the preferences' alias to the key KMS authorises against; the key policy and tags
+    // are read, never the key used (no GenerateDataKey, no Decrypt); approval policies are listed.
+    for op in [
+        "describe_key",
+        "get_key_policy",
+        "list_resource_tags",
+        "list_documents",
+    ] {
+        assert!(ops.contains(op), "src/gather does not call {op}()");
+    }
+    for op in ["generate_data_key", "decrypt", "start_access_request"] {
+        assert!(!ops.contains(op), "src/gather calls {op}()");
+    }
+}

@@ -102,12 +102,34 @@ pub fn questions(
     {
         out.push(Question {
             action: "kms:GenerateDataKey",
-            resources: vec![kms_key_arn(facts, key, account)],
+            resources: vec![session_key_arn(facts, key, account)],
             ask_with_mfa: false,
-            context: Vec::new(),
+            context: kms_request_context(key),
         });
     }
     out
+}
+
+/// The ARN KMS authorises a session key's use against: the resolved key's when `kms:DescribeKey` told it (an
+/// alias is never the resource KMS checks: KMS "Use aliases to control access to KMS keys"), else the best
+/// reading of what the preferences name.
+pub fn session_key_arn(facts: &Facts, key: &str, account: &str) -> String {
+    match facts.session_key.value() {
+        Some(k) => k.arn.clone(),
+        None => kms_key_arn(facts, key, account),
+    }
+}
+
+/// The keys a client's KMS request carries that depend on the preferences alone: `kms:RequestAlias` when they name
+/// the key by alias (the plugin passes the preferences' string on unchanged).
+pub fn kms_request_context(key: &str) -> Vec<(&'static str, String)> {
+    let alias = key
+        .strip_prefix("alias/")
+        .map(|a| format!("alias/{a}"))
+        .or_else(|| key.split_once(":alias/").map(|(_, a)| format!("alias/{a}")));
+    alias
+        .map(|a| vec![("kms:RequestAlias", a)])
+        .unwrap_or_default()
 }
 
 /// A KMS key id, alias or ARN as an ARN.

@@ -6,7 +6,8 @@
 
 use super::principal::{Principal, PrincipalKind};
 use crate::facts::{
-    CallerPermissions, Decision, Facts, Missing, PermissionCheck, Scenario, Unavailable,
+    CallerPermissions, Decision, DeniedBy, DenyLayer, Facts, Missing, PermissionCheck, Scenario,
+    Unavailable,
 };
 use crate::options::Mode;
 use crate::policy::{evaluate_identity, Context, Evaluation, Policy, Request};
@@ -71,6 +72,7 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
         identity: &identity_refs,
         boundary: boundary_ref,
     };
+    let boundary_name = boundary.as_ref().map(|(n, _)| n.as_str());
     let mut checks = Vec::new();
     for (scenario, mfa) in [
         (Scenario::Current, current_mfa(facts)),
@@ -82,7 +84,7 @@ pub fn evaluate_locally(facts: &Facts) -> Result<CallerPermissions, Missing> {
             }
             for resource in &q.resources {
                 let outcome = asker.answer(q, resource, mfa);
-                checks.push(check(q.action, resource, scenario, outcome));
+                checks.push(check(q.action, resource, scenario, outcome, boundary_name));
             }
         }
     }
@@ -180,7 +182,14 @@ fn uses_key<'p>(policies: impl Iterator<Item = &'p Policy>, key: &str) -> bool {
         .any(|keys| keys.keys().any(|k| k.eq_ignore_ascii_case(key)))
 }
 
-fn check(action: &str, resource: &str, scenario: Scenario, outcome: Evaluation) -> PermissionCheck {
+fn check(
+    action: &str,
+    resource: &str,
+    scenario: Scenario,
+    outcome: Evaluation,
+    boundary: Option<&str>,
+) -> PermissionCheck {
+    let denied_by = denied_by(&outcome, boundary);
     let (decision, matched, why) = match outcome {
         Evaluation::Allowed { by } => (Decision::Allowed, vec![by.to_string()], None),
         Evaluation::ExplicitDeny { by } => (Decision::ExplicitDeny, vec![by.to_string()], None),
@@ -196,6 +205,30 @@ fn check(action: &str, resource: &str, scenario: Scenario, outcome: Evaluation) 
         context: Default::default(),
         matched_statements: matched,
         why,
+        denied_by,
+    }
+}
+
+/// The layer of a local denial: the boundary (its explicit deny, or its not allowing what the identity policies
+/// allow), or an identity policy's explicit deny.
+fn denied_by(outcome: &Evaluation, boundary: Option<&str>) -> Option<DeniedBy> {
+    let in_boundary = |policy: &str| boundary == Some(policy);
+    match outcome {
+        Evaluation::ExplicitDeny { by } => Some(DeniedBy {
+            layer: if in_boundary(&by.policy) {
+                DenyLayer::PermissionsBoundary
+            } else {
+                DenyLayer::IdentityPolicy
+            },
+            policy: Some(by.policy.clone()),
+        }),
+        Evaluation::ImplicitDeny { why } => boundary
+            .filter(|b| why == &format!("the permissions boundary {b} does not allow it"))
+            .map(|b| DeniedBy {
+                layer: DenyLayer::PermissionsBoundary,
+                policy: Some(b.to_string()),
+            }),
+        _ => None,
     }
 }
 

@@ -78,6 +78,12 @@ pub struct RegionFacts {
     /// By VPC id.
     #[serde(default)]
     pub vpcs: BTreeMap<String, VpcFacts>,
+    /// The KMS key the preferences name, resolved.
+    #[serde(default)]
+    pub session_key: Fact<KmsKey>,
+    /// Just-in-time node access approval policies.
+    #[serde(default)]
+    pub approval_policies: Fact<Vec<ApprovalPolicy>>,
 }
 
 /// One VPC's network, shared by every target in it.
@@ -303,6 +309,8 @@ impl Viewer<'_> {
         f.log_bucket_encryption = region.log_bucket_encryption.clone();
         f.cloudtrail = region.cloudtrail.clone();
         f.remote_destination = region.remote_destination.clone();
+        f.session_key = region.session_key.clone();
+        f.approval_policies = region.approval_policies.clone();
         f
     }
 
@@ -425,6 +433,7 @@ mod tests {
             context: Default::default(),
             matched_statements: Vec::new(),
             why: None,
+            denied_by: None,
         }
     }
 

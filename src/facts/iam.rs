@@ -141,6 +141,9 @@ pub struct PermissionCheck {
     /// Why the decision is `unknown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// For a denial: the layer that refused, when the evaluation could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<super::DeniedBy>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -8,6 +8,7 @@ mod fact;
 pub mod fleet;
 mod iam;
 mod instance;
+mod kms;
 mod load;
 mod network;
 
@@ -16,6 +17,7 @@ pub use fact::*;
 pub use fleet::{Fleet, RegionFacts, TargetFacts, Viewer, VpcFacts, FLEET_SCHEMA_VERSION};
 pub use iam::*;
 pub use instance::*;
+pub use kms::*;
 pub use load::{load_document, load_file, parse, parse_document, Document, LoadError};
 pub use network::*;
 
@@ -110,6 +112,14 @@ pub struct Facts {
     /// The tags of the caller's IAM user or role (Run As, `aws:PrincipalTag/…` conditions).
     #[serde(default)]
     pub caller_tags: Fact<PrincipalTags>,
+
+    // Access layers.
+    /// The KMS key the session preferences name, resolved; not applicable when sessions are not KMS-encrypted.
+    #[serde(default)]
+    pub session_key: Fact<KmsKey>,
+    /// The region's just-in-time node access approval policies (empty: just-in-time access is not set up).
+    #[serde(default)]
+    pub approval_policies: Fact<Vec<ApprovalPolicy>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -156,6 +166,8 @@ impl Facts {
             client: Fact::default(),
             cloudtrail: Fact::default(),
             caller_tags: Fact::default(),
+            session_key: Fact::default(),
+            approval_policies: Fact::default(),
         }
     }
 

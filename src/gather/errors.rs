@@ -34,6 +34,7 @@ const NOT_FOUND: &[&str] = &[
     "ServiceSettingNotFound",
     "TrailNotFoundException",
     "InvalidVpcID.NotFound",
+    "NotFoundException",
 ];
 const CREDENTIALS: &[&str] = &[
     "ExpiredToken",

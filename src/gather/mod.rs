@@ -26,6 +26,7 @@ mod caller;
 mod ec2;
 pub mod errors;
 mod iam;
+mod kms;
 mod listing;
 mod local;
 mod logging;

@@ -5,7 +5,7 @@ use super::errors::Failure;
 use super::listing::{list, Listing};
 use super::session::RegionClients;
 use super::store::Run;
-use super::{logging, network, simulate, ssm, trail};
+use super::{kms, logging, network, simulate, ssm, trail};
 use crate::facts::*;
 use crate::selection::{is_hybrid, Selection};
 use futures_util::future::Shared;
@@ -29,9 +29,18 @@ pub async fn region(
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
 ) -> RegionOutcome {
     let preferences = ssm::preferences(&rc.ssm).shared();
-    let (_, (listing, permissions)) = tokio::join!(
+    let session_key = session_key(run, rc, preferences.clone()).shared();
+    let (_, (listing, permissions), _) = tokio::join!(
         settings(run, rc, preferences.clone()),
-        targets(run, rc, first, preferences.clone(), simulated)
+        targets(
+            run,
+            rc,
+            first,
+            preferences.clone(),
+            simulated,
+            session_key.clone()
+        ),
+        access_layers(run, rc, session_key)
     );
     RegionOutcome {
         name: rc.name.clone(),
@@ -72,6 +81,42 @@ async fn settings(
     tokio::join!(dhmc, trails, remote, logging(run, rc, preferences));
 }
 
+/// The KMS key the preferences name, resolved; not applicable when sessions are not encrypted.
+async fn session_key(
+    run: &Run<'_>,
+    rc: &RegionClients,
+    preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
+) -> Fact<KmsKey> {
+    let (preferences, caller) = tokio::join!(preferences, run.caller.clone());
+    match preferences {
+        Ok(SessionPreferences {
+            kms_key_id: Some(key),
+            ..
+        }) => {
+            let account = caller.map(|c| c.account).unwrap_or_default();
+            run.store
+                .fact(kms::session_key(&rc.kms, &key, &account).await)
+        }
+        Ok(_) => Fact::not_applicable("the session preferences name no KMS key"),
+        Err(_) => Fact::not_gathered("the session preferences could not be seen"),
+    }
+}
+
+/// The session key and the just-in-time node access approval policies, into the region's facts.
+async fn access_layers(
+    run: &Run<'_>,
+    rc: &RegionClients,
+    session_key: Shared<impl Future<Output = Fact<KmsKey>>>,
+) {
+    let (key, approval) = tokio::join!(session_key, kms::approval_policies(&rc.ssm));
+    let approval = run.store.fact(approval);
+    run.store.with(|f| {
+        let r = f.region_mut(&rc.name);
+        r.session_key = key;
+        r.approval_policies = approval;
+    });
+}
+
 /// The region's targets, then side by side their networks, their profiles, the hybrid tier and the caller's
 /// decisions on them.
 async fn targets(
@@ -80,6 +125,7 @@ async fn targets(
     first: bool,
     preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
+    session_key: Shared<impl Future<Output = Fact<KmsKey>>>,
 ) -> (Listing, Option<Result<CallerPermissions, Failure>>) {
     let store = &run.store;
     let listing = list(rc, &run.selection).await;
@@ -106,7 +152,14 @@ async fn targets(
                 None
             }
         },
-        simulate(run, rc, &asked, preferences, simulated, &instances)
+        simulate(
+            run,
+            rc,
+            &asked,
+            (preferences, session_key),
+            simulated,
+            &instances
+        )
     );
     let tier = match tier {
         Some(t) => store.fact(t),
@@ -214,19 +267,23 @@ async fn simulate(
     run: &Run<'_>,
     rc: &RegionClients,
     found: &[String],
-    preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
+    (preferences, session_key): (
+        Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
+        Shared<impl Future<Output = Fact<KmsKey>>>,
+    ),
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
     instances: &[&Instance],
 ) -> Option<Result<CallerPermissions, Failure>> {
     if found.is_empty() {
         return None;
     }
-    let (caller, who, prefs, creds, principal_tags) = tokio::join!(
+    let (caller, who, prefs, creds, principal_tags, key) = tokio::join!(
         run.caller.clone(),
         simulated,
         preferences,
         run.credentials.clone(),
-        run.caller_tags.clone()
+        run.caller_tags.clone(),
+        session_key
     );
     let caller = match caller {
         Ok(c) => c,
@@ -246,6 +303,8 @@ async fn simulate(
     if let Ok(p) = prefs {
         template.session_preferences = Fact::known(p);
     }
+    // The key's ARN is what KMS authorises against, whatever form the preferences name it in.
+    template.session_key = key;
     let arn_of = |id: &str| {
         let mut t = template.clone();
         t.target.id = id.to_string();

@@ -302,6 +302,7 @@ pub struct RegionClients {
     pub trail: aws_sdk_cloudtrail::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub s3: aws_sdk_s3::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
 impl Session {
@@ -371,6 +372,7 @@ impl Session {
                     .retry_classifier(FailFast)
                     .build(),
             ),
+            kms: client!(aws_sdk_kms),
         }
     }
 }

@@ -7,7 +7,8 @@ use super::pages::all_pages;
 use crate::caller::{Principal, PrincipalKind};
 use crate::facts::*;
 use aws_sdk_iam::types::{
-    ContextEntry, ContextKeyTypeEnum, EvaluationResult, PolicyEvaluationDecisionType,
+    ContextEntry, ContextKeyTypeEnum, EvaluationResult, OrganizationsDecisionDetail,
+    PermissionsBoundaryDecisionDetail, PolicyEvaluationDecisionType, PolicySourceType,
 };
 use aws_sdk_iam::Client;
 use futures_util::StreamExt;
@@ -390,11 +391,11 @@ impl Simulation<'_> {
         let mut checks = Vec::new();
         let mut again: BTreeMap<AgainKey, Ask> = BTreeMap::new();
         for (ask, results) in answers {
-            for (r, resource, decision, matched) in per_resource(&results) {
+            for (r, resource, decision, matched, layer) in per_resource(&results) {
                 let tested = resource_tag_keys(r.missing_context_values());
                 let tags = resource_tags.get(&resource).filter(|_| !tested.is_empty());
                 let Some(tags) = tags.filter(|_| !ask.tags_given) else {
-                    checks.push(self.decision(r, resource, decision, matched, &ask));
+                    checks.push(self.decision(r, resource, decision, (matched, layer), &ask));
                     continue;
                 };
                 let mut extra = ask.extra.clone();
@@ -451,7 +452,7 @@ impl Simulation<'_> {
         r: &EvaluationResult,
         resource: String,
         decision: &PolicyEvaluationDecisionType,
-        matched: Vec<String>,
+        (matched, layer): (Vec<String>, Option<DeniedBy>),
         ask: &Ask,
     ) -> PermissionCheck {
         let missing: Vec<String> = r
@@ -479,11 +480,13 @@ impl Simulation<'_> {
                     missing.join(", ")
                 )
             }),
+            denied_by: layer,
         }
     }
 }
 
-/// Each resource's decision in the results, with the statements that made it.
+/// Each resource's decision in the results, with the statements that made it and the layer that refused it.
+#[allow(clippy::type_complexity)]
 fn per_resource(
     results: &[EvaluationResult],
 ) -> Vec<(
@@ -491,6 +494,7 @@ fn per_resource(
     String,
     &PolicyEvaluationDecisionType,
     Vec<String>,
+    Option<DeniedBy>,
 )> {
     let statements = |s: &[aws_sdk_iam::types::Statement]| -> Vec<String> {
         s.iter()
@@ -505,6 +509,12 @@ fn per_resource(
                 r.eval_resource_name().unwrap_or("*").to_string(),
                 r.eval_decision(),
                 statements(r.matched_statements()),
+                denied_by(
+                    r.eval_decision(),
+                    r.organizations_decision_detail(),
+                    r.permissions_boundary_decision_detail(),
+                    r.matched_statements(),
+                ),
             ));
         } else {
             for s in r.resource_specific_results() {
@@ -513,11 +523,58 @@ fn per_resource(
                     s.eval_resource_name().to_string(),
                     s.eval_resource_decision(),
                     statements(s.matched_statements()),
+                    denied_by(
+                        s.eval_resource_decision(),
+                        r.organizations_decision_detail(),
+                        s.permissions_boundary_decision_detail()
+                            .or(r.permissions_boundary_decision_detail()),
+                        s.matched_statements(),
+                    ),
                 ));
             }
         }
     }
     out
+}
+
+/// The layer that refused, as the simulator tells it: an organization's SCP, the permissions boundary, or an
+/// identity policy's explicit deny (a matched statement of an identity policy type). The first that refuses is
+/// named; the boundary's name is not in the result.
+fn denied_by(
+    decision: &PolicyEvaluationDecisionType,
+    orgs: Option<&OrganizationsDecisionDetail>,
+    boundary: Option<&PermissionsBoundaryDecisionDetail>,
+    matched: &[aws_sdk_iam::types::Statement],
+) -> Option<DeniedBy> {
+    if *decision == PolicyEvaluationDecisionType::Allowed {
+        return None;
+    }
+    let layer = |layer, policy| Some(DeniedBy { layer, policy });
+    if orgs.is_some_and(|o| !o.allowed_by_organizations()) {
+        return layer(DenyLayer::ServiceControlPolicy, None);
+    }
+    if boundary.is_some_and(|b| !b.allowed_by_permissions_boundary()) {
+        return layer(DenyLayer::PermissionsBoundary, None);
+    }
+    if *decision != PolicyEvaluationDecisionType::ExplicitDeny {
+        return None;
+    }
+    let identity = matched.iter().find(|m| {
+        matches!(
+            m.source_policy_type(),
+            Some(
+                PolicySourceType::User
+                    | PolicySourceType::Group
+                    | PolicySourceType::Role
+                    | PolicySourceType::AwsManaged
+                    | PolicySourceType::UserManaged
+            )
+        )
+    })?;
+    layer(
+        DenyLayer::IdentityPolicy,
+        identity.source_policy_id().map(str::to_string),
+    )
 }
 
 /// May `source` (a user or role ARN) assume `role_arn`? Asked with the source's own credentials.
@@ -561,6 +618,7 @@ pub async fn assume_role_check(
             .filter_map(|s| s.source_policy_id().map(str::to_string))
             .collect(),
         why: None,
+        denied_by: None,
     })
 }
 

@@ -95,7 +95,10 @@ pub fn evaluate_trust(
     })
 }
 
-fn combine(policies: &[(&str, &Policy)], matches: impl Fn(&Statement) -> Tri) -> Evaluation {
+pub(super) fn combine(
+    policies: &[(&str, &Policy)],
+    matches: impl Fn(&Statement) -> Tri,
+) -> Evaluation {
     let mut allowed = None;
     let mut unknown_deny = None;
     let mut unknown_allow = None;
@@ -146,11 +149,11 @@ fn match_identity(s: &Statement, req: &Request) -> Tri {
         .and(|| conditions(s, req.context))
 }
 
-fn action_matches(s: &Statement, action: &str) -> bool {
+pub(super) fn action_matches(s: &Statement, action: &str) -> bool {
     s.actions.iter().any(|a| wildcard_match(a, action, true)) != s.not_action
 }
 
-fn resource_matches(s: &Statement, req: &Request) -> Tri {
+pub(super) fn resource_matches(s: &Statement, req: &Request) -> Tri {
     let Some(resources) = &s.resources else {
         return Tri::False;
     };
@@ -183,7 +186,7 @@ fn resource_matches(s: &Statement, req: &Request) -> Tri {
     }
 }
 
-fn conditions(s: &Statement, ctx: &Context) -> Tri {
+pub(super) fn conditions(s: &Statement, ctx: &Context) -> Tri {
     match &s.condition {
         None => Tri::True,
         Some(block) => condition::evaluate(block, ctx, s.variables),

@@ -9,9 +9,11 @@ mod condition;
 mod context;
 mod document;
 mod evaluate;
+mod key_policy;
 mod pattern;
 
 pub use context::Context;
 pub use document::{Policy, PolicyError, Principal, Statement};
 pub use evaluate::{evaluate_identity, evaluate_trust, Evaluation, Request, Source};
+pub use key_policy::{evaluate_key_policy, Grant};
 pub use pattern::wildcard_match;

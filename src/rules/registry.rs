@@ -59,6 +59,7 @@ static RULES: &[Rule] = &[
     rule!(REMOTE_HOST_REACHABLE, remote_host_reachable::check),
     rule!(CALLER_CREDENTIALS, caller_credentials::check),
     rule!(CALLER_START_SESSION, caller_start_session::check),
+    rule!(JIT_NODE_ACCESS, jit_node_access::check),
     rule!(CALLER_SESSION_CONTROL, caller_session_control::check),
     rule!(CALLER_DATA_CHANNEL, caller_data_channel::check),
     rule!(CALLER_KMS, caller_kms::check),

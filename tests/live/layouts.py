@@ -222,6 +222,43 @@ def preferences_command():
     return egress_layout(public=False, ami="ami-760aaa0f")
 
 
+def preferences(inputs):
+    """Saves the region's Session Manager preferences (the region's own document: a layout that sets them is for a
+    region no other test uses)."""
+    ssm = boto3.client("ssm", **KW)
+    prefs = {"schemaVersion": "1.0", "description": "Session Manager preferences", "sessionType": "Standard_Stream", "inputs": inputs}
+    try:
+        ssm.create_document(Name="SSM-SessionManagerRunShell", DocumentType="Session", DocumentFormat="JSON", Content=json.dumps(prefs))
+    except ssm.exceptions.DocumentAlreadyExists:
+        version = ssm.update_document(Name="SSM-SessionManagerRunShell", DocumentVersion="$LATEST", DocumentFormat="JSON",
+                                      Content=json.dumps(prefs))["DocumentDescription"]["DocumentVersion"]
+        ssm.update_document_default_version(Name="SSM-SessionManagerRunShell", DocumentVersion=version)
+
+
+def kms_session(variant):
+    """A NAT layout whose preferences encrypt sessions with a KMS key named by its alias; the instance role allows
+    kms:Decrypt on the key's ARN. Variants: `alias-arn-policy` (the role's policy names the alias ARN instead),
+    `closed-key-policy` (the key policy names only an administrator role: no delegation to IAM), `disabled`."""
+    kms = boto3.client("kms", **KW)
+    key = kms.create_key(Description=f"sessions {TAG}", KeyUsage="ENCRYPT_DECRYPT", KeySpec="SYMMETRIC_DEFAULT")["KeyMetadata"]
+    alias = f"alias/session-{TAG}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    if variant == "disabled":
+        kms.disable_key(KeyId=key["KeyId"])
+    if variant == "closed-key-policy":
+        account = key["Arn"].split(":")[4]
+        kms.put_key_policy(KeyId=key["KeyId"], PolicyName="default", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "KeyAdministrators", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:role/key-admin"},
+             "Action": "kms:*", "Resource": "*"}]}))
+    preferences({"kmsKeyId": alias})
+    instance = egress_layout(public=False)
+    resource = key["Arn"].replace(f":key/{key['KeyId']}", f":{alias}") if variant == "alias-arn-policy" else key["Arn"]
+    iam.put_role_policy(RoleName=f"ssm-role-{TAG}", PolicyName="session-kms", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": resource}]}))
+    EXTRA.update(key_arn=key["Arn"], alias=alias)
+    return instance
+
+
 def remote_db():
     """The trap of the article port-forwarding-howto done right: remote-host forwarding to a database whose group admits only the app tier."""
     v = vpc("10.0.0.0/16")
@@ -292,7 +329,12 @@ BUILD = {
     "public": lambda: egress_layout(public=True),
     "run-as": run_as,
     "preferences-command": preferences_command,
+    "kms-alias": lambda: kms_session("alias"),
+    "kms-alias-arn-policy": lambda: kms_session("alias-arn-policy"),
+    "kms-closed-key-policy": lambda: kms_session("closed-key-policy"),
+    "kms-disabled": lambda: kms_session("disabled"),
 }
+EXTRA = {}
 
 if __name__ == "__main__":
     if LAYOUT.startswith("fleet:"):
@@ -300,4 +342,5 @@ if __name__ == "__main__":
         built = fleet(*map(int, LAYOUT.split(":")[1:]))
     else:
         built = {"instance": BUILD[LAYOUT]()}
+        built.update(EXTRA)
     print(json.dumps(dict(built, **caller())))

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A small proxy in front of moto's server, for the live tests and the benchmark. Loopback only.
 
-- Answers the three operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting (the DHMC role
-  and the hybrid tier) and iam:SimulatePrincipalPolicy, from a JSON config.
+- Answers the operations moto lacks: ssm:DescribeInstanceInformation, ssm:GetServiceSetting (the DHMC role
+  and the hybrid tier), iam:SimulatePrincipalPolicy, and ssm:ListDocuments for just-in-time approval policies
+  (document types moto does not know), from a JSON config.
 - Forwards every other request to moto unchanged.
 - Injects failures per operation: access denied, throttling (N times), 5xx (N times).
 - Adds a fixed delay to every request and records each (operation, start, end, body digest) for the benchmark.
@@ -15,9 +16,11 @@ Config (re-read on every request):
    "simulate": {"decision": "allowed" | "implicitDeny" | "explicitDeny", "mfa_required": false,
                 "uses_context": ["aws:SourceIp"],    # keys the policies use: reported missing when not given
                 "deny_resources": ["document/SSM-SessionManagerRunShell"],  # implicitly denied, by ARN part
-                "instance_tag": {"key": "ssm:resourceTag/Env", "value": "prod"}},  # on instances: missing unless
+                "instance_tag": {"key": "ssm:resourceTag/Env", "value": "prod"},  # on instances: missing unless
                                                # given, implicitly denied unless equal (an ABAC policy)
+                "denied_by": "organizations" | "boundary"},  # the layer a denial's result names
    "activation_tier": "standard" | "advanced",
+   "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
 """
@@ -51,7 +54,7 @@ def json_error(code, message, status):
 
 
 def failure(service, kind, op):
-    json_proto = service in ("ssm", "cloudtrail")
+    json_proto = service in ("ssm", "cloudtrail", "kms")
     if kind == "deny":
         msg = f"User: arn:aws:iam::123456789012:user/tester is not authorized to perform: {service}:{op}"
         if json_proto:
@@ -91,8 +94,13 @@ def simulate(config, body):
         if tag["key"] not in context:
             return "implicitDeny", missing + f"<member>{tag['key']}</member>"
         return (verdict(r) if context[tag["key"]] == tag["value"] else "implicitDeny"), missing
+    # Which layer refuses a denied resource: the organization's SCPs or the permissions boundary.
+    layer = {"organizations": "<OrganizationsDecisionDetail><AllowedByOrganizations>false</AllowedByOrganizations></OrganizationsDecisionDetail>",
+             "boundary": "<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>false</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>",
+             }.get(sim.get("denied_by"), "")
+    detail = lambda r: layer if tagged(r)[0] != "allowed" else ""
     members = "".join(
-        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{tagged(r)[0]}</EvalDecision>"
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{tagged(r)[0]}</EvalDecision>{detail(r)}"
         f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
         f"<MissingContextValues>{tagged(r)[1]}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))
@@ -148,7 +156,19 @@ def answer(config, service, op, body, headers):
         return 200, "application/x-amz-json-1.1", json.dumps({"ServiceSetting": setting}).encode()
     if service == "iam" and op == "SimulatePrincipalPolicy":
         return simulate(config, body)
+    if service == "ssm" and op == "ListDocuments":
+        return approval_policies(config, body)
     return None
+
+
+def approval_policies(config, body):
+    """ssm:ListDocuments for just-in-time node access approval policies (document types moto does not know): the
+    configured ones, of the types the request's DocumentType filter names."""
+    filters = json.loads(body or b"{}").get("Filters", [])
+    types = [v for f in filters if f.get("Key") == "DocumentType" for v in f.get("Values", [])]
+    docs = [{"Name": d["name"], "DocumentType": d["type"], "Owner": "123456789012", "DocumentFormat": "JSON"}
+            for d in config.get("approval_policies", []) if not types or d["type"] in types]
+    return 200, "application/x-amz-json-1.1", json.dumps({"DocumentIdentifiers": docs}).encode()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):

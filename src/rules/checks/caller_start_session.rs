@@ -3,8 +3,9 @@
 use crate::caller::document_arn;
 use crate::facts::{CallerPermissions, Decision, PermissionCheck, Scenario};
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::deny_layers::explain;
 use crate::rules::shared::permissions::{find, line, not_evaluated, permissions, with_limits};
-use crate::rules::shared::Check;
+use crate::rules::shared::{jit, Check};
 
 pub fn check(c: &Check) -> Verdict {
     let perms = permissions(c)?;
@@ -121,13 +122,25 @@ fn refused(
     } else {
         format!(
             "no identity-based policy allows ssm:StartSession on {}",
-            denied
-                .iter()
-                .map(|k| k.resource.as_str())
-                .collect::<Vec<_>>()
-                .join(" and ")
+            resources(denied)
         )
     };
+    let layered = denied
+        .iter()
+        .filter(|_| !mfa_would_help)
+        .find_map(|k| explain(c, &perms.principal_arn, k));
+    if let Some(layered) = layered {
+        return Outcome::fail(format!(
+            "ssm:StartSession on {} is denied by {}",
+            resources(denied),
+            layered.by
+        ))
+        .note(layered.note)
+        .remedy(layered.remedy);
+    }
+    if !explicit && !mfa_would_help && jit::in_use(c).is_some() {
+        return jit_request(c, message);
+    }
     let mut remedy = if mfa_would_help {
         "Sign in with MFA (see caller-mfa).".to_string()
     } else {
@@ -146,7 +159,7 @@ fn refused(
         out = out.note("Your policies set ssm:SessionDocumentAccessCheck, so even a plain shell needs StartSession on its session document (AWS \"Enforce a session document permission check for the AWS CLI\").");
     }
     if explicit && !mfa_would_help {
-        out = out.note("An explicit deny can also come from an SCP or a permissions boundary.");
+        out = out.note("Which policy denies is not known here (local evaluation, or a simulation that did not say): an explicit deny can also come from an SCP or a permissions boundary.");
     }
     if denied.iter().any(|k| &k.resource == instance) {
         out = tags_tested(c, out);
@@ -179,6 +192,22 @@ fn tags_tested(c: &Check, mut out: Outcome) -> Outcome {
         out = out.note("If your policies allow sessions by tag (aws:ResourceTag/…, ssm:resourceTag/…, aws:PrincipalTag/…), these are the tags they were tested against: tagging the instance (aws ec2 create-tags) or your IAM identity is then the other fix.");
     }
     out
+}
+
+fn resources(denied: &[&PermissionCheck]) -> String {
+    denied
+        .iter()
+        .map(|k| k.resource.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// A denial in a region that uses just-in-time node access: the way in is an access request, not a grant.
+fn jit_request(c: &Check, message: String) -> Outcome {
+    Outcome::fail(message)
+        .note("Just-in-time node access is set up in this region (see jit-node-access): its users are meant not to hold ssm:StartSession, and reach nodes through access requests.")
+        .remedy(format!("Request access:\n{}", jit::request_command(c)))
+        .fixed_by("jit-node-access")
 }
 
 /// Whether StartSession must be allowed on the document: always for a named document, for a plain shell only

@@ -26,6 +26,7 @@ pub mod instance_role;
 pub mod instance_running;
 pub mod instance_sg_egress;
 pub mod instance_sg_inbound;
+pub mod jit_node_access;
 pub mod logging_kms_endpoints;
 pub mod nacl_endpoint_subnets;
 pub mod nacl_instance_subnet;

@@ -1,0 +1,136 @@
+//! `jit-node-access`: Just-in-time node access lets this session through (`rules/jit-node-access.toml`).
+
+use crate::caller::document_arn;
+use crate::facts::{Decision, Scenario};
+use crate::options::Mode;
+use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::jit::{
+    in_use, request_command, KEY_TAG, TOKEN_SESSION_POLICY, TOKEN_SESSION_POLICY_VERSION,
+};
+use crate::rules::shared::permissions::{find, permissions};
+use crate::rules::shared::Check;
+
+pub fn check(c: &Check) -> Verdict {
+    if let Some(skip) = not_jit_case(c) {
+        return Ok(skip);
+    }
+    let instance = c.facts.target_arn();
+    let document = document_arn(c.facts, &c.account(), c.options.mode);
+    let policies = c
+        .facts
+        .approval_policies
+        .need("the region's just-in-time approval policies")?;
+    let Some(policies) = in_use(c).filter(|_| !policies.is_empty()) else {
+        return Ok(Outcome::skip(
+            "no just-in-time approval policy in the region: just-in-time node access is not set up here",
+        ));
+    };
+    let names: Vec<String> = policies
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.document_type))
+        .collect();
+    let evidence = format!("approval policies: {}", names.join(", "));
+    if c.options.mode != Mode::Shell {
+        return Ok(Outcome::fail(format!(
+            "just-in-time node access is set up in this region and ssm:StartSession is not yours: its access token allows {} only on the shell document, so {} is refused even with an approved request",
+            "ssm:StartSession",
+            c.options.mode.noun()
+        ))
+        .evidence(evidence)
+        .note(token_policy_note())
+        .remedy(format!(
+            "Ask for a shell session instead (--mode shell) through an access request:\n{}\n\
+             or have an administrator allow ssm:StartSession on {instance} and {document} for you outside just-in-time access.",
+            request_command(c)
+        )));
+    }
+    if let Some(out) = key_tag(c)? {
+        return Ok(out.evidence(evidence));
+    }
+    Ok(Outcome::fail(format!(
+        "just-in-time node access is set up in this region: ssm:StartSession is not yours to call, sessions to {} start from an approved access request",
+        c.facts.target.id
+    ))
+    .evidence(evidence)
+    .note(token_policy_note())
+    .note("How an approved request's token reaches `aws ssm start-session` is not something ssm-check could verify: AWS's guide starts the session from the console's just-in-time node access page.")
+    .remedy(format!(
+        "Request access (an approval policy decides it), then connect once approved:\n{}",
+        request_command(c)
+    )))
+}
+
+/// Why just-in-time access is not the question here, if it is not: StartSession is not seen, allowed, explicitly
+/// denied, or denied by a layer a request does not lift. Only an implicit denial is JIT's case: an allowed
+/// StartSession starts sessions directly (AWS: users who keep it "will continue to use Session Manager").
+fn not_jit_case(c: &Check) -> Option<Outcome> {
+    let Ok(perms) = permissions(c) else {
+        return Some(Outcome::skip(
+            "whether ssm:StartSession is yours could not be seen (caller-start-session): just-in-time access matters only when it is not",
+        ));
+    };
+    let instance = c.facts.target_arn();
+    let document = document_arn(c.facts, &c.account(), c.options.mode);
+    // The document counts for a named document (SSH, port forwarding); a plain shell is decided on the instance.
+    let checks: Vec<_> = [&instance, &document]
+        .iter()
+        .take(if c.options.mode == Mode::Shell { 1 } else { 2 })
+        .map(|r| find(&perms, "ssm:StartSession", Some(r), Scenario::Current))
+        .collect();
+    // A denial whose layer is known (an SCP, the boundary) is that layer's to lift (caller-start-session).
+    if let Some(d) = checks.iter().flatten().find_map(|k| k.denied_by.as_ref()) {
+        let layer = serde_json::to_value(d.layer).ok();
+        return Some(Outcome::skip(format!(
+            "ssm:StartSession is denied by the {} layer: caller-start-session names its fix, which an access request is not",
+            layer.as_ref().and_then(|v| v.as_str()).unwrap_or("known")
+        )));
+    }
+    let decisions: Vec<Option<Decision>> = checks.iter().map(|k| k.map(|k| k.decision)).collect();
+    if decisions.contains(&Some(Decision::ExplicitDeny)) {
+        return Some(Outcome::skip(
+            "ssm:StartSession is explicitly denied: an access request does not lift an explicit deny (caller-start-session)",
+        ));
+    }
+    if !decisions.contains(&Some(Decision::ImplicitDeny)) {
+        return Some(Outcome::skip(
+            "ssm:StartSession is not denied to you (caller-start-session): sessions start directly, not through just-in-time access",
+        ));
+    }
+    None
+}
+
+fn token_policy_note() -> String {
+    format!(
+        "The session runs with the access token's session policy {TOKEN_SESSION_POLICY} ({TOKEN_SESSION_POLICY_VERSION}): ssm:StartSession only on SSM-SessionManagerRunShell (AWS-StartPortForwardingSession only when called through ssm-guiconnect, Fleet Manager's RDP), and kms:GenerateDataKey only on keys tagged {KEY_TAG}=true."
+    )
+}
+
+/// The session key must carry the tag the token's session policy tests; `None` when it does, or when sessions are
+/// not encrypted.
+fn key_tag(c: &Check) -> Result<Option<Outcome>, Outcome> {
+    let Some(requested) = c
+        .facts
+        .session_preferences
+        .value()
+        .and_then(|p| p.kms_key_id.clone())
+    else {
+        return Ok(None);
+    };
+    let key = c.facts.session_key.need("the session's KMS key")?;
+    let tags = key.tags.need("the session key's tags")?;
+    if tags.get(KEY_TAG).is_some_and(|v| v == "true") {
+        return Ok(None);
+    }
+    Ok(Some(
+        Outcome::fail(format!(
+            "sessions are encrypted with {}, which lacks the tag {KEY_TAG}=true: the just-in-time access token may not call kms:GenerateDataKey on it",
+            if requested == key.arn { key.arn.clone() } else { format!("{requested} ({})", key.arn) }
+        ))
+        .note(token_policy_note())
+        .remedy(format!(
+            "Tag the key (the key's administrators), then request access:\naws kms tag-resource --key-id {} --tags TagKey={KEY_TAG},TagValue=true\n{}",
+            key.arn,
+            request_command(c)
+        )),
+    ))
+}
