@@ -10,6 +10,7 @@ mod iam;
 mod instance;
 mod load;
 mod network;
+mod offline;
 
 pub use client::*;
 pub use fact::*;
@@ -18,6 +19,7 @@ pub use iam::*;
 pub use instance::*;
 pub use load::{load_document, load_file, parse, parse_document, Document, LoadError};
 pub use network::*;
+pub use offline::*;
 
 use crate::partition::Partition;
 use schemars::JsonSchema;
@@ -107,6 +109,29 @@ pub struct Facts {
     pub client: Fact<Client>,
     #[serde(default)]
     pub cloudtrail: Fact<Vec<Trail>>,
+
+    // Seen from outside when the agent is not online (only then gathered).
+    /// The instance's AMI.
+    #[serde(default)]
+    pub image: Fact<Image>,
+    /// The matched lines of the instance's console output.
+    #[serde(default)]
+    pub console_output: Fact<ConsoleOutput>,
+    #[serde(default)]
+    pub status_checks: Fact<StatusChecks>,
+    /// `connected` or `notconnected` (`ssm:GetConnectionStatus`: what StartSession checks).
+    #[serde(default)]
+    pub connection_status: Fact<String>,
+    /// The activation a hybrid node registered with.
+    #[serde(default)]
+    pub activation: Fact<Activation>,
+    /// Whether EC2 Serial Console access is enabled for the account in the region
+    /// (`ec2:GetSerialConsoleAccessStatus`).
+    #[serde(default)]
+    pub serial_console_access: Fact<bool>,
+    /// The VPC's EC2 Instance Connect Endpoints.
+    #[serde(default)]
+    pub instance_connect_endpoints: Fact<Vec<InstanceConnectEndpoint>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -152,6 +177,13 @@ impl Facts {
             mfa_devices: Fact::default(),
             client: Fact::default(),
             cloudtrail: Fact::default(),
+            image: Fact::default(),
+            console_output: Fact::default(),
+            status_checks: Fact::default(),
+            connection_status: Fact::default(),
+            activation: Fact::default(),
+            serial_console_access: Fact::default(),
+            instance_connect_endpoints: Fact::default(),
         }
     }
 

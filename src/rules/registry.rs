@@ -40,6 +40,7 @@ static RULES: &[Rule] = &[
     rule!(REMOTE_HOST_ALLOWED, remote_host_allowed::check),
     rule!(SESSION_LOG_ENCRYPTION, session_log_encryption::check),
     rule!(AGENT_ONLINE, agent_online::check),
+    rule!(AGENT_OFFLINE_CAUSE, agent_offline_cause::check),
     rule!(AGENT_VERSION, agent_version::check),
     rule!(NETWORK_PATH, network_path::check),
     rule!(ENDPOINT_AVAILABLE, endpoint_available::check),
