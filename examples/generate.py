@@ -1003,6 +1003,13 @@ case("offline-al2023-just-launched", "Launched a minute ago: not registered yet,
                            offline(f, {"registered": False}, {"empty": True, "latest": True},
                                    status={"instance_status": "initializing", "system_status": "initializing"}))),
      {"agent-online": "warn", "agent-offline-cause": "warn"})
+case("offline-al2023-just-launched-broken-no-profile", "Launched a minute ago without an instance profile (DHMC off): not \"still registering\" — it never will; the missing role is named.",
+     mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:59:02Z"), f["instance"]["value"].pop("instance_profile_arn"),
+                           f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
+                                    role=unavailable("not_applicable", why="no instance profile")),
+                           offline(f, {"registered": False}, {"empty": True, "latest": True},
+                                   status={"instance_status": "initializing", "system_status": "initializing"}))),
+     {"agent-online": "fail", "agent-offline-cause": "fail", "instance-role": "fail"})
 case("offline-al2023-broken-impaired", "The OS stopped answering: the instance status check is impaired, and the console shows the kernel killing processes for memory.",
      mutate(al, lambda f: offline(f, dict(LOST, last_ping="2026-11-20T03:05:12Z"), {"timestamp": "2026-11-20T08:57:40Z", "empty": False, "latest": True,
          "lines": [STARTED, line("out_of_memory", "[1540811.201931] Out of memory: Killed process 2211 (java) total-vm:8123456kB, anon-rss:3902212kB")]},

@@ -55,6 +55,7 @@ pub fn check(c: &Check) -> Verdict {
 /// The most likely cause first, with its evidence and fix; the others listed after it.
 fn cause(d: &mut Diagnosis, way_in: WayIn) -> Outcome {
     let top = d.causes.remove(0);
+    let fixed_by = top.rule;
     let remedy = if top.on_host {
         [way_in.access, top.remedy, way_in.log].concat()
     } else {
@@ -67,7 +68,10 @@ fn cause(d: &mut Diagnosis, way_in: WayIn) -> Outcome {
         out = out.evidence(format!("also: {}", other.summary));
         out = out.evidence_all(other.evidence);
     }
-    out
+    match fixed_by {
+        Some(rule) => out.fixed_by(rule),
+        None => out,
+    }
 }
 
 /// What else the signals show, what could not be seen, and the notes.

@@ -15,6 +15,10 @@ pub fn check(c: &Check) -> Verdict {
         .evidence_all(out.evidence)
         .evidence_all(d.registering)
         .remedy("Give it a few minutes, then check again (see agent-offline-cause)."),
+        // Another rule names the cause (the role, the network): its fix fixes this.
+        Some(d) if d.causes.first().is_some_and(|c| c.rule.is_some()) => {
+            out.fixed_by(d.causes[0].rule.unwrap_or("agent-offline-cause"))
+        }
         Some(d) if !d.causes.is_empty() => out
             .fixed_by("agent-offline-cause")
             .remedy("Fix the cause seen from outside: see agent-offline-cause."),

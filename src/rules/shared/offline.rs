@@ -5,8 +5,26 @@
 //! the commands that reach the host.
 
 use crate::facts::*;
+use crate::rules::outcome::Status;
 use crate::rules::shared::images::{agent_on, install_commands, AgentOnImage};
 use crate::rules::shared::Check;
+
+/// What the agent needs to register and stay connected, checked by other rules: a role it can use, and a way to
+/// Systems Manager's endpoints. One of them failing explains an agent that is not online before anything on the host.
+const PREREQUISITES: [&str; 12] = [
+    "instance-role",
+    "dhmc-prerequisites",
+    "role-trust",
+    "role-agent-permissions",
+    "network-path",
+    "endpoint-available",
+    "endpoint-private-dns",
+    "endpoint-sg-ingress",
+    "instance-sg-egress",
+    "nacl-instance-subnet",
+    "nacl-endpoint-subnets",
+    "endpoint-policy",
+];
 
 /// Under this long since the launch or start, an unregistered agent is taken to be still registering: AWS says
 /// to wait "a few minutes" and to troubleshoot after "5 minutes or so"; an agent whose first attempt failed waits
@@ -23,6 +41,8 @@ pub struct Cause {
     pub remedy: Vec<String>,
     /// The fix is done on the host, through a way in.
     pub on_host: bool,
+    /// The rule that names this cause, when another does.
+    pub rule: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,6 +97,7 @@ impl Diagnosis {
             evidence,
             remedy,
             on_host,
+            rule: None,
         });
     }
 
@@ -105,6 +126,7 @@ pub fn diagnose(c: &Check) -> Option<Diagnosis> {
     }
     let now = c.facts.gathered_at.as_deref().and_then(time);
     let mut d = Diagnosis::default();
+    prerequisite(c, &mut d);
     registration(reg, now, &mut d);
     metadata(c, &mut d);
     status_checks(c, &mut d);
@@ -117,6 +139,30 @@ pub fn diagnose(c: &Check) -> Option<Diagnosis> {
     launched(c, reg, now, &mut d);
     d.causes.sort_by_key(|c| std::cmp::Reverse(c.weight));
     Some(d)
+}
+
+/// The first rule of the agent's role or network that fails: the agent cannot register or connect without it.
+fn prerequisite(c: &Check, d: &mut Diagnosis) {
+    let failing = PREREQUISITES.iter().find_map(|id| {
+        let rule = crate::rules::find(id)?;
+        let (Ok(out) | Err(out)) = (rule.check)(c);
+        (out.status == Status::Fail).then(|| (rule.id(), out.message))
+    });
+    let Some((rule, message)) = failing else {
+        return;
+    };
+    d.causes.push(Cause {
+        weight: 94,
+        summary: format!("{rule} fails: {message}"),
+        evidence: vec![format!(
+            "the agent needs a role it can use and a way to Systems Manager's endpoints to register; {rule} fails"
+        )],
+        remedy: vec![format!(
+            "Fix {rule} first (its remedy above); the agent registers within minutes after (a reboot makes it try at once)."
+        )],
+        on_host: false,
+        rule: Some(rule),
+    });
 }
 
 fn time(text: &str) -> Option<jiff::Timestamp> {
