@@ -135,12 +135,31 @@ def main():
         results[tool] = {"calls": len(last_log), "rounds": rounds(last_log), "duplicates": duplicates(last_log),
                          "wall_s": round(statistics.median(times), 3)}
 
+    # The same instance with its agent not online: what EC2 and Systems Manager show from outside is asked for too.
+    with open(config, "w") as fh:
+        json.dump({"registration": {"agent_version": "2.3.722.0", "platform_type": "Windows", "ping_status": "ConnectionLost"},
+                   "simulate": {"decision": "allowed"}, "serial_console_access": True}, fh)
+    times, last_log = [], []
+    for _ in range(args.runs):
+        stub, url = start_stub(args.moto, config, args.delay_ms)
+        start = time.monotonic()
+        subprocess.run([args.binary, "gather", keys["instance"]], env=env_for(url, keys, home), capture_output=True, check=True)
+        times.append(time.monotonic() - start)
+        last_log = calls(url)
+        stub.terminate()
+        stub.wait()
+    offline = {"calls": len(last_log), "rounds": rounds(last_log), "duplicates": duplicates(last_log),
+               "wall_s": round(statistics.median(times), 3)}
+
     speedup = results["aws-cli-sequential"]["wall_s"] / results["ssm-check"]["wall_s"]
     print(f"delay per request: {args.delay_ms} ms; median of {args.runs} runs; layout: rdp-private-strict-sg (private subnet, three endpoints, S3 gateway)")
     print(f"{'':22}{'API calls':>10}{'rounds':>8}{'duplicates':>12}{'wall time':>11}")
     for tool, r in results.items():
         print(f"{tool:22}{r['calls']:>10}{r['rounds']:>8}{r['duplicates']:>12}{r['wall_s']:>10.2f}s")
+    r = offline
+    print(f"{'ssm-check, agent offline':22}{r['calls']:>10}{r['rounds']:>8}{r['duplicates']:>12}{r['wall_s']:>10.2f}s")
     print(f"speed-up: {speedup:.1f}x")
+    results["ssm-check-agent-offline"] = offline
     results["speedup"] = round(speedup, 1)
     results["delay_ms"] = args.delay_ms
     with open(os.path.join(ROOT, "target", "bench.json"), "w") as fh:

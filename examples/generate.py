@@ -1081,6 +1081,114 @@ case("private-shell-preferences-type-unrecorded", "Facts gathered before the doc
      mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-type": "unknown"},
      needs={"session-preferences-type": ["ssm:GetDocument"]})
 
+# ---------------------------------------------------------------- the agent is not online: what EC2 and Systems Manager
+# show from outside (asked only for targets that are not online; an online target's signals are not gathered)
+AL2023_AMI = {"image_id": "ami-0453ec754f44f9a4a", "name": "al2023-ami-2023.6.20241121.0-kernel-6.1-x86_64",
+              "description": "Amazon Linux 2023 AMI 2023.6.20241121.0 x86_64 HVM kernel-6.1", "owner_id": "137112412989",
+              "owner_alias": "amazon", "platform_details": "Linux/UNIX", "architecture": "x86_64", "creation_date": "2024-11-20T19:51:20.000Z"}
+RHEL_AMI = {"image_id": "ami-0583d8c7a9c35822c", "name": "RHEL-9.4.0_HVM-20240605-x86_64-82-Hourly2-GP3",
+            "description": "Provided by Red Hat, Inc.", "owner_id": "309956199498", "platform_details": "Red Hat Enterprise Linux",
+            "architecture": "x86_64", "creation_date": "2024-06-05T21:38:56.000Z"}
+SIGNALS = ["image", "console_output", "status_checks", "connection_status", "activation"]
+
+
+def online_signals(f, launched="2026-11-02T07:13:20Z", ami=AL2023_AMI):
+    """An online instance as this version gathers it: the AMI and launch time, and no outside signals asked."""
+    f["instance"]["value"].update(image_id=ami["image_id"], launch_time=launched)
+    f["instance"]["value"]["metadata_options"]["http_put_response_hop_limit"] = 2
+    for k in SIGNALS:
+        f[k] = unavailable("not_gathered", why="the agent is online")
+    f["activation"] = unavailable("not_applicable", why="an EC2 instance")
+    f["serial_console_access"] = unavailable("not_gathered", why="no instance of the region is offline")
+    f["instance_connect_endpoints"] = unavailable("not_gathered", why="no target in the VPC is offline")
+    return f
+
+
+def offline(f, registration, console, status=None, ami=AL2023_AMI, serial=False, eice=True):
+    """The same instance with its agent not online, and what EC2 and Systems Manager show of it."""
+    f["registration"] = known(registration)
+    f["image"] = known(ami)
+    f["console_output"] = known(console)
+    f["status_checks"] = known(status or {"instance_status": "ok", "system_status": "ok"})
+    f["connection_status"] = known("notconnected")
+    f["serial_console_access"] = known(serial)
+    f["instance_connect_endpoints"] = known([{"endpoint_id": "eice-0a1b2c3d4e5f60001", "subnet_id": "subnet-0private0000000001",
+                                              "state": "create-complete"}] if eice else [])
+
+
+def line(kind, text, time=None):
+    out = {"kind": kind, "text": text}
+    if time:
+        out["time"] = time
+    return out
+
+
+LOST = {"registered": True, "ping_status": "ConnectionLost", "agent_version": "3.3.1142.0", "is_latest_version": False,
+        "last_ping": "2026-11-20T06:12:40Z", "platform_type": "Linux", "platform_name": "Amazon Linux"}
+STARTED = line("agent_started", "2026/11/02 07:14:09Z: Amazon SSM Agent v3.3.1142.0 is running", "2026-11-02T07:14:09Z")
+
+al = online_signals(private_shell())
+case("offline-al2023", "An Amazon Linux 2023 instance whose agent is online: the outside signals are not asked for.", al,
+     {"agent-online": "pass", "agent-offline-cause": "skip"})
+case("offline-al2023-broken-disk-full", "Its agent went offline after the root volume filled up: the console shows `No space left on device` and the service failing.",
+     mutate(al, lambda f: offline(f, LOST, {"timestamp": "2026-11-20T08:58:31Z", "empty": False, "latest": True, "lines": [STARTED,
+         line("disk_full", "[1565012.402211] systemd-journald[1187]: Failed to create new system journal: No space left on device"),
+         line("agent_service_failed", "[1565340.118503] systemd[1]: amazon-ssm-agent.service: Failed with result 'exit-code'.")]})),
+     {"agent-online": "fail", "agent-offline-cause": "fail"})
+case("offline-al2023-broken-metadata-off", "The instance metadata service was turned off: the agent gets no credentials from the instance profile either, and never registers.",
+     mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:31:00Z"),
+                           f["instance"]["value"]["metadata_options"].update(http_endpoint="disabled"),
+                           offline(f, {"registered": False}, {"timestamp": "2026-11-20T08:40:12Z", "empty": False, "latest": True, "lines": []}))),
+     {"agent-online": "fail", "agent-offline-cause": "fail", "instance-role": "pass"})
+case("offline-al2023-just-launched", "Launched a minute ago: not registered yet, status checks initializing, no console output yet. A warning, not a failure.",
+     mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:59:02Z"),
+                           offline(f, {"registered": False}, {"empty": True, "latest": True},
+                                   status={"instance_status": "initializing", "system_status": "initializing"}))),
+     {"agent-online": "warn", "agent-offline-cause": "warn"})
+case("offline-al2023-just-launched-broken-no-profile", "Launched a minute ago without an instance profile (DHMC off): not \"still registering\" — it never will; the missing role is named.",
+     mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:59:02Z"), f["instance"]["value"].pop("instance_profile_arn"),
+                           f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
+                                    role=unavailable("not_applicable", why="no instance profile")),
+                           offline(f, {"registered": False}, {"empty": True, "latest": True},
+                                   status={"instance_status": "initializing", "system_status": "initializing"}))),
+     {"agent-online": "fail", "agent-offline-cause": "fail", "instance-role": "fail"})
+case("offline-al2023-broken-impaired", "The OS stopped answering: the instance status check is impaired, and the console shows the kernel killing processes for memory.",
+     mutate(al, lambda f: offline(f, dict(LOST, last_ping="2026-11-20T03:05:12Z"), {"timestamp": "2026-11-20T08:57:40Z", "empty": False, "latest": True,
+         "lines": [STARTED, line("out_of_memory", "[1540811.201931] Out of memory: Killed process 2211 (java) total-vm:8123456kB, anon-rss:3902212kB")]},
+         status={"instance_status": "impaired", "system_status": "ok", "impaired_since": "2026-11-20T03:07:00Z"}, serial=True)),
+     {"agent-online": "fail", "agent-offline-cause": "fail"})
+case("offline-al2023-broken-on-the-host", "Offline, and nothing outside explains it (the agent started at boot, status checks pass): the host must be read, through the VPC's Instance Connect Endpoint.",
+     mutate(al, lambda f: offline(f, LOST, {"timestamp": "2026-11-20T08:58:31Z", "empty": False, "latest": True, "lines": [STARTED]})),
+     {"agent-online": "fail", "agent-offline-cause": "fail"})
+case("offline-al2023-console-denied", "Offline, and the caller may not read the console output or the image: Unknown, naming the permissions.",
+     mutate(al, lambda f: (offline(f, LOST, {"empty": True}), f.update(console_output=denied("ec2:GetConsoleOutput"), image=denied("ec2:DescribeImages")))),
+     {"agent-online": "fail", "agent-offline-cause": "unknown"}, needs={"agent-offline-cause": ["ec2:GetConsoleOutput", "ec2:DescribeImages"]})
+
+rhel = online_signals(private_shell(), ami=RHEL_AMI)
+rhel["registration"]["value"].update(platform_name="Red Hat Enterprise Linux")
+rhel["instance"]["value"]["name"] = "ssm-rhel"
+case("offline-rhel", "A RHEL 9 instance whose agent was installed by its user data: online.", rhel,
+     {"agent-online": "pass", "agent-offline-cause": "skip"})
+case("offline-rhel-broken-never-registered", "The same RHEL 9 instance launched without that user data: RHEL AMIs come without the agent, so it never registered; the account has no way in yet.",
+     mutate(rhel, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T06:40:00Z"),
+                             offline(f, {"registered": False}, {"timestamp": "2026-11-20T06:43:51Z", "empty": False, "latest": True, "lines": []},
+                                     ami=RHEL_AMI, eice=False))),
+     {"agent-online": "fail", "agent-offline-cause": "fail"})
+
+
+def expired_activation(f):
+    f["registration"]["value"].update(ping_status="ConnectionLost", last_ping="2026-11-12T22:41:09Z",
+                                      activation_id="4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d")
+    f["connection_status"] = known("notconnected")
+    for k in ("image", "console_output", "status_checks", "serial_console_access", "instance_connect_endpoints"):
+        f[k] = unavailable("not_applicable", why="hybrid managed node: not an EC2 instance")
+    f["activation"] = known({"activation_id": "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "expired": True, "expiration_date": "2026-11-13T00:00:00Z",
+                             "registration_limit": 10, "registrations_count": 3, "iam_role": "SSMServiceRole"})
+
+
+case("hybrid-onprem-broken-expired-activation", "The hybrid node lost its connection after its agent was reinstalled, and the activation it registered with has expired.",
+     mutate(hybrid(), expired_activation), {"agent-online": "fail", "agent-offline-cause": "fail", "instance-running": "skip"})
+
 index = []
 for c in CASES:
     doc = c.pop("_doc")

@@ -538,8 +538,9 @@ fn github_annotates_each_finding_that_needs_attention() {
     let (code, text) = output(&["--facts", FLEET, "--format", "github"]);
     assert_eq!(code, Some(1));
     let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
-    // billing-2: two failures; reports-1: two failures.
-    assert_eq!(errors.len(), 4, "{text}");
+    // billing-2: three failures (no role; agent-online and agent-offline-cause, which the missing role explains);
+    // reports-1: two failures.
+    assert_eq!(errors.len(), 5, "{text}");
     assert!(errors.iter().any(
         |l| l.contains("title=ssm-check i-0a1b2c3d4e5f60011 (reports-1)%3A endpoint-private-dns::")
     ));

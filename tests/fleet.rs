@@ -452,3 +452,60 @@ fn a_policy_on_instance_tags_is_decided_by_each_instances_tags() {
         .unwrap_or(0);
     assert_eq!(sims, 6 + 4, "{per_op:?}");
 }
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn only_targets_that_are_not_online_are_asked_what_ec2_shows_and_in_batches() {
+    let live = live();
+    // 12 instances in 3 VPCs; three of them never registered.
+    let (built, stub, run) = scene(&live, "fleet:12:3:2");
+    let targets: Vec<String> = ids(&built, "instances").into_iter().collect();
+    let offline = &targets[..3];
+    let mut config = stub_config(json!({"agent_version": "3.3.1142.0"}));
+    config["unregistered"] = json!(offline);
+    stub.set(config);
+    let out = run
+        .cmd(&stub, &built)
+        .args(["gather"])
+        .args(&targets)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fleet: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for t in fleet["targets"].as_array().unwrap() {
+        let asked = offline.contains(&t["id"].as_str().unwrap().to_string());
+        let status = t["console_output"]["status"].as_str().unwrap();
+        assert_eq!(
+            status == "known",
+            asked,
+            "{}: {}",
+            t["id"],
+            t["console_output"]
+        );
+        assert_eq!(
+            t["status_checks"]["status"] == "known",
+            asked,
+            "{}",
+            t["id"]
+        );
+    }
+    let (per_op, repeated) = tally(&stub.calls());
+    assert_eq!(repeated, 0);
+    // Per offline target: its console output and connection status. Per region: one status-check batch, one
+    // image lookup, one serial-console status, one endpoint listing for the offline targets' VPCs.
+    assert_eq!(per_op.get("ec2:GetConsoleOutput"), Some(&3));
+    assert_eq!(per_op.get("ssm:GetConnectionStatus"), Some(&3));
+    for op in [
+        "ec2:DescribeInstanceStatus",
+        "ec2:DescribeImages",
+        "ec2:GetSerialConsoleAccessStatus",
+        "ec2:DescribeInstanceConnectEndpoints",
+    ] {
+        assert_eq!(per_op.get(op), Some(&1), "{op}");
+    }
+    assert_eq!(per_op.get("ssm:DescribeActivations"), None);
+}

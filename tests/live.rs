@@ -1283,3 +1283,163 @@ fn the_simulators_deny_layer_decides_the_fix() {
         );
     }
 }
+
+/// The operations asked only of a target whose agent is not online.
+const OFFLINE_OPS: [&str; 7] = [
+    "ec2:DescribeImages",
+    "ec2:GetConsoleOutput",
+    "ec2:DescribeInstanceStatus",
+    "ssm:GetConnectionStatus",
+    "ec2:GetSerialConsoleAccessStatus",
+    "ec2:DescribeInstanceConnectEndpoints",
+    "ssm:DescribeActivations",
+];
+
+fn count(calls: &[Value], op: &str) -> usize {
+    calls.iter().filter(|c| c["op"] == op).count()
+}
+
+/// Console output as an Amazon Linux instance writes it: the kernel, systemd, the agent's own line
+/// (`agent/startup/serialport`: `2006/01/02 15:04:05Z: Amazon SSM Agent v… is running`), a secret a user data
+/// script printed, and the full disk that stopped the agent.
+const FULL_DISK_CONSOLE: &str = "[    0.000000] Linux version 6.1.115-126.197.amzn2023.x86_64 (mockbuild@ip-10-0-47-184)\n\
+[  OK  ] Started amazon-ssm-agent.service - amazon-ssm-agent.\n\
+2026/11/02 07:14:09Z: Amazon SSM Agent v3.3.1142.0 is running\n\
+2026/11/02 07:14:09Z: OsProductName: Amazon Linux\n\
+ci-info: ++++ user data: export DB_PASSWORD=s3cr3t-do-not-keep ++++\n\
+[1565012.402211] systemd-journald[1187]: Failed to create new system journal: No space left on device\n";
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn an_agent_that_is_not_online_is_explained_from_outside_and_an_online_one_costs_nothing_more() {
+    let live = live();
+    let built = layout(&live, "private-shell");
+    let id = built["instance"].as_str().unwrap();
+    let mut config =
+        stub_config(json!({"ping_status": "ConnectionLost", "agent_version": "3.3.1142.0"}));
+    config["console_output"] = json!({ id: FULL_DISK_CONSOLE });
+    config["serial_console_access"] = json!(true);
+    config["instance_connect_endpoints"] = json!([{"id": "eice-0123456789abcdef0", "subnet_id": "subnet-1", "state": "create-complete"}]);
+    let stub = Stub::start(&live, config.clone());
+    let run = Run::new();
+    let facts = gather(&run, &stub, &built, id);
+    for key in [
+        "image",
+        "console_output",
+        "status_checks",
+        "connection_status",
+        "serial_console_access",
+        "instance_connect_endpoints",
+    ] {
+        assert_eq!(status(&facts, key), "known", "{key}: {}", facts[key]);
+    }
+    // Only the matched lines are kept: never the secret the user data printed.
+    let text = facts.to_string();
+    assert!(!text.contains("s3cr3t"), "the console output leaked");
+    let kinds: Vec<&str> = facts["console_output"]["value"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["agent_started", "disk_full"]);
+    assert_eq!(facts["console_output"]["value"]["latest"], true);
+    // moto's own answers: a running instance's status checks pass; its AMI is described.
+    assert_eq!(facts["status_checks"]["value"]["instance_status"], "ok");
+    assert_eq!(facts["image"]["value"]["image_id"], "ami-03cf127a");
+    assert_eq!(facts["connection_status"]["value"], "notconnected");
+    assert_eq!(facts["activation"]["status"], "unavailable");
+    let calls = stub.calls();
+    for op in &OFFLINE_OPS[..6] {
+        assert_eq!(count(&calls, op), 1, "{op} once");
+    }
+    let findings = run.findings(&stub, &built, &[]);
+    let cause = &findings["agent-offline-cause"];
+    assert_eq!(cause["status"], "fail", "{cause}");
+    assert!(
+        cause["message"]
+            .as_str()
+            .unwrap()
+            .contains("the disk is full"),
+        "{cause}"
+    );
+    let remedy = cause["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains(&format!(
+            "aws ec2-instance-connect ssh --instance-id {id} --connection-type eice"
+        )),
+        "{remedy}"
+    );
+
+    // The status check EC2 reports, and a denied console: Unknown where it counts, naming the action.
+    config["instance_status"] = json!({ id: {"instance": "impaired", "system": "ok"} });
+    config["deny"] = json!(["ec2:GetConsoleOutput"]);
+    stub.set(config.clone());
+    let facts = gather(&run, &stub, &built, id);
+    assert_eq!(
+        facts["status_checks"]["value"]["instance_status"],
+        "impaired"
+    );
+    assert_eq!(
+        facts["console_output"]["reason"]["action"],
+        "ec2:GetConsoleOutput"
+    );
+
+    // Online: none of those calls is made, for the target or its region.
+    let before = stub.calls().len();
+    stub.set(stub_config(linux()));
+    let facts = gather(&run, &stub, &built, id);
+    let after: Vec<Value> = stub.calls().split_off(before);
+    for op in OFFLINE_OPS {
+        assert_eq!(count(&after, op), 0, "{op} asked of an online agent");
+    }
+    assert_eq!(
+        facts["console_output"]["reason"]["why"],
+        "the agent is online"
+    );
+}
+
+#[test]
+#[ignore = "needs moto's server: run through tests/run"]
+fn a_hybrid_nodes_expired_activation_is_read() {
+    let live = live();
+    let built = layout(&live, "private-shell");
+    let node = "mi-0123456789abcdef0";
+    let mut config = stub_config(
+        json!({"ping_status": "ConnectionLost", "agent_version": "3.3.1142.0",
+        "activation_id": "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}),
+    );
+    config["hybrid_nodes"] = json!([node]);
+    config["activations"] = json!([{"ActivationId": "4a1b2c3d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "Expired": true,
+        "ExpirationDate": 1794528000.0, "RegistrationLimit": 10, "RegistrationsCount": 3, "IamRole": "SSMServiceRole"}]);
+    let stub = Stub::start(&live, config);
+    let run = Run::new();
+    let facts = gather(&run, &stub, &built, node);
+    assert_eq!(
+        facts["activation"]["value"]["expired"], true,
+        "{}",
+        facts["activation"]
+    );
+    assert_eq!(facts["connection_status"]["value"], "notconnected");
+    // No EC2 signal for a node outside AWS.
+    let calls = stub.calls();
+    for op in [
+        "ec2:GetConsoleOutput",
+        "ec2:DescribeImages",
+        "ec2:GetSerialConsoleAccessStatus",
+    ] {
+        assert_eq!(count(&calls, op), 0, "{op} asked of a hybrid node");
+    }
+    let out = run
+        .cmd(&stub, &built)
+        .args([node, "--format", "json"])
+        .output()
+        .unwrap();
+    let findings = report(&out.stdout);
+    let cause = &findings["agent-offline-cause"];
+    assert_eq!(cause["status"], "fail", "{cause}");
+    assert!(
+        cause["message"].as_str().unwrap().contains("expired"),
+        "{cause}"
+    );
+}

@@ -84,6 +84,9 @@ pub struct RegionFacts {
     /// Just-in-time node access approval policies.
     #[serde(default)]
     pub approval_policies: Fact<Vec<ApprovalPolicy>>,
+    /// Asked only when a target of the region is not online.
+    #[serde(default)]
+    pub serial_console_access: Fact<bool>,
 }
 
 /// One VPC's network, shared by every target in it.
@@ -106,6 +109,9 @@ pub struct VpcFacts {
     pub network_acls: Fact<Vec<NetworkAcl>>,
     #[serde(default)]
     pub prefix_lists: Fact<Vec<PrefixList>>,
+    /// Asked only when a target in the VPC is not online.
+    #[serde(default)]
+    pub instance_connect_endpoints: Fact<Vec<InstanceConnectEndpoint>>,
 }
 
 /// What belongs to one target alone.
@@ -119,6 +125,40 @@ pub struct TargetFacts {
     pub instance: Fact<Instance>,
     #[serde(default)]
     pub registration: Fact<Registration>,
+    // Asked only when the agent is not online.
+    #[serde(default)]
+    pub image: Fact<Image>,
+    #[serde(default)]
+    pub console_output: Fact<ConsoleOutput>,
+    #[serde(default)]
+    pub status_checks: Fact<StatusChecks>,
+    #[serde(default)]
+    pub connection_status: Fact<String>,
+    #[serde(default)]
+    pub activation: Fact<Activation>,
+}
+
+impl TargetFacts {
+    /// A target with its instance and registration; the signals of an agent that is not online are not gathered.
+    pub fn new(
+        id: &str,
+        region: &str,
+        instance: Fact<Instance>,
+        registration: Fact<Registration>,
+    ) -> TargetFacts {
+        let why = "not asked";
+        TargetFacts {
+            id: id.to_string(),
+            region: region.to_string(),
+            instance,
+            registration,
+            image: Fact::not_gathered(why),
+            console_output: Fact::not_gathered(why),
+            status_checks: Fact::not_gathered(why),
+            connection_status: Fact::not_gathered(why),
+            activation: Fact::not_gathered(why),
+        }
+    }
 }
 
 impl Fleet {
@@ -247,9 +287,14 @@ impl Viewer<'_> {
             f.role = Fact::not_applicable(why);
             f.dhmc_role = Fact::not_applicable(why);
             f.set_network(&VpcFacts::not_applicable(why));
+            f.image = Fact::not_applicable(why);
+            f.console_output = Fact::not_applicable(why);
+            f.status_checks = Fact::not_applicable(why);
+            f.serial_console_access = Fact::not_applicable(why);
             return f;
         }
         f.activation_tier = Fact::not_applicable("an EC2 instance");
+        f.activation = Fact::not_applicable("an EC2 instance");
         f.dhmc_role = match region.dhmc.get_ref() {
             Ok(DhmcSetting {
                 role_name: Some(name),
@@ -311,6 +356,12 @@ impl Viewer<'_> {
         f.remote_destination = region.remote_destination.clone();
         f.session_key = region.session_key.clone();
         f.approval_policies = region.approval_policies.clone();
+        f.image = t.image.clone();
+        f.console_output = t.console_output.clone();
+        f.status_checks = t.status_checks.clone();
+        f.connection_status = t.connection_status.clone();
+        f.activation = t.activation.clone();
+        f.serial_console_access = region.serial_console_access.clone();
         f
     }
 
@@ -402,6 +453,7 @@ impl VpcFacts {
             security_groups: Fact::unavailable(reason()),
             network_acls: Fact::unavailable(reason()),
             prefix_lists: Fact::unavailable(reason()),
+            instance_connect_endpoints: Fact::unavailable(reason()),
         }
     }
 }
@@ -416,6 +468,7 @@ impl Facts {
         self.security_groups = n.security_groups.clone();
         self.network_acls = n.network_acls.clone();
         self.prefix_lists = n.prefix_lists.clone();
+        self.instance_connect_endpoints = n.instance_connect_endpoints.clone();
     }
 }
 
@@ -448,12 +501,12 @@ mod tests {
     }
 
     fn target(id: &str, region: &str) -> TargetFacts {
-        TargetFacts {
-            id: id.into(),
-            region: region.into(),
-            instance: Fact::not_gathered("test"),
-            registration: Fact::not_gathered("test"),
-        }
+        TargetFacts::new(
+            id,
+            region,
+            Fact::not_gathered("test"),
+            Fact::not_gathered("test"),
+        )
     }
 
     #[test]
@@ -534,18 +587,18 @@ mod tests {
             "security_group_ids": []
         }))
         .unwrap();
-        fleet.targets.push(TargetFacts {
-            id: "i-0aaaaaaaaaaaaaaa1".into(),
-            region: "eu-west-1".into(),
-            instance: Fact::known(instance),
-            registration: Fact::not_gathered("test"),
-        });
-        fleet.targets.push(TargetFacts {
-            id: "mi-0aaaaaaaaaaaaaaa1".into(),
-            region: "eu-west-1".into(),
-            instance: Fact::not_applicable("hybrid"),
-            registration: Fact::not_gathered("test"),
-        });
+        fleet.targets.push(TargetFacts::new(
+            "i-0aaaaaaaaaaaaaaa1",
+            "eu-west-1",
+            Fact::known(instance),
+            Fact::not_gathered("test"),
+        ));
+        fleet.targets.push(TargetFacts::new(
+            "mi-0aaaaaaaaaaaaaaa1",
+            "eu-west-1",
+            Fact::not_applicable("hybrid"),
+            Fact::not_gathered("test"),
+        ));
         let v = fleet.view(0);
         // Nothing looked up: unseen, never "not applicable" (which would let a rule skip).
         assert!(matches!(

@@ -40,6 +40,12 @@ pub struct Instance {
     /// `ssm:resourceTag/…`; absent when the document does not record them (then such a condition stays Unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
+    /// The AMI it was launched from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// When it was launched or last started (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_time: Option<String>,
 }
 
 /// The instance metadata service settings (IMDS); DHMC needs IMDSv2.
@@ -50,6 +56,9 @@ pub struct MetadataOptions {
     pub http_endpoint: String,
     /// `optional` (v1 and v2) or `required` (v2 only).
     pub http_tokens: String,
+    /// The IMDSv2 token's hop limit: 1 is enough for an agent on the host, not for one in a container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_put_response_hop_limit: Option<i32>,
 }
 
 /// From `iam:GetInstanceProfile`.
@@ -83,6 +92,9 @@ pub struct Registration {
     pub platform_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_name: Option<String>,
+    /// The activation a hybrid node registered with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_id: Option<String>,
 }
 
 /// The Default Host Management Configuration service setting

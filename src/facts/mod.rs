@@ -11,6 +11,7 @@ mod instance;
 mod kms;
 mod load;
 mod network;
+mod offline;
 
 pub use client::*;
 pub use fact::*;
@@ -20,6 +21,7 @@ pub use instance::*;
 pub use kms::*;
 pub use load::{load_document, load_file, parse, parse_document, Document, LoadError};
 pub use network::*;
+pub use offline::*;
 
 use crate::partition::Partition;
 use schemars::JsonSchema;
@@ -120,6 +122,29 @@ pub struct Facts {
     /// The region's just-in-time node access approval policies (empty: just-in-time access is not set up).
     #[serde(default)]
     pub approval_policies: Fact<Vec<ApprovalPolicy>>,
+
+    // Seen from outside when the agent is not online (only then gathered).
+    /// The instance's AMI.
+    #[serde(default)]
+    pub image: Fact<Image>,
+    /// The matched lines of the instance's console output.
+    #[serde(default)]
+    pub console_output: Fact<ConsoleOutput>,
+    #[serde(default)]
+    pub status_checks: Fact<StatusChecks>,
+    /// `connected` or `notconnected` (`ssm:GetConnectionStatus`: what StartSession checks).
+    #[serde(default)]
+    pub connection_status: Fact<String>,
+    /// The activation a hybrid node registered with.
+    #[serde(default)]
+    pub activation: Fact<Activation>,
+    /// Whether EC2 Serial Console access is enabled for the account in the region
+    /// (`ec2:GetSerialConsoleAccessStatus`).
+    #[serde(default)]
+    pub serial_console_access: Fact<bool>,
+    /// The VPC's EC2 Instance Connect Endpoints.
+    #[serde(default)]
+    pub instance_connect_endpoints: Fact<Vec<InstanceConnectEndpoint>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -168,6 +193,13 @@ impl Facts {
             caller_tags: Fact::default(),
             session_key: Fact::default(),
             approval_policies: Fact::default(),
+            image: Fact::default(),
+            console_output: Fact::default(),
+            status_checks: Fact::default(),
+            connection_status: Fact::default(),
+            activation: Fact::default(),
+            serial_console_access: Fact::default(),
+            instance_connect_endpoints: Fact::default(),
         }
     }
 

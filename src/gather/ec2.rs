@@ -98,6 +98,7 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
                 .http_tokens()
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_else(|| "optional".into()),
+            http_put_response_hop_limit: m.http_put_response_hop_limit(),
         }),
         tags: Some(
             i.tags()
@@ -110,7 +111,14 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
                 })
                 .collect(),
         ),
+        image_id: i.image_id().map(str::to_string),
+        launch_time: i.launch_time().and_then(rfc3339),
     }
+}
+
+/// An SDK time as RFC 3339.
+pub fn rfc3339(t: &aws_smithy_types::DateTime) -> Option<String> {
+    t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
 }
 
 /// Regions where `id` exists, for a target not found in the chosen region (a quick look, bounded).

@@ -178,12 +178,16 @@ async fn registrations_by_id(c: &aws_sdk_ssm::Client, ids: &[String]) -> Registr
 pub async fn place_targets(
     run: &Run<'_>,
     names: &[String],
-    outcomes: Vec<RegionOutcome>,
+    mut outcomes: Vec<RegionOutcome>,
 ) -> Result<Vec<TargetFacts>, EnvironmentError> {
     let mut targets = Vec::new();
-    for o in &outcomes {
+    for o in outcomes.iter_mut() {
         for id in &o.listing.found {
-            targets.push(target_facts(&run.store, id, &o.name, &o.listing));
+            let mut t = target_facts(&run.store, id, &o.name, &o.listing);
+            if let Some(signals) = o.signals.remove(id) {
+                signals.file(&mut t);
+            }
+            targets.push(t);
         }
     }
     let Selection::Ids(ids) = &run.selection else {
@@ -300,10 +304,5 @@ fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) -> Tar
         Ok(r) => Fact::known(r.get(id).cloned().unwrap_or_else(ssm::unregistered)),
         Err(e) => store.fact(Err(e.clone())),
     };
-    TargetFacts {
-        id: id.to_string(),
-        region: region.to_string(),
-        instance,
-        registration,
-    }
+    TargetFacts::new(id, region, instance, registration)
 }

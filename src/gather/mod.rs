@@ -8,7 +8,8 @@
 //!   registrations (batched by id), the DHMC setting, the preferences, the trails, the remote destination;
 //! - then, per region: each distinct VPC's network once however many targets are in it (`network`), each
 //!   distinct instance profile and role once (`roles`), the logging destinations, the hybrid tier, and one
-//!   simulation of the caller over every target of the region (batched resource ARNs);
+//!   simulation of the caller over every target of the region (batched resource ARNs); and, for targets whose
+//!   agent is not online only, what EC2 and Systems Manager show from outside (`offline`);
 //! - last, the caller's own policy documents when the simulator could not answer or a role is assumed.
 //!
 //! So the calls grow with VPCs, roles and regions, not with instances. A single target is a fleet of one. Only
@@ -31,6 +32,7 @@ mod listing;
 mod local;
 mod logging;
 mod network;
+mod offline;
 mod options;
 mod pages;
 mod policies;

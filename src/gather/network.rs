@@ -71,9 +71,16 @@ pub async fn vpc(c: &aws_sdk_ec2::Client, region: &str, vpc: &str, store: &Store
         security_groups: store.fact(groups),
         network_acls: store.fact(acls),
         prefix_lists: store.fact(prefix_lists),
+        instance_connect_endpoints: Fact::not_gathered("no target in the VPC is offline"),
     };
     store.with(|f| {
-        f.region_mut(region).vpcs.insert(vpc.to_string(), facts);
+        let vpcs = &mut f.region_mut(region).vpcs;
+        let mut facts = facts;
+        // Filed beside this, for offline targets only.
+        if let Some(earlier) = vpcs.get(vpc) {
+            facts.instance_connect_endpoints = earlier.instance_connect_endpoints.clone();
+        }
+        vpcs.insert(vpc.to_string(), facts);
     });
 }
 

@@ -5,7 +5,7 @@ use super::errors::Failure;
 use super::listing::{list, Listing};
 use super::session::RegionClients;
 use super::store::Run;
-use super::{kms, logging, network, simulate, ssm, trail};
+use super::{kms, logging, network, offline, simulate, ssm, trail};
 use crate::facts::*;
 use crate::selection::{is_hybrid, Selection};
 use futures_util::future::Shared;
@@ -19,6 +19,8 @@ pub struct RegionOutcome {
     pub name: String,
     pub listing: Listing,
     pub permissions: Option<Result<CallerPermissions, Failure>>,
+    /// What EC2 and Systems Manager show of the targets whose agent is not online, by target id.
+    pub signals: BTreeMap<String, offline::Signals>,
 }
 
 /// Every step of one region: its settings beside its targets, then their networks, roles and simulation.
@@ -30,7 +32,7 @@ pub async fn region(
 ) -> RegionOutcome {
     let preferences = ssm::preferences(&rc.ssm).shared();
     let session_key = session_key(run, rc, preferences.clone()).shared();
-    let (_, (listing, permissions), _) = tokio::join!(
+    let (_, (listing, permissions, signals), _) = tokio::join!(
         settings(run, rc, preferences.clone()),
         targets(
             run,
@@ -46,6 +48,7 @@ pub async fn region(
         name: rc.name.clone(),
         listing,
         permissions,
+        signals,
     }
 }
 
@@ -126,7 +129,11 @@ async fn targets(
     preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
     session_key: Shared<impl Future<Output = Fact<KmsKey>>>,
-) -> (Listing, Option<Result<CallerPermissions, Failure>>) {
+) -> (
+    Listing,
+    Option<Result<CallerPermissions, Failure>>,
+    BTreeMap<String, offline::Signals>,
+) {
     let store = &run.store;
     let listing = list(rc, &run.selection).await;
     store
@@ -142,7 +149,7 @@ async fn targets(
     };
     let asked = asked(run, &listing, first);
     let hybrid = asked.iter().any(|id| is_hybrid(id));
-    let (_, _, tier, permissions) = tokio::join!(
+    let (_, _, tier, permissions, signals) = tokio::join!(
         networks(run, rc, &instances, listing.found.len()),
         profiles(run, &instances),
         async {
@@ -159,14 +166,15 @@ async fn targets(
             (preferences, session_key),
             simulated,
             &instances
-        )
+        ),
+        offline::signals(run, rc, &listing)
     );
     let tier = match tier {
         Some(t) => store.fact(t),
         None => Fact::not_applicable("no hybrid node in the region"),
     };
     store.with(|f| f.region_mut(&rc.name).activation_tier = tier);
-    (listing, permissions)
+    (listing, permissions, signals)
 }
 
 /// The targets the caller's decisions and the hybrid tier concern: those found here, and in the first region

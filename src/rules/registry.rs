@@ -42,6 +42,7 @@ static RULES: &[Rule] = &[
     rule!(SESSION_RUN_AS, session_run_as::check),
     rule!(SESSION_PREFERENCES_TYPE, session_preferences_type::check),
     rule!(AGENT_ONLINE, agent_online::check),
+    rule!(AGENT_OFFLINE_CAUSE, agent_offline_cause::check),
     rule!(AGENT_VERSION, agent_version::check),
     rule!(NETWORK_PATH, network_path::check),
     rule!(ENDPOINT_AVAILABLE, endpoint_available::check),

@@ -22,9 +22,16 @@ Config (re-read on every request):
    "activation_tier": "standard" | "advanced",
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
-   "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9}}
+   "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9},
+   # What moto lacks or cannot say of an agent that is not online (the registration may carry "activation_id"):
+   "console_output": {"i-...": "text"},           # ec2:GetConsoleOutput (base64 on the wire); others go to moto
+   "instance_status": {"i-...": {"instance": "impaired", "system": "ok"}},   # ec2:DescribeInstanceStatus; others go to moto
+   "connection_status": {"i-...": "connected"},   # ssm:GetConnectionStatus; default notconnected
+   "activations": [{"ActivationId": "...", "Expired": true, "RegistrationLimit": 1, "RegistrationsCount": 1}],  # ssm:DescribeActivations
+   "serial_console_access": true,                 # ec2:GetSerialConsoleAccessStatus; default false
+   "instance_connect_endpoints": [{"id": "eice-...", "subnet_id": "subnet-...", "state": "create-complete"}]}  # in every VPC asked
 """
-import argparse, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
+import argparse, base64, hashlib, http.server, json, re, sys, threading, time, urllib.parse, urllib.request
 
 CALLS, LOCK, COUNTERS = [], threading.Lock(), {}
 SERVICES = {"ec2": "ec2", "iam": "iam", "sts": "sts", "ssm": "ssm", "cloudtrail": "cloudtrail"}
@@ -119,6 +126,63 @@ def moto_instances(headers):
         return re.findall(r"<instanceId>(i-[0-9a-f]+)</instanceId>", r.read().decode())
 
 
+EC2_NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'
+
+
+def ec2_reply(op, inner):
+    return 200, "text/xml", f"<{op}Response {EC2_NS}><requestId>stub</requestId>{inner}</{op}Response>".encode()
+
+
+def form_values(body, prefix):
+    """Values of an EC2 query list parameter (`InstanceId.1`, `Filter.1.Value.2`, …) in order."""
+    form = urllib.parse.parse_qs(body.decode())
+    return [v[0] for k, v in sorted(form.items()) if k.startswith(prefix)]
+
+
+def status_xml(i, s):
+    def summary(status):
+        reach = "failed" if status == "impaired" else ("initializing" if status == "initializing" else "passed")
+        since = f"<impairedSince>{s.get('impaired_since', '2026-11-20T03:07:00Z')}</impairedSince>" if status == "impaired" else ""
+        return f"<status>{status}</status><details><item><name>reachability</name><status>{reach}</status>{since}</item></details>"
+    return (f"<item><instanceId>{i}</instanceId><availabilityZone>us-east-1a</availabilityZone><instanceState><code>16</code>"
+            f"<name>running</name></instanceState><systemStatus>{summary(s.get('system', 'ok'))}</systemStatus>"
+            f"<instanceStatus>{summary(s.get('instance', 'ok'))}</instanceStatus></item>")
+
+
+def offline_answer(config, service, op, body):
+    """What moto lacks (or cannot say) of an agent that is not online; None to forward."""
+    if service == "ec2" and op == "GetConsoleOutput":
+        i = form_values(body, "InstanceId")[0]
+        text = config.get("console_output", {}).get(i)
+        if text is None:
+            return None
+        data = base64.b64encode(text.encode()).decode()
+        return ec2_reply(op, f"<instanceId>{i}</instanceId><timestamp>{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}</timestamp><output>{data}</output>")
+    if service == "ec2" and op == "DescribeInstanceStatus":
+        ids = form_values(body, "InstanceId.")
+        configured = config.get("instance_status", {})
+        if not any(i in configured for i in ids):
+            return None
+        return ec2_reply(op, "<instanceStatusSet>" + "".join(status_xml(i, configured.get(i, {})) for i in ids) + "</instanceStatusSet>")
+    if service == "ec2" and op == "GetSerialConsoleAccessStatus":
+        enabled = "true" if config.get("serial_console_access") else "false"
+        return ec2_reply(op, f"<serialConsoleAccessEnabled>{enabled}</serialConsoleAccessEnabled><managedBy>account</managedBy>")
+    if service == "ec2" and op == "DescribeInstanceConnectEndpoints":
+        items = "".join(f"<item><instanceConnectEndpointId>{e['id']}</instanceConnectEndpointId><vpcId>{v}</vpcId>"
+                        f"<subnetId>{e['subnet_id']}</subnetId><state>{e['state']}</state></item>"
+                        for v in form_values(body, "Filter.1.Value.") for e in config.get("instance_connect_endpoints", []))
+        return ec2_reply(op, f"<instanceConnectEndpointSet>{items}</instanceConnectEndpointSet>")
+    if service == "ssm" and op == "GetConnectionStatus":
+        target = json.loads(body or b"{}").get("Target", "")
+        status = config.get("connection_status", {}).get(target, "notconnected")
+        return 200, "application/x-amz-json-1.1", json.dumps({"Target": target, "Status": status}).encode()
+    if service == "ssm" and op == "DescribeActivations":
+        wanted = [v for f in json.loads(body or b"{}").get("Filters", []) for v in f.get("FilterValues", [])]
+        found = [a for a in config.get("activations", []) if a["ActivationId"] in wanted]
+        return 200, "application/x-amz-json-1.1", json.dumps({"ActivationList": found}).encode()
+    return None
+
+
 def answer(config, service, op, body, headers):
     """The stub's own answer, or None to forward to moto."""
     with LOCK:
@@ -144,7 +208,8 @@ def answer(config, service, op, body, headers):
         ids = [i for i in ids if i not in config.get("unregistered", [])]
         items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
             "PingStatus": reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
-            "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"}) for i in ids]
+            "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"},
+            **({"ActivationId": reg["activation_id"]} if reg.get("activation_id") else {})) for i in ids]
         return 200, "application/x-amz-json-1.1", json.dumps({"InstanceInformationList": items}).encode()
     if service == "ssm" and op == "GetServiceSetting":
         setting_id = json.loads(body or b"{}").get("SettingId", "")
@@ -158,7 +223,7 @@ def answer(config, service, op, body, headers):
         return simulate(config, body)
     if service == "ssm" and op == "ListDocuments":
         return approval_policies(config, body)
-    return None
+    return offline_answer(config, service, op, body)
 
 
 def approval_policies(config, body):

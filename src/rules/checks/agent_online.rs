@@ -1,9 +1,35 @@
 //! `agent-online`: The agent is registered and online (`rules/agent-online.toml`).
 
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::offline::diagnose;
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
+    let out = online(c)?;
+    // Seen from outside: just launched, or a cause another rule names (and whose fix fixes this).
+    Ok(match diagnose(c) {
+        Some(d) if d.causes.is_empty() && d.registering.is_some() => Outcome::warn(format!(
+            "{} is not registered yet, and most likely still registering",
+            c.facts.target.id
+        ))
+        .evidence_all(out.evidence)
+        .evidence_all(d.registering)
+        .remedy("Give it a few minutes, then check again (see agent-offline-cause)."),
+        // Another rule names the cause (the role, the network): its fix fixes this.
+        Some(d) if d.causes.first().is_some_and(|c| c.rule.is_some()) => {
+            out.fixed_by(d.causes[0].rule.unwrap_or("agent-offline-cause"))
+        }
+        Some(d) if !d.causes.is_empty() => out
+            .fixed_by("agent-offline-cause")
+            .remedy("Fix the cause seen from outside: see agent-offline-cause."),
+        Some(d) if d.gathered => out.remedy(
+            "See agent-offline-cause: what EC2 and Systems Manager show from outside, and how to read the host.",
+        ),
+        _ => out,
+    })
+}
+
+fn online(c: &Check) -> Verdict {
     let reg = c.facts.registration.need("the agent's registration")?;
     let id = &c.facts.target.id;
     let stopped = c

@@ -1,5 +1,6 @@
 //! One file per rule, named by its id (`rules/<id>.toml` beside it in spirit): each exports `check`.
 
+pub mod agent_offline_cause;
 pub mod agent_online;
 pub mod agent_version;
 pub mod audit_trail;
