@@ -71,7 +71,7 @@ impl CheckOptions {
         }
     }
 
-    fn gather(&self) -> GatherOptions {
+    pub(crate) fn gather(&self) -> GatherOptions {
         GatherOptions {
             profile: self.profile.clone(),
             regions: self.regions.clone(),

@@ -5,7 +5,8 @@
 //! [`policy`], [`network`] and [`version`]) → [`render`] (table, JSON through the [`report`] contract). [`options`]
 //! (what the user asks for) is a leaf every layer may read.
 //!
-//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example). The binary
+//! Live, [`check`] gathers and evaluates in one call (the `live` feature; its page has an example);
+//! [`check_until_ready`] checks until a target is ready, for as long as every failure is one that ends by itself. The binary
 //! (`src/main.rs`, `src/cmd/`: its arguments, the session's command line, the verdict cache) comes in the same way,
 //! through [`check`] and [`gather_facts`]. On saved facts, as a pre-session check:
 //!
@@ -38,6 +39,10 @@ pub mod report;
 pub mod rules;
 pub mod selection;
 pub mod version;
+#[cfg(feature = "live")]
+pub mod wait;
 
 #[cfg(feature = "live")]
 pub use api::{check, check_all, gather_facts, CheckError, CheckOptions};
+#[cfg(feature = "live")]
+pub use wait::{check_until_ready, wait_until_ready, WaitOptions};

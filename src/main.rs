@@ -46,8 +46,9 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
             host,
             port,
             cache_ttl,
+            wait,
             aws,
-        }) => cmd::entry_points::proxy(host, *port, *cache_ttl, aws),
+        }) => cmd::entry_points::proxy(host, *port, *cache_ttl, *wait, aws),
         Some(Command::Connect {
             target,
             mode,
@@ -55,6 +56,7 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
             local_port,
             remote_host,
             fail_on,
+            wait,
             aws,
         }) => cmd::entry_points::connect(
             target,
@@ -64,6 +66,7 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
                 local_port: *local_port,
                 remote_host: remote_host.clone(),
                 gate: FailOn::gate(fail_on),
+                wait: *wait,
             },
             aws,
         ),

@@ -342,3 +342,70 @@ fn a_fleet_document_gives_each_target_the_report_of_its_own_document() {
         assert_eq!(from_fleet.verdict.ready, case.ready, "{id}");
     }
 }
+
+/// What `--wait` waits on: a report whose every failure ends by itself names what it waits for; one failure that
+/// stays makes it nothing (the wait ends at once).
+#[test]
+fn only_failures_that_end_by_themselves_are_waited_on() {
+    let by_name: BTreeMap<String, Case> =
+        cases().into_iter().map(|c| (c.name.clone(), c)).collect();
+    let waits = |name: &str| -> Vec<String> {
+        let (_, report) = run(&by_name[name]);
+        report
+            .waiting_for()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        waits("offline-al2023-just-launched"),
+        ["the agent on i-0a1b2c3d4e5f60001 to register"]
+    );
+    // Launched a minute ago, but without a role: it never registers.
+    assert!(waits("offline-al2023-just-launched-broken-no-profile").is_empty());
+    assert!(waits("offline-al2023-broken-impaired").is_empty());
+    assert!(
+        waits("private-shell").is_empty(),
+        "ready: nothing to wait for"
+    );
+    let pending = waits("private-shell-broken-endpoint-pending");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert!(
+        pending[0].starts_with("vpce-") && pending[0].ends_with("to become available"),
+        "{pending:?}"
+    );
+
+    // The same instance still starting, then stopping, then stopped.
+    let case = &by_name["private-shell"];
+    let (mut facts, _) = run(case);
+    let options = Options::new(case.mode);
+    let mut state = |s: &str| {
+        if let facts::Fact::Known { value } = &mut facts.instance {
+            value.state = s.to_string();
+        }
+        let reg = facts::Registration {
+            registered: false,
+            ..facts.registration.value().cloned().unwrap()
+        };
+        facts.registration = facts::Fact::known(reg);
+        let report = rules::evaluate(&facts, &options);
+        let waiting: Vec<String> = report
+            .waiting_for()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        waiting
+    };
+    assert_eq!(
+        state("pending"),
+        [
+            "i-0a1b2c3d4e5f60001 to start",
+            "the agent on i-0a1b2c3d4e5f60001 to register"
+        ]
+    );
+    assert!(
+        state("stopping").is_empty(),
+        "it ends stopped: nothing to wait for"
+    );
+    assert!(state("stopped").is_empty());
+}

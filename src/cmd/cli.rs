@@ -18,6 +18,7 @@ use std::path::PathBuf;
                   Examples:\n  ssm-check i-0123456789abcdef0 --mode port --port 3389\n  \
                   ssm-check --filters Name=tag:Env,Values=prod --region eu-west-1,eu-west-2 --format json\n  \
                   ssm-check --facts examples/rdp-private-strict-sg.json --mode port --port 3389\n  \
+                  ssm-check i-0123456789abcdef0 --wait 10m    (after a launch: until the agent registers)\n  \
                   ssm-check explain endpoint-sg-ingress"
 )]
 pub struct Cli {
@@ -69,6 +70,12 @@ pub struct Cli {
 
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Check until ready: while every failure is one that ends by itself (the instance starting, the agent
+    /// registering, an endpoint being created), check again until ready or DURATION has passed (10m, 90s, 1h). A
+    /// failure that stays ends the wait at once.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+    pub wait: Option<std::time::Duration>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -138,6 +145,11 @@ pub enum Command {
         /// Reuse a ready verdict on the same target, profile, region and port younger than this; 0 always checks.
         #[arg(long, value_name = "SECONDS", default_value_t = 300)]
         cache_ttl: u64,
+        /// Check until ready: while every failure is one that ends by itself (the instance starting, the agent
+        /// registering, an endpoint being created), check again until ready or DURATION has passed (10m, 90s, 1h). A
+        /// failure that stays ends the wait at once.
+        #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+        wait: Option<std::time::Duration>,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -160,6 +172,11 @@ pub enum Command {
         /// Also refuse to start when a finding has one of these statuses.
         #[arg(long, value_enum, value_delimiter = ',', value_name = "STATUS")]
         fail_on: Vec<FailOn>,
+        /// Check until ready: while every failure is one that ends by itself (the instance starting, the agent
+        /// registering, an endpoint being created), check again until ready or DURATION has passed (10m, 90s, 1h). A
+        /// failure that stays ends the wait at once.
+        #[arg(long, value_name = "DURATION", value_parser = parse_wait)]
+        wait: Option<std::time::Duration>,
         #[command(flatten)]
         aws: AwsArgs,
     },
@@ -448,5 +465,43 @@ fn shell_word(w: &str) -> String {
         w.to_string()
     } else {
         format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// `--wait`'s DURATION: `10m`, `90s`, `1h30m`, `2m 30s`, or seconds; from a second to a day.
+pub fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let seconds = match text.parse::<u64>() {
+        Ok(n) => n as f64,
+        Err(_) => text
+            .parse::<jiff::SignedDuration>()
+            .map_err(|_| format!("`{text}` is not a duration: write it as 10m, 90s or 1h30m"))?
+            .as_secs_f64(),
+    };
+    if !(1.0..=86_400.0).contains(&seconds) {
+        return Err(format!("`{text}` is out of range: wait from 1s to 24h"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_wait;
+    use std::time::Duration;
+
+    #[test]
+    fn a_wait_is_written_as_people_write_durations() {
+        for (text, seconds) in [
+            ("10m", 600),
+            ("90s", 90),
+            ("1h30m", 5400),
+            ("2m 30s", 150),
+            ("45", 45),
+        ] {
+            assert_eq!(parse_wait(text), Ok(Duration::from_secs(seconds)), "{text}");
+        }
+        for bad in ["", "10x", "-5m", "0", "25h", "soon"] {
+            assert!(parse_wait(bad).is_err(), "{bad}");
+        }
     }
 }

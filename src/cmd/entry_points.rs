@@ -12,6 +12,7 @@ use ssm_check::render::text::{printable, printable_lines};
 use ssm_check::rules;
 use ssm_check::rules::{Answer, Gate, Report};
 use ssm_check::selection::{name_filter, valid_target, Selection};
+use std::time::Duration;
 
 /// `connect`'s session.
 pub struct Connect {
@@ -20,6 +21,8 @@ pub struct Connect {
     pub local_port: Option<u16>,
     pub remote_host: Option<String>,
     pub gate: Gate,
+    /// `--wait`: check until ready for this long.
+    pub wait: Option<Duration>,
 }
 
 /// The one region a session goes to.
@@ -33,7 +36,13 @@ fn region(aws: &AwsArgs) -> Result<Option<&str>, CommandError> {
     }
 }
 
-pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8, CommandError> {
+pub fn proxy(
+    host: &str,
+    port: u16,
+    cache_ttl: u64,
+    wait: Option<Duration>,
+    aws: &AwsArgs,
+) -> Result<u8, CommandError> {
     let region = region(aws)?;
     let options = Options {
         port: Some(port),
@@ -63,13 +72,24 @@ pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8,
     }
     let report = match named {
         Some(report) => report,
-        None => live::check(host, &options, aws)?,
+        None => checked(id, &options, aws, wait)?,
     };
+    let report = until_ready(report, &options, aws, wait)?;
     cached.store(&report);
     if !report.verdict.ready {
         // stdout belongs to ssh's protocol: everything for the person goes to stderr, shown, not obeyed.
+        let waited = report
+            .waited
+            .as_ref()
+            .map(|w| {
+                format!(
+                    "ssm-check: {}\n",
+                    ssm_check::render::table::waited(w, false)
+                )
+            })
+            .unwrap_or_default();
         eprint(&format!(
-            "ssm-check: {}\n{}",
+            "ssm-check: {}\n{waited}{}",
             printable(&report.verdict.summary),
             printable_lines(&ssm_check::render::table::fixes(&report, false))
         ));
@@ -85,6 +105,39 @@ pub fn proxy(host: &str, port: u16, cache_ttl: u64, aws: &AwsArgs) -> Result<u8,
         "checked now",
     );
     hand_over(&args)
+}
+
+/// The target's report: checked once, or with `--wait` until it is ready (quietly but for the status line).
+fn checked(
+    id: &str,
+    options: &Options,
+    aws: &AwsArgs,
+    wait: Option<Duration>,
+) -> Result<Report, CommandError> {
+    match wait {
+        None => live::check(id, options, aws),
+        Some(deadline) => {
+            let selection = Selection::Ids(vec![id.to_string()]);
+            let mut reports = live::wait(&selection, options, aws, deadline, false)?;
+            Ok(reports.remove(0))
+        }
+    }
+}
+
+/// A target found by name that is not ready yet only for what ends by itself, waited on by its id; any other
+/// report as it is.
+fn until_ready(
+    report: Report,
+    options: &Options,
+    aws: &AwsArgs,
+    wait: Option<Duration>,
+) -> Result<Report, CommandError> {
+    match wait {
+        Some(deadline) if report.waited.is_none() && !report.waiting_for().is_empty() => {
+            checked(&report.target.id, options, aws, Some(deadline))
+        }
+        _ => Ok(report),
+    }
 }
 
 /// The one instance `name` (a Name tag, an address, a DNS name) stands for, checked: several that run is an error
@@ -235,10 +288,11 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     // The session's arguments are validated before anything is asked of AWS.
     args_for("i-00000000")?;
     let report = if valid_target(target) {
-        live::check(target, &options, aws)?
+        checked(target, &options, aws, session.wait)?
     } else {
         by_name(target, &options, aws)?
     };
+    let report = until_ready(report, &options, aws, session.wait)?;
     let args = args_for(&report.target.id)?;
     if session.gate.fails_report(&report) {
         let style = super::readiness::table_style(ColorChoice::Auto, false);

@@ -67,13 +67,32 @@ pub fn run(cli: &Cli) -> Result<u8, CommandError> {
         remote_host: cli.remote_host.clone(),
     };
     options.validate().map_err(CommandError::input)?;
-    let (doc, picked) = targets(cli, selection.as_ref(), &options)?;
     let gate = FailOn::gate(&cli.fail_on);
     // One target asked by id (or one saved target) reads as its full report; a fleet as one row per target.
     let named = cli.select.by_name().ok().flatten().is_some();
-    let fleet = picked.len() != 1
-        || (matches!(selection, Some(Selection::Filters(_) | Selection::All)) && !named);
-    let reports = evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet)?;
+    let as_fleet = |count: usize| {
+        count != 1 || (matches!(selection, Some(Selection::Filters(_) | Selection::All)) && !named)
+    };
+    let reports = match cli.wait {
+        Some(deadline) => {
+            let reports = wait(cli, selection.as_ref(), &options, deadline)?;
+            let mut out = Stdout::new();
+            print(
+                cli,
+                &reports,
+                &options,
+                &gate,
+                as_fleet(reports.len()),
+                &mut out,
+            )?;
+            reports
+        }
+        None => {
+            let (doc, picked) = targets(cli, selection.as_ref(), &options)?;
+            let fleet = as_fleet(picked.len());
+            evaluate_and_print(cli, doc.views(&picked), &options, &gate, fleet)?
+        }
+    };
     let worst = reports.iter().map(|r| gate.judge(r)).min();
     Ok(match worst {
         _ if cli.exit_zero => READY,
@@ -126,6 +145,26 @@ fn targets(
     }
 }
 
+/// The reports at the end of `--wait`: live only, since saved facts do not change.
+fn wait(
+    cli: &Cli,
+    selection: Option<&Selection>,
+    options: &Options,
+    deadline: std::time::Duration,
+) -> Result<Vec<Report>, CommandError> {
+    let Some(selection) = selection.filter(|_| cli.facts.is_none()) else {
+        return Err(CommandError::input(
+            "--wait checks again what AWS shows: it needs targets to check live, not --facts",
+        )
+        .help("ssm-check i-0123456789abcdef0 --wait 10m"));
+    };
+    let reports = live::wait(selection, options, &cli.aws, deadline, cli.quiet)?;
+    if reports.is_empty() {
+        return Err(CommandError::input(NO_TARGET));
+    }
+    Ok(reports)
+}
+
 /// A facts file that cannot be read, with what to do when the fix is not in the message.
 pub fn facts_error(e: facts::LoadError) -> CommandError {
     let error = CommandError::input(e.to_string());
@@ -161,30 +200,47 @@ fn evaluate_and_print(
         }
         reports.push(report);
     }
+    print(cli, &reports, options, gate, fleet, &mut out)?;
+    Ok(reports)
+}
+
+/// The reports in the chosen format (NDJSON's lines are written as each target is evaluated, or here after a
+/// wait); nothing with `--quiet`.
+fn print(
+    cli: &Cli,
+    reports: &[Report],
+    options: &Options,
+    gate: &Gate,
+    fleet: bool,
+    out: &mut Stdout,
+) -> Result<(), CommandError> {
     if cli.quiet {
-        return Ok(reports);
+        return Ok(());
     }
     let text = match cli.format {
+        Format::Ndjson if cli.wait.is_some() => reports
+            .iter()
+            .map(|r| format!("{}\n", ndjson_safe(&render::json_line(r))))
+            .collect(),
         Format::Ndjson => String::new(),
         Format::Json if fleet => {
-            out.write_with(|mut w| render::write_fleet_json(&mut w, &reports, options))?;
+            out.write_with(|mut w| render::write_fleet_json(&mut w, reports, options))?;
             String::new()
         }
         Format::Json => render::json(&reports[0]) + "\n",
-        Format::Junit => render::junit::render(&reports, gate),
-        Format::Github => render::github::render(&reports, gate),
-        Format::Markdown => render::markdown::render(&reports, gate),
+        Format::Junit => render::junit::render(reports, gate),
+        Format::Github => render::github::render(reports, gate),
+        Format::Markdown => render::markdown::render(reports, gate),
         Format::Table => {
             let style = table_style(cli.color, cli.verbose);
             if fleet {
-                render::fleet::table(&reports, &style)
+                render::fleet::table(reports, &style)
             } else {
                 render::table::render(&reports[0], &style)
             }
         }
     };
-    out.write_str(&text)?;
-    Ok(reports)
+    out.write_str(&text)
 }
 
 /// The targets of a saved document to evaluate: those named (each must be in it), else all.

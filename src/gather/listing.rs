@@ -286,7 +286,7 @@ async fn not_found(
     Fact::unavailable(Unavailable::NotFound { what })
 }
 
-fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) -> TargetFacts {
+pub fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) -> TargetFacts {
     let instance = if is_hybrid(id) {
         Fact::not_applicable("hybrid managed node: not an EC2 instance")
     } else {

@@ -16,7 +16,7 @@
 //! Describe*, Get*, List*, Simulate* and GetCallerIdentity are called (`tests/read_only.rs` checks the source,
 //! `docs/iam-policy.json` lists them).
 //!
-//! Files: `store`, the store and the run (the steps above, in order); `region`, one region's steps; `listing`,
+//! Files: `store`, the store and the run (the steps above, in order); `refresh`, what `--wait` reads again; `region`, one region's steps; `listing`,
 //! which targets each region has and where each target of the selection is placed; `options`, what the caller of
 //! [`gather`] chooses; `session`, the SDK configuration and clients made from it. A service's calls are in its
 //! file (`ec2`, `ssm`, `iam`, `trail`, `logging`; `network` a VPC's, `simulate` IAM's simulator), the caller's in
@@ -36,6 +36,7 @@ mod offline;
 mod options;
 mod pages;
 mod policies;
+mod refresh;
 mod region;
 mod roles;
 mod session;
@@ -46,5 +47,6 @@ mod trail;
 
 pub use errors::EnvironmentError;
 pub use options::GatherOptions;
-pub use session::{sdk_config, Progress};
-pub use store::{gather, Store};
+pub use refresh::refresh;
+pub use session::{sdk_config, Progress, Session};
+pub use store::{gather, gather_in, Store};

@@ -29,7 +29,7 @@ pub struct Signals {
 }
 
 impl Signals {
-    fn not_gathered(why: &str) -> Signals {
+    pub fn not_gathered(why: &str) -> Signals {
         Signals {
             image: Fact::not_gathered(why),
             console_output: Fact::not_gathered(why),
@@ -49,15 +49,18 @@ impl Signals {
     }
 }
 
+/// Why the signals of a target whose agent is online are not asked for.
+pub const ONLINE: &str = "the agent is online";
+
 /// Why the signals of `id` are not asked for, or `None` when they are: its agent is known not to be online and,
 /// for an instance, it is running.
-fn not_asked(id: &str, listing: &Listing) -> Option<&'static str> {
+pub fn not_asked(id: &str, listing: &Listing) -> Option<&'static str> {
     let registration = match &listing.registrations {
         Ok(r) => r.get(id),
         Err(_) => return Some("the agent's registration could not be seen"),
     };
     if registration.is_some_and(|r| r.ping_status.as_deref() == Some("Online")) {
-        return Some("the agent is online");
+        return Some(ONLINE);
     }
     if is_hybrid(id) {
         return None;
@@ -100,7 +103,7 @@ pub async fn signals(
         .collect();
     let (images, statuses, consoles, connections, activations, _) = tokio::join!(
         images(&rc.ec2, &instances),
-        statuses(run, &rc.ec2, &instances),
+        statuses(run.concurrency(), &rc.ec2, &instances),
         per_target(run, &instances, |i| console(&rc.ec2, &i.instance_id)),
         per_target(run, &offline, |id| connection(&rc.ssm, id)),
         activations_of(&rc.ssm, &activations),
@@ -193,10 +196,14 @@ fn image_of(instance: &Instance, images: &Images) -> Fact<Image> {
     }
 }
 
-type Statuses = Result<Vec<(String, StatusChecks)>, Failure>;
+pub type Statuses = Result<Vec<(String, StatusChecks)>, Failure>;
 
 /// The instances' status checks, a hundred instances a call, side by side.
-async fn statuses(run: &Run<'_>, c: &aws_sdk_ec2::Client, instances: &[&Instance]) -> Statuses {
+pub async fn statuses(
+    in_flight: usize,
+    c: &aws_sdk_ec2::Client,
+    instances: &[&Instance],
+) -> Statuses {
     let ids: Vec<String> = instances.iter().map(|i| i.instance_id.clone()).collect();
     let calls = ids.chunks(IDS_PER_STATUS).map(|part| {
         let request = c
@@ -217,7 +224,7 @@ async fn statuses(run: &Run<'_>, c: &aws_sdk_ec2::Client, instances: &[&Instance
         }
     });
     let parts: Vec<Statuses> = futures_util::stream::iter(calls)
-        .buffer_unordered(run.concurrency())
+        .buffer_unordered(in_flight)
         .collect()
         .await;
     let mut all = Vec::new();
@@ -251,7 +258,7 @@ fn status(s: &aws_sdk_ec2::types::InstanceStatus) -> Option<(String, StatusCheck
     Some((s.instance_id()?.to_string(), checks))
 }
 
-fn status_of(id: &str, statuses: &Statuses) -> Fact<StatusChecks> {
+pub fn status_of(id: &str, statuses: &Statuses) -> Fact<StatusChecks> {
     match statuses {
         // None reported yet: right after a start, EC2 has not run a check.
         Ok(all) => Fact::known(

@@ -26,9 +26,10 @@ pub struct Store {
 }
 
 impl Store {
-    fn new(progress: Arc<Progress>) -> Store {
+    /// A store that files over an earlier run's facts.
+    fn resume(fleet: Fleet, progress: Arc<Progress>) -> Store {
         Store {
-            fleet: Mutex::new(Fleet::new(Some(jiff::Timestamp::now().to_string()))),
+            fleet: Mutex::new(fleet),
             fatal: Mutex::new(None),
             progress,
         }
@@ -48,7 +49,7 @@ impl Store {
     }
 
     /// The fleet, unless a step failed for want of credentials or connectivity; every target is done.
-    fn finish(self) -> Result<Fleet, EnvironmentError> {
+    pub(super) fn finish(self) -> Result<Fleet, EnvironmentError> {
         if let Some(e) = self.fatal.lock().expect("not poisoned").take() {
             return Err(e);
         }
@@ -68,8 +69,18 @@ pub async fn gather(
     progress: Arc<Progress>,
 ) -> Result<Fleet, EnvironmentError> {
     let session = Session::new(opts, progress.clone()).await?;
-    let names = region_names(opts, &session);
-    let run = Run::new(selection, opts, &session, progress);
+    gather_in(&session, selection, opts, progress).await
+}
+
+/// [`gather`] with a session made earlier: one that is kept to read again what changes (`refresh`).
+pub async fn gather_in(
+    session: &Session,
+    selection: &Selection,
+    opts: &GatherOptions,
+    progress: Arc<Progress>,
+) -> Result<Fleet, EnvironmentError> {
+    let names = region_names(opts, session);
+    let run = Run::new(selection, opts, session, progress);
     let round = regions_and_caller(&run, &names).await;
     let caller = identified(round.caller)?;
     let permissions = caller_permissions(&round.regions, round.source_identity.as_ref());
@@ -144,6 +155,18 @@ impl<'a> Run<'a> {
         session: &'a Session,
         progress: Arc<Progress>,
     ) -> Run<'a> {
+        let fleet = Fleet::new(Some(jiff::Timestamp::now().to_string()));
+        Run::resume(selection, opts, session, progress, fleet)
+    }
+
+    /// A run that files over `fleet`, an earlier run's facts.
+    pub fn resume(
+        selection: &Selection,
+        opts: &'a GatherOptions,
+        session: &'a Session,
+        progress: Arc<Progress>,
+        fleet: Fleet,
+    ) -> Run<'a> {
         let config = session.config.clone();
         let profile = opts.profile.clone();
         let caller = caller::identity(session.sts.clone()).boxed().shared();
@@ -154,7 +177,7 @@ impl<'a> Run<'a> {
         Run {
             selection: dedup(selection),
             opts,
-            store: Store::new(progress),
+            store: Store::resume(fleet, progress),
             roles: Roles::new(session.iam.clone()),
             caller,
             credentials: async move { local::credentials(&config, profile.as_deref()).await }

@@ -6,7 +6,7 @@
 use super::table::{bold, render as full_report, Style};
 use super::text::{bounded, plural, printable, width, wrap, wrap_width};
 use crate::report::fleet::Summary;
-use crate::rules::{Answer, Report, Status};
+use crate::rules::{Answer, Report, Status, Waited};
 use std::collections::BTreeMap;
 
 /// How many of the most frequent failing rules the summary names.
@@ -50,6 +50,12 @@ pub fn table(reports: &[Report], style: &Style) -> String {
         }
     }
     out.push_str(&summary(reports, style));
+    if let Some(line) = waited(reports) {
+        for line in wrap(&printable(&line), wrap_at, "", "  ") {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     if style.verbose {
         for r in order.iter().filter(|r| r.verdict.answer != Answer::Yes) {
             out.push('\n');
@@ -66,6 +72,23 @@ pub fn table(reports: &[Report], style: &Style) -> String {
         out.push_str("ssm-check explain RULE tells more about any rule.\n");
     }
     out
+}
+
+/// How a `--wait` over the fleet ended: the checks and time are the run's, what it still waited for every
+/// target's.
+fn waited(reports: &[Report]) -> Option<String> {
+    let first = reports.first()?.waited.as_ref()?;
+    let mut all = Waited {
+        waiting_for: Vec::new(),
+        timed_out: false,
+        ..first.clone()
+    };
+    for w in reports.iter().filter_map(|r| r.waited.as_ref()) {
+        all.timed_out |= w.timed_out;
+        all.waiting_for.extend(w.waiting_for.iter().cloned());
+    }
+    let ready = reports.iter().all(|r| r.verdict.ready);
+    Some(super::table::waited(&all, ready))
 }
 
 /// The Name tag as the table shows it: printable, and not wider than its column.

@@ -3,7 +3,7 @@
 //! wraps to the terminal, commands never do; everything from the facts is shown, never obeyed.
 
 use super::text::{plural, printable, printable_lines, width, wrap, wrap_width};
-use crate::rules::{Answer, Area, Finding, Report, Status};
+use crate::rules::{Answer, Area, Finding, Report, Status, Waited};
 use std::collections::HashSet;
 
 pub struct Style {
@@ -132,6 +132,17 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
         out.push_str(&line);
         out.push('\n');
     }
+    if let Some(w) = &report.waited {
+        for line in wrap(
+            &printable(&waited(w, report.verdict.ready)),
+            grid.width,
+            "  ",
+            "    ",
+        ) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     for u in &report.verdict.undecided {
         let rules = list(&u.rules, 4);
         let text = match &u.action {
@@ -144,6 +155,41 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
         }
     }
     out
+}
+
+/// How a `--wait` ended, in one line: `waited 10 m 0 s (24 checks) and gave up, still waiting for …`.
+pub fn waited(w: &Waited, ready: bool) -> String {
+    let checks = match w.checks {
+        1 => "1 check".to_string(),
+        n => format!("{n} checks"),
+    };
+    let time = duration_words(w.seconds);
+    match (w.timed_out, ready, w.checks) {
+        (true, _, _) if w.waiting_for.is_empty() => format!("waited {time} ({checks}) and gave up"),
+        (true, _, _) => format!(
+            "waited {time} ({checks}) and gave up, still waiting for {}",
+            w.waiting_for.join(", ")
+        ),
+        (false, true, 1) => "ready at the first check: nothing to wait for".to_string(),
+        (false, true, _) => format!("ready after {time} ({checks})"),
+        (false, false, 1) => "did not wait: what fails does not end by itself".to_string(),
+        (false, false, _) => {
+            format!(
+                "stopped waiting after {time} ({checks}): what fails now does not end by itself"
+            )
+        }
+    }
+}
+
+/// `1 m 20 s`, `45 s`, `1 h 2 m`.
+pub fn duration_words(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 && s % 60 == 0 => format!("{} m", s / 60),
+        s if s < 3600 => format!("{} m {} s", s / 60, s % 60),
+        s if s % 3600 == 0 => format!("{} h", s / 3600),
+        s => format!("{} h {} m", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// `a, b, c and 4 more`.
@@ -355,6 +401,35 @@ mod tests {
     use crate::facts::load_file;
     use crate::options::{Mode, Options};
     use std::path::Path;
+
+    #[test]
+    fn a_wait_is_told_by_how_it_ended() {
+        let w = |checks, seconds, timed_out, what: &[&str]| Waited {
+            checks,
+            seconds,
+            timed_out,
+            waiting_for: what.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            waited(&w(9, 600, true, &["the agent on i-1 to register"]), false),
+            "waited 10 m (9 checks) and gave up, still waiting for the agent on i-1 to register"
+        );
+        assert_eq!(
+            waited(&w(4, 80, false, &[]), true),
+            "ready after 1 m 20 s (4 checks)"
+        );
+        assert_eq!(
+            waited(&w(1, 0, false, &[]), false),
+            "did not wait: what fails does not end by itself"
+        );
+        assert_eq!(
+            waited(&w(1, 0, false, &[]), true),
+            "ready at the first check: nothing to wait for"
+        );
+        assert_eq!(duration_words(3600), "1 h");
+        assert_eq!(duration_words(3725), "1 h 2 m");
+        assert_eq!(duration_words(45), "45 s");
+    }
 
     fn report(example: &str) -> Report {
         let facts = load_file(Path::new(&format!("examples/{example}.json"))).unwrap();

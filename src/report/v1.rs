@@ -23,6 +23,23 @@ pub struct Report {
     pub counts: Counts,
     /// One per rule, in registry order.
     pub findings: Vec<Finding>,
+    /// With `--wait`: how the wait went. Added in ssm-check 0.3.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+}
+
+/// How a `--wait` ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Wait {
+    /// Checks made, the first one included.
+    pub checks: u32,
+    /// From the first check to the last.
+    pub seconds: u64,
+    /// The time ran out while a failure that ends by itself was still there; the report is the last check's.
+    pub timed_out: bool,
+    /// When it timed out: what it was still waiting for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -97,6 +114,10 @@ pub struct Finding {
     /// The rule whose fix fixes this too (a symptom names its cause). Added in ssm-check 0.3.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed_by: Option<String>,
+    /// A failure that ends by itself, and what it waits for (`the agent on i-… to register`): `--wait` re-checks
+    /// while every failure has one. Added in ssm-check 0.3.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settles: Option<String>,
     /// Where the rule is documented: a URL when the build names its repository, else the path in it.
     pub docs: String,
 }
@@ -193,6 +214,7 @@ impl From<&rules::Finding> for Finding {
             needs: f.needs.clone(),
             notes: f.notes.clone(),
             fixed_by: f.fixed_by.map(str::to_string),
+            settles: f.settles.clone(),
             docs: f.meta.docs_url(),
         }
     }
@@ -237,6 +259,12 @@ impl From<&rules::Report> for Report {
                 skip: c.skip,
             },
             findings: r.findings.iter().map(Finding::from).collect(),
+            wait: r.waited.as_ref().map(|w| Wait {
+                checks: w.checks,
+                seconds: w.seconds,
+                timed_out: w.timed_out,
+                waiting_for: w.waiting_for.clone(),
+            }),
         }
     }
 }

@@ -22,5 +22,5 @@ pub use gate::{Gate, Judgement};
 pub use meta::{Area, RuleMeta, Severity};
 pub use outcome::{Outcome, Status, Verdict};
 pub use registry::{all, files, find, Rule};
-pub use report::{Answer, Counts, Finding, Readiness, Report, Undecided};
+pub use report::{Answer, Counts, Finding, Readiness, Report, Undecided, Waited};
 pub use shared::Check;

@@ -58,6 +58,9 @@ pub struct Outcome {
     pub notes: Vec<String>,
     /// The rule whose fix fixes this too: a symptom names its cause, so the fix list goes by cause.
     pub fixed_by: Option<&'static str>,
+    /// A failure that ends by itself (an instance starting, an agent registering, an endpoint being created): what
+    /// it waits for, e.g. `the agent on i-… to register`. `--wait` re-checks while every failure is one of these.
+    pub settles: Option<String>,
 }
 
 /// Rules return `Err` to stop early (usually an Unknown from a missing fact), `Ok` otherwise.
@@ -73,6 +76,7 @@ impl Outcome {
             needs: Vec::new(),
             notes: Vec::new(),
             fixed_by: None,
+            settles: None,
         }
     }
 
@@ -114,6 +118,12 @@ impl Outcome {
     /// This is a symptom of `rule`'s failure: fixing that fixes this.
     pub fn fixed_by(mut self, rule: &'static str) -> Self {
         self.fixed_by = Some(rule);
+        self
+    }
+
+    /// This failure ends by itself: what it waits for (`the agent on i-… to register`).
+    pub fn settles(mut self, what: impl Into<String>) -> Self {
+        self.settles = Some(what.into());
         self
     }
 

@@ -19,6 +19,8 @@ pub struct Finding {
     pub notes: Vec<String>,
     /// The rule whose fix fixes this too.
     pub fixed_by: Option<&'static str>,
+    /// A failure that ends by itself: what it waits for.
+    pub settles: Option<String>,
 }
 
 impl Finding {
@@ -32,6 +34,7 @@ impl Finding {
             needs: o.needs,
             notes: o.notes,
             fixed_by: o.fixed_by,
+            settles: o.settles,
         }
     }
 
@@ -129,6 +132,21 @@ pub struct Report {
     pub counts: Counts,
     /// One per rule, in registry order.
     pub findings: Vec<Finding>,
+    /// With `--wait`: how the wait went. `None` for a single check.
+    pub waited: Option<Waited>,
+}
+
+/// How a wait for readiness ended, for the report made at its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waited {
+    /// Checks made, the first one included.
+    pub checks: u32,
+    /// From the first check to the last.
+    pub seconds: u64,
+    /// The time ran out with a failure that would have ended by itself.
+    pub timed_out: bool,
+    /// For a wait that timed out: what it was still waiting for.
+    pub waiting_for: Vec<String>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -221,12 +239,29 @@ impl Report {
             },
             counts,
             findings,
+            waited: None,
         }
     }
 
     /// Whether any finding has one of `statuses` (the CI gate).
     pub fn has_any(&self, statuses: &[Status]) -> bool {
         self.findings.iter().any(|f| statuses.contains(&f.status))
+    }
+
+    /// While every failure ends by itself (an instance starting, an agent registering, an endpoint being
+    /// created): what they wait for, once each. Empty when nothing fails, or when something fails that stays:
+    /// waiting on it would only hide it. Warnings and unknowns do not stop a wait: many clear once the agent
+    /// registers, and the report after the wait judges them.
+    pub fn waiting_for(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for f in self.findings.iter().filter(|f| f.status == Status::Fail) {
+            match &f.settles {
+                Some(what) if !out.contains(&what.as_str()) => out.push(what),
+                Some(_) => {}
+                None => return Vec::new(),
+            }
+        }
+        out
     }
 
     /// The failing rules that `cause`'s fix fixes too.

@@ -22,6 +22,7 @@ Config (re-read on every request):
    "activation_tier": "standard" | "advanced",
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
+   "registered_after": 3,                         # ssm:DescribeInstanceInformation lists nothing for its first 3 calls
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9},
    # What moto lacks or cannot say of an agent that is not online (the registration may carry "activation_id"):
    "console_output": {"i-...": "text"},           # ec2:GetConsoleOutput (base64 on the wire); others go to moto
@@ -206,6 +207,12 @@ def answer(config, service, op, body, headers):
             ids = filters[0].get("Values", [])
         reg = config.get("registration")
         ids = [i for i in ids if i not in config.get("unregistered", [])]
+        # An agent that registers after a while: the first N answers list no instance.
+        with LOCK:
+            seen = COUNTERS.get(("registration", service, op), 0)
+            COUNTERS[("registration", service, op)] = seen + 1
+        if seen < config.get("registered_after", 0):
+            ids = []
         items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
             "PingStatus": reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
             "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"},

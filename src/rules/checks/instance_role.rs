@@ -39,7 +39,8 @@ pub fn check(c: &Check) -> Verdict {
         .evidence(format!("{DHMC_SETTING} = {}", dhmc.name))
         .note("From agent 3.2.582.0 the agent falls back to Default Host Management Configuration when the instance profile's credentials are refused (amazon-ssm-agent ec2roleprovider).")
         .remedy(format!(
-            "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or, if DHMC is meant to serve, detach it (the association id is in `aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values={id}`):\n\
+            "The profile does nothing for Systems Manager: give its role AmazonSSMManagedInstanceCore, or, if DHMC is meant to serve, detach it. The association's id (ASSOCIATION_ID) is listed by:\n\
+             aws ec2 describe-iam-instance-profile-associations --filters Name=instance-id,Values={id}\n\
              aws ec2 disassociate-iam-instance-profile --association-id ASSOCIATION_ID"
         )));
     }

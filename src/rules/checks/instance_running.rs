@@ -27,8 +27,16 @@ pub fn check(c: &Check) -> Verdict {
         "running" => Outcome::pass(format!("{id} is running")).evidence(evidence),
         "pending" => Outcome::fail(format!("{id} is still starting (pending)"))
             .evidence(evidence)
-            .remedy("Wait until it is running and the agent has registered (a minute or two), then check again."),
-        "stopped" | "stopping" => Outcome::fail(format!("{id} is not running ({state})"))
+            .settles(format!("{id} to start"))
+            .remedy(format!(
+                "Wait until it is running and the agent has registered (a minute or two); to check until then:\n\
+                 ssm-check {id} --region {region} --wait 10m"
+            )),
+        // Stopping ends stopped, which is not ready either: nothing to wait for.
+        "stopping" => Outcome::fail(format!("{id} is not running (stopping)"))
+            .evidence(evidence)
+            .remedy(format!("Once it has stopped, start it:\naws ec2 start-instances --instance-ids {id} --region {region}")),
+        "stopped" => Outcome::fail(format!("{id} is not running ({state})"))
             .evidence(evidence)
             .remedy(format!("Start it:\naws ec2 start-instances --instance-ids {id} --region {region}")),
         _ => Outcome::fail(format!("{id} is {state}: it cannot be started again"))

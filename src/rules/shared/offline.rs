@@ -165,7 +165,7 @@ fn prerequisite(c: &Check, d: &mut Diagnosis) {
     });
 }
 
-fn time(text: &str) -> Option<jiff::Timestamp> {
+pub fn time(text: &str) -> Option<jiff::Timestamp> {
     text.parse().ok()
 }
 
@@ -180,7 +180,8 @@ fn ago(seconds: i64) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-fn since(then: &str, now: Option<jiff::Timestamp>) -> Option<i64> {
+/// Seconds from `then` (RFC 3339) to the check's `now`.
+pub fn since(then: &str, now: Option<jiff::Timestamp>) -> Option<i64> {
     Some(now?.duration_since(time(then)?).as_secs())
 }
 
