@@ -41,6 +41,10 @@ fi
 if [ -n "${SSM_CHECK_FAIL_ON:-}" ] && ! [[ "$SSM_CHECK_FAIL_ON" =~ ^(fail|warn|unknown)(,(fail|warn|unknown))*$ ]]; then
   fail "fail-on: '$SSM_CHECK_FAIL_ON' is not a comma-separated list of warn, unknown (and fail)"
 fi
+wait=${SSM_CHECK_WAIT:-}
+if [ -n "$wait" ] && ! [[ "$wait" =~ ^([0-9]+[hms]?)+$ ]]; then
+  fail "wait: '$wait' is not a duration (10m, 90s, 1h30m)"
+fi
 
 select=()
 read -r -a ids <<< "$(printf '%s' "${SSM_CHECK_TARGETS:-}" | tr '\n' ' ')"
@@ -67,6 +71,11 @@ session=(--mode "$mode")
 [ -n "$port" ] && session+=(--port "$((10#$port))")
 gate=()
 [ -n "${SSM_CHECK_FAIL_ON:-}" ] && gate+=(--fail-on "$SSM_CHECK_FAIL_ON")
+
+# Until ready, or until what fails will not end by itself: then the gate reports the state it ended in.
+if [ -n "$wait" ]; then
+  ssm-check "${select[@]}" "${where[@]}" "${session[@]}" "${remote[@]}" --wait "$wait" --quiet || true
+fi
 
 facts=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check-facts.XXXXXX")
 ssm-check gather "${select[@]}" "${where[@]}" "${remote[@]}" > "$facts"

@@ -918,7 +918,12 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
         }
         c.output().unwrap()
     };
-    let bad: [(&[(&str, &str)], &str); 8] = [
+    let bad: [(&[(&str, &str)], &str); 10] = [
+        (
+            &[("SSM_CHECK_WAIT", "soon")],
+            "wait: 'soon' is not a duration",
+        ),
+        (&[("SSM_CHECK_WAIT", "10m; id")], "wait: '10m; id'"),
         (
             &[("SSM_CHECK_TARGETS", "i-1%0A::warning::forged\r::notice::x")],
             "'i-1%250A::warning::forged%0D::notice::x' is not an instance",
@@ -955,6 +960,7 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
         ("SSM_CHECK_MODE", "port"),
         ("SSM_CHECK_PORT", "3389"),
         ("SSM_CHECK_FAIL_ON", "warn,unknown"),
+        ("SSM_CHECK_WAIT", "1h30m"),
     ]);
     assert!(mark.exists());
 }

@@ -316,6 +316,8 @@ fn the_github_action_gate_writes_a_summary_and_fails_the_step() {
             format!("Name=tag:Fleet,Values={tag}\n"),
         )
         .env("SSM_CHECK_MODE", "shell")
+        // The two private instances fail for good: the wait ends at the first check, and the gate goes on.
+        .env("SSM_CHECK_WAIT", "10m")
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();

@@ -198,7 +198,11 @@ mod wait_status {
             let what = describe(s);
             if let Some(bar) = &self.bar {
                 bar.set_message(what);
-            } else if self.plain && self.last.as_deref() != Some(what.as_str()) {
+            } else if self.plain
+                && !s.waiting.is_empty()
+                && self.last.as_deref() != Some(what.as_str())
+            {
+                // A line per change of what it waits for; the end is the report's to say.
                 crate::cmd::output::eprint(&format!(
                     "ssm-check: {what} (check {}, {} of {})\n",
                     s.checks,
