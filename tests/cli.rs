@@ -412,6 +412,17 @@ fn bad_input_is_one_clear_line() {
         "holds facts about i-0a1b2c3d4e5f60001, not i-0123456789abcdef0",
     );
     one_line_error(&[], "nothing to check");
+    // Saved facts do not change; nothing named is nothing to wait on; a duration is written as people write one.
+    one_line_error(
+        &["--facts", WORKING, "--wait", "10m"],
+        "--wait checks again what AWS shows",
+    );
+    one_line_error(&["--wait", "10m"], "nothing to wait for");
+    one_line_error(
+        &["i-0123456789abcdef0", "--wait", "soon"],
+        "`soon` is not a duration",
+    );
+    one_line_error(&["i-0123456789abcdef0", "--wait", "25h"], "out of range");
     one_line_error(
         &["--facts", WORKING, "--remote-host", "10.0.0.5"],
         "--remote-host 10.0.0.5 does not apply to --mode shell",

@@ -152,11 +152,16 @@ fn wait(
     options: &Options,
     deadline: std::time::Duration,
 ) -> Result<Vec<Report>, CommandError> {
-    let Some(selection) = selection.filter(|_| cli.facts.is_none()) else {
+    if cli.facts.is_some() {
         return Err(CommandError::input(
             "--wait checks again what AWS shows: it needs targets to check live, not --facts",
         )
         .help("ssm-check i-0123456789abcdef0 --wait 10m"));
+    }
+    let Some(selection) = selection else {
+        return Err(CommandError::input(
+            "nothing to wait for: give instance ids, --filters or --all (see --help)",
+        ));
     };
     let reports = live::wait(selection, options, &cli.aws, deadline, cli.quiet)?;
     if reports.is_empty() {
