@@ -72,9 +72,15 @@ session=(--mode "$mode")
 gate=()
 [ -n "${SSM_CHECK_FAIL_ON:-}" ] && gate+=(--fail-on "$SSM_CHECK_FAIL_ON")
 
-# Until ready, or until what fails will not end by itself: then the gate reports the state it ended in.
+# Until ready, or until what fails will not end by itself: then the gate reports the state it ended in. The
+# report itself is the gate's below (its lines of what it waits for stay in the log); a usage or environment error
+# (2, 3) ends the job here, as it would there.
 if [ -n "$wait" ]; then
-  ssm-check "${select[@]}" "${where[@]}" "${session[@]}" "${remote[@]}" --wait "$wait" --quiet || true
+  waited=0
+  ssm-check "${select[@]}" "${where[@]}" "${session[@]}" "${remote[@]}" --wait "$wait" > /dev/null || waited=$?
+  if [ "$waited" -eq 2 ] || [ "$waited" -eq 3 ]; then
+    exit "$waited"
+  fi
 fi
 
 facts=$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check-facts.XXXXXX")

@@ -20,10 +20,11 @@
 use crate::api::{CheckError, CheckOptions};
 use crate::facts::{Document, Fleet};
 use crate::gather::{self, Session};
-use crate::rules::{self, Report, Waited};
+use crate::rules::{self, Answer, Report, Waited};
 use crate::selection::{validate_target, Selection};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,6 +99,8 @@ pub struct WaitStatus {
     pub ready: usize,
     /// What each target still waited on waits for, by target id.
     pub waiting: Vec<(String, Vec<String>)>,
+    /// Findings of the targets waited on that could not see their facts (not failures: they do not stop a wait).
+    pub unknown: usize,
 }
 
 /// The pause before re-check `n` (1 for the first re-check): short at first, when an instance is seconds from
@@ -144,21 +147,36 @@ pub async fn wait_until_ready(
     let first = gather::gather_in(&session, selection, &opts, options.progress.clone());
     let mut fleet = bounded(options.timeout, first).await?;
     let mut checks = 1;
+    // Per target: the checks it had and when the last one was made (a target ready at once had one, at 0 s).
+    let mut seen: HashMap<String, (u32, Duration)> = HashMap::new();
+    let mut checked: Option<Vec<String>> = None;
     loop {
         let reports = evaluate(&fleet, options);
         let waiting = waiting(&reports);
         let elapsed = clock.elapsed() - start;
+        for r in &reports {
+            let id = &r.target.id;
+            if checked.as_ref().is_none_or(|ids| ids.contains(id)) {
+                let entry = seen.entry(id.clone()).or_insert((0, elapsed));
+                *entry = (entry.0 + 1, elapsed);
+            }
+        }
         observe(&WaitStatus {
             checks,
             elapsed,
             deadline: wait.deadline,
             targets: reports.len(),
             ready: reports.iter().filter(|r| r.verdict.ready).count(),
+            unknown: unknown(&reports, &waiting),
             waiting: waiting.clone(),
         });
         let timed_out = elapsed >= wait.deadline;
-        if waiting.is_empty() || timed_out {
-            return Ok(finish(reports, checks, elapsed, timed_out));
+        // One target that fails for good fails the run: waiting on the others would only delay saying so.
+        let failed = reports
+            .iter()
+            .any(|r| r.verdict.answer == Answer::No && r.waiting_for().is_empty());
+        if waiting.is_empty() || timed_out || failed {
+            return Ok(finish(reports, &seen, timed_out));
         }
         clock
             .sleep(pause_before(checks).min(wait.deadline - elapsed))
@@ -166,6 +184,7 @@ pub async fn wait_until_ready(
         let ids: Vec<String> = waiting.into_iter().map(|(id, _)| id).collect();
         let again = gather::refresh(&session, &opts, fleet, &ids, options.progress.clone());
         fleet = bounded(options.timeout, again).await?;
+        checked = Some(ids);
         checks += 1;
     }
 }
@@ -201,15 +220,26 @@ fn waiting(reports: &[Report]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// The last reports, each saying how the wait went; those still waited on when the time ran out say so.
+/// The findings that could not see their facts, over the targets still waited on: a status line that says
+/// "nothing else fails" says this too.
+fn unknown(reports: &[Report], waiting: &[(String, Vec<String>)]) -> usize {
+    reports
+        .iter()
+        .filter(|r| waiting.iter().any(|(id, _)| id == &r.target.id))
+        .map(|r| r.counts.unknown)
+        .sum()
+}
+
+/// The last reports, each saying how its wait went (its own checks and time); those still waited on when the
+/// time ran out say so.
 fn finish(
     mut reports: Vec<Report>,
-    checks: u32,
-    elapsed: Duration,
+    seen: &HashMap<String, (u32, Duration)>,
     timed_out: bool,
 ) -> Vec<Report> {
     for r in &mut reports {
         let waiting_for: Vec<String> = r.waiting_for().into_iter().map(str::to_string).collect();
+        let (checks, elapsed) = seen.get(&r.target.id).copied().unwrap_or_default();
         r.waited = Some(Waited {
             checks,
             seconds: elapsed.as_secs(),

@@ -84,7 +84,7 @@ pub fn proxy(
             .map(|w| {
                 format!(
                     "ssm-check: {}\n",
-                    ssm_check::render::table::waited(w, false)
+                    ssm_check::render::table::waited(w, report.verdict.answer)
                 )
             })
             .unwrap_or_default();

@@ -177,11 +177,18 @@ mod wait_status {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
                 let of = duration_words(deadline.as_secs());
                 bar.set_style(
-                    // The message is cut to the terminal's width: one line, however long the ids.
+                    // The message is cut to the terminal's width: one line, however long the ids. The time
+                    // in the words the report uses (`1 m 20 s of 10 m`).
                     ProgressStyle::with_template(&format!(
-                        "{{spinner}} {{elapsed}} of {of}: {{wide_msg}}"
+                        "{{spinner}} {{waited}} of {of}: {{wide_msg}}"
                     ))
-                    .expect("a valid template"),
+                    .expect("a valid template")
+                    .with_key(
+                        "waited",
+                        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                            let _ = w.write_str(&duration_words(state.elapsed().as_secs()));
+                        },
+                    ),
                 );
                 bar.set_message("checking");
                 bar.enable_steady_tick(Duration::from_millis(120));
@@ -223,9 +230,17 @@ mod wait_status {
     /// `waiting for the agent on i-… to register; nothing else fails`, or for a fleet how many are ready.
     pub fn describe(s: &WaitStatus) -> String {
         let what: Vec<String> = s.waiting.iter().flat_map(|(_, w)| w.clone()).collect();
+        let unseen = match s.unknown {
+            0 => String::new(),
+            1 => " (1 check could not see its facts)".to_string(),
+            n => format!(" ({n} checks could not see their facts)"),
+        };
         let text = match (s.waiting.len(), s.targets) {
             (0, _) => "done waiting".to_string(),
-            (_, 1) => format!("waiting for {}; nothing else fails", what.join(" and ")),
+            (_, 1) => format!(
+                "waiting for {}; nothing else fails{unseen}",
+                what.join(" and ")
+            ),
             (n, all) => format!(
                 "waiting for {n} of {all} targets ({}); {} ready",
                 list(&what, 3),
@@ -253,6 +268,7 @@ mod wait_status {
                 deadline: Duration::from_secs(600),
                 targets,
                 ready,
+                unknown: 0,
                 waiting: waiting
                     .iter()
                     .map(|(id, w)| (id.to_string(), vec![w.to_string()]))
@@ -266,6 +282,18 @@ mod wait_status {
             assert_eq!(
                 describe(&s),
                 "waiting for the agent on i-1 to register; nothing else fails"
+            );
+        }
+
+        #[test]
+        fn checks_that_could_not_see_their_facts_are_not_hidden_by_nothing_else_fails() {
+            let s = WaitStatus {
+                unknown: 2,
+                ..status(&[("i-1", "the agent on i-1 to register")], 1, 0)
+            };
+            assert_eq!(
+                describe(&s),
+                "waiting for the agent on i-1 to register; nothing else fails (2 checks could not see their facts)"
             );
         }
 

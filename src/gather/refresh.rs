@@ -102,17 +102,31 @@ async fn region(run: &Run<'_>, rc: RegionClients, ids: &[String]) {
             let Some(t) = f.targets.iter_mut().find(|t| &t.id == id) else {
                 return;
             };
-            t.instance = fresh.instance;
-            t.registration = fresh.registration;
+            // A read that failed this time (throttled, a network error) keeps what the last one saw: the next
+            // re-check reads again. An answer, even "not found", replaces it.
+            if answered(&fresh.instance) {
+                t.instance = fresh.instance;
+            }
+            if answered(&fresh.registration) {
+                t.registration = fresh.registration;
+            }
             if let Some(s) = signals {
                 s.file(t);
             } else if online {
                 Signals::not_gathered(offline::ONLINE).file(t);
-            } else if let Some(s) = status {
+            } else if let Some(s) = status.filter(answered) {
                 t.status_checks = s;
             }
         });
     }
+}
+
+/// AWS answered: the value, or that there is none.
+fn answered<T>(fact: &Fact<T>) -> bool {
+    matches!(
+        fact.get_ref(),
+        Ok(_) | Err(Unavailable::NotFound { .. } | Unavailable::NotApplicable { .. })
+    )
 }
 
 /// The networks of the targets' VPCs that have a pending endpoint, read again: its addresses and DNS come with it.

@@ -74,8 +74,8 @@ pub fn table(reports: &[Report], style: &Style) -> String {
     out
 }
 
-/// How a `--wait` over the fleet ended: the checks and time are the run's, what it still waited for every
-/// target's.
+/// How a `--wait` over the fleet ended: the most checks and the longest time any target had, what it still
+/// waited for every target's, and the worst answer.
 fn waited(reports: &[Report]) -> Option<String> {
     let first = reports.first()?.waited.as_ref()?;
     let mut all = Waited {
@@ -84,11 +84,20 @@ fn waited(reports: &[Report]) -> Option<String> {
         ..first.clone()
     };
     for w in reports.iter().filter_map(|r| r.waited.as_ref()) {
+        all.checks = all.checks.max(w.checks);
+        all.seconds = all.seconds.max(w.seconds);
         all.timed_out |= w.timed_out;
         all.waiting_for.extend(w.waiting_for.iter().cloned());
     }
-    let ready = reports.iter().all(|r| r.verdict.ready);
-    Some(super::table::waited(&all, ready))
+    let answers = || reports.iter().map(|r| r.verdict.answer);
+    let answer = if answers().any(|a| a == Answer::No) {
+        Answer::No
+    } else if answers().any(|a| a == Answer::CannotTell) {
+        Answer::CannotTell
+    } else {
+        Answer::Yes
+    };
+    Some(super::table::waited(&all, answer))
 }
 
 /// The Name tag as the table shows it: printable, and not wider than its column.

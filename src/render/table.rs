@@ -134,7 +134,7 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
     }
     if let Some(w) = &report.waited {
         for line in wrap(
-            &printable(&waited(w, report.verdict.ready)),
+            &printable(&waited(w, report.verdict.answer)),
             grid.width,
             "  ",
             "    ",
@@ -158,22 +158,27 @@ fn headline(report: &Report, style: &Style, grid: &Grid) -> String {
 }
 
 /// How a `--wait` ended, in one line: `waited 10 m 0 s (24 checks) and gave up, still waiting for …`.
-pub fn waited(w: &Waited, ready: bool) -> String {
+pub fn waited(w: &Waited, answer: Answer) -> String {
     let checks = match w.checks {
         1 => "1 check".to_string(),
         n => format!("{n} checks"),
     };
     let time = duration_words(w.seconds);
-    match (w.timed_out, ready, w.checks) {
+    match (w.timed_out, answer, w.checks) {
         (true, _, _) if w.waiting_for.is_empty() => format!("waited {time} ({checks}) and gave up"),
         (true, _, _) => format!(
             "waited {time} ({checks}) and gave up, still waiting for {}",
             w.waiting_for.join(", ")
         ),
-        (false, true, 1) => "ready at the first check: nothing to wait for".to_string(),
-        (false, true, _) => format!("ready after {time} ({checks})"),
-        (false, false, 1) => "did not wait: what fails does not end by itself".to_string(),
-        (false, false, _) => {
+        (false, Answer::Yes, 1) => "ready at the first check: nothing to wait for".to_string(),
+        (false, Answer::Yes, _) => format!("ready after {time} ({checks})"),
+        // Unknowns are not waited on: the report says what would decide them.
+        (false, Answer::CannotTell, 1) => {
+            "nothing fails at the first check: nothing to wait for".to_string()
+        }
+        (false, Answer::CannotTell, _) => format!("nothing fails after {time} ({checks})"),
+        (false, Answer::No, 1) => "did not wait: what fails does not end by itself".to_string(),
+        (false, Answer::No, _) => {
             format!(
                 "stopped waiting after {time} ({checks}): what fails now does not end by itself"
             )
@@ -411,20 +416,31 @@ mod tests {
             waiting_for: what.iter().map(|s| s.to_string()).collect(),
         };
         assert_eq!(
-            waited(&w(9, 600, true, &["the agent on i-1 to register"]), false),
+            waited(
+                &w(9, 600, true, &["the agent on i-1 to register"]),
+                Answer::No
+            ),
             "waited 10 m (9 checks) and gave up, still waiting for the agent on i-1 to register"
         );
         assert_eq!(
-            waited(&w(4, 80, false, &[]), true),
+            waited(&w(4, 80, false, &[]), Answer::Yes),
             "ready after 1 m 20 s (4 checks)"
         );
         assert_eq!(
-            waited(&w(1, 0, false, &[]), false),
+            waited(&w(1, 0, false, &[]), Answer::No),
             "did not wait: what fails does not end by itself"
         );
         assert_eq!(
-            waited(&w(1, 0, false, &[]), true),
+            waited(&w(1, 0, false, &[]), Answer::Yes),
             "ready at the first check: nothing to wait for"
+        );
+        assert_eq!(
+            waited(&w(1, 0, false, &[]), Answer::CannotTell),
+            "nothing fails at the first check: nothing to wait for"
+        );
+        assert_eq!(
+            waited(&w(3, 30, false, &[]), Answer::CannotTell),
+            "nothing fails after 30 s (3 checks)"
         );
         assert_eq!(duration_words(3600), "1 h");
         assert_eq!(duration_words(3725), "1 h 2 m");

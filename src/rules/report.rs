@@ -139,9 +139,9 @@ pub struct Report {
 /// How a wait for readiness ended, for the report made at its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waited {
-    /// Checks made, the first one included.
+    /// This target's checks, the first one included.
     pub checks: u32,
-    /// From the first check to the last.
+    /// From the first check to this target's last.
     pub seconds: u64,
     /// The time ran out with a failure that would have ended by itself.
     pub timed_out: bool,

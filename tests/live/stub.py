@@ -23,6 +23,7 @@ Config (re-read on every request):
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
    "registered_after": 3,                         # ssm:DescribeInstanceInformation lists nothing for its first 3 calls
+   "online_after": 2,                             # … and ConnectionLost (last ping a minute ago) for its first 2
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9},
    # What moto lacks or cannot say of an agent that is not online (the registration may carry "activation_id"):
    "console_output": {"i-...": "text"},           # ec2:GetConsoleOutput (base64 on the wire); others go to moto
@@ -213,8 +214,10 @@ def answer(config, service, op, body, headers):
             COUNTERS[("registration", service, op)] = seen + 1
         if seen < config.get("registered_after", 0):
             ids = []
-        items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time()}, **{
-            "PingStatus": reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
+        # An agent that reconnects after a while (a reboot): ConnectionLost, its last ping a minute ago, for N answers.
+        lost = seen < config.get("online_after", 0)
+        items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time() - (60 if lost else 0)}, **{
+            "PingStatus": "ConnectionLost" if lost else reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
             "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"},
             **({"ActivationId": reg["activation_id"]} if reg.get("activation_id") else {})) for i in ids]
         return 200, "application/x-amz-json-1.1", json.dumps({"InstanceInformationList": items}).encode()

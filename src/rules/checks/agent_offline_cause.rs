@@ -30,6 +30,11 @@ pub fn check(c: &Check) -> Verdict {
                 "Give it a few minutes (AWS: \"wait a few minutes\" after a launch) and check again. An agent whose \
                  first attempt failed waits five minutes or more before the next; a reboot makes it try at once.",
             )
+    } else if let Some(line) = d.reconnecting.clone() {
+        Outcome::warn(format!("the agent on {id} is most likely reconnecting: {line}")).remedy(
+            "Give it a few minutes and check again: after a reboot or a restart the agent reconnects once the OS is \
+             up. If it stays lost, the cause is on the host (see agent-online).",
+        )
     } else if !d.gathered {
         Outcome::unknown(
             "what EC2 and Systems Manager show from outside (image, console output, status checks) is not in \
@@ -56,6 +61,7 @@ pub fn check(c: &Check) -> Verdict {
 fn cause(d: &mut Diagnosis, way_in: WayIn) -> Outcome {
     let top = d.causes.remove(0);
     let fixed_by = top.rule;
+    let settles = top.settles;
     let remedy = if top.on_host {
         [way_in.access, top.remedy, way_in.log].concat()
     } else {
@@ -68,6 +74,7 @@ fn cause(d: &mut Diagnosis, way_in: WayIn) -> Outcome {
         out = out.evidence(format!("also: {}", other.summary));
         out = out.evidence_all(other.evidence);
     }
+    out.settles = settles;
     match fixed_by {
         Some(rule) => out.fixed_by(rule),
         None => out,
@@ -76,7 +83,7 @@ fn cause(d: &mut Diagnosis, way_in: WayIn) -> Outcome {
 
 /// What else the signals show, what could not be seen, and the notes.
 fn finish(mut out: Outcome, d: Diagnosis) -> Outcome {
-    if let Some(line) = &d.registering {
+    for line in [&d.registering, &d.reconnecting].into_iter().flatten() {
         if out.status != crate::rules::outcome::Status::Warn {
             out = out.evidence(line.clone());
         }

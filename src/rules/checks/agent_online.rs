@@ -1,42 +1,48 @@
 //! `agent-online`: The agent is registered and online (`rules/agent-online.toml`).
 
-use crate::facts::Registration;
 use crate::rules::outcome::{Outcome, Verdict};
-use crate::rules::shared::offline::{diagnose, since, time, REGISTERING_SECONDS};
+use crate::rules::shared::offline::diagnose;
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
     let out = online(c)?;
-    // Seen from outside: just launched, or a cause another rule names (and whose fix fixes this).
+    let id = &c.facts.target.id;
+    let region = &c.facts.target.region;
+    let wait = format!("to check until it is ready:\nssm-check {id} --region {region} --wait 10m");
+    // Seen from outside: just launched or started, or a cause another rule names (and whose fix fixes this).
     Ok(match diagnose(c) {
         // Not a session yet (StartSession says TargetNotConnected), but one that comes by itself.
-        Some(d) if d.causes.is_empty() && d.registering.is_some() => {
-            let id = &c.facts.target.id;
-            Outcome::fail(format!(
-                "{id} is not registered yet, and most likely still registering"
-            ))
-            .evidence_all(out.evidence)
-            .evidence_all(d.registering)
-            .settles(format!("the agent on {id} to register"))
+        Some(d) if d.causes.is_empty() && d.registering.is_some() => Outcome::fail(format!(
+            "{id} is not registered yet, and most likely still registering"
+        ))
+        .evidence_all(out.evidence)
+        .evidence_all(d.registering)
+        .settles(format!("the agent on {id} to register"))
+        .remedy(format!(
+            "Give it a few minutes (see agent-offline-cause); {wait}"
+        )),
+        Some(d) if d.causes.is_empty() && d.reconnecting.is_some() => out
+            .evidence_all(d.reconnecting)
+            .settles(format!("the agent on {id} to reconnect"))
             .remedy(format!(
-                "Give it a few minutes (see agent-offline-cause); to check until it is ready:\n\
-                 ssm-check {id} --region {} --wait 10m",
-                c.facts.target.region
-            ))
+                "Give it a few minutes: an agent reconnects by itself after a reboot or a restart; {wait}"
+            )),
+        // Another rule names the cause (the role, the network): its fix fixes this. It settles only when that
+        // failure does (an endpoint being created); a cause seen from outside does not go away by itself.
+        Some(mut d) if d.causes.first().is_some_and(|c| c.rule.is_some()) => {
+            let top = d.causes.remove(0);
+            Outcome {
+                settles: top.settles,
+                ..out
+            }
+            .fixed_by(top.rule.unwrap_or("agent-offline-cause"))
         }
-        // Another rule names the cause (the role, the network): its fix fixes this.
-        // A cause seen from outside does not go away by itself: nothing to wait for.
-        Some(d) if d.causes.first().is_some_and(|c| c.rule.is_some()) => Outcome {
-            settles: None,
-            ..out
-        }
-        .fixed_by(d.causes[0].rule.unwrap_or("agent-offline-cause")),
         Some(d) if !d.causes.is_empty() => Outcome {
             settles: None,
             ..out
         }
         .fixed_by("agent-offline-cause")
-            .remedy("Fix the cause seen from outside: see agent-offline-cause."),
+        .remedy("Fix the cause seen from outside: see agent-offline-cause."),
         Some(d) if d.gathered => out.remedy(
             "See agent-offline-cause: what EC2 and Systems Manager show from outside, and how to read the host.",
         ),
@@ -86,8 +92,8 @@ fn online(c: &Check) -> Verdict {
     let evidence = format!("PingStatus {status}{last}");
     Ok(match status {
         "Online" => Outcome::pass(format!("the agent on {id} is online")).evidence(evidence),
-        "ConnectionLost" => reconnecting(c, reg, Outcome::fail(format!("the agent on {id} has lost its connection to Systems Manager"))
-            .evidence(evidence))
+        "ConnectionLost" => Outcome::fail(format!("the agent on {id} has lost its connection to Systems Manager"))
+            .evidence(evidence)
             .remedy(
                 "With role and network correct, the cause is on the host: the agent stopped, an OS firewall or proxy, \
                  a full disk, or starved CPU/memory. Restart the agent from the EC2 Serial Console (Linux, then Windows):\n\
@@ -99,20 +105,4 @@ fn online(c: &Check) -> Verdict {
             .evidence(evidence)
             .remedy("Start the instance and the agent; an Inactive node has not pinged for a long time."),
     })
-}
-
-/// A connection lost moments ago (a reboot, a restarted agent) comes back by itself: a failure `--wait` waits on,
-/// for as long as an agent takes to register.
-fn reconnecting(c: &Check, reg: &Registration, out: Outcome) -> Outcome {
-    let now = c.facts.gathered_at.as_deref().and_then(time);
-    let recent = reg
-        .last_ping
-        .as_deref()
-        .and_then(|t| since(t, now))
-        .is_some_and(|s| s < REGISTERING_SECONDS);
-    if recent {
-        out.settles(format!("the agent on {} to reconnect", c.facts.target.id))
-    } else {
-        out
-    }
 }

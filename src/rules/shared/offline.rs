@@ -43,6 +43,8 @@ pub struct Cause {
     pub on_host: bool,
     /// The rule that names this cause, when another does.
     pub rule: Option<&'static str>,
+    /// That rule's failure ends by itself (an endpoint being created): what it waits for.
+    pub settles: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,6 +57,9 @@ pub struct Diagnosis {
     pub unseen: Vec<(&'static str, Unavailable)>,
     /// Launched moments ago and not registered: the evidence.
     pub registering: Option<String>,
+    /// Registered, its connection lost moments ago or started moments ago (a reboot, a restarted agent): the
+    /// evidence. It comes back by itself, as a registration does.
+    pub reconnecting: Option<String>,
     pub notes: Vec<String>,
     /// Some signal was gathered (an older document has none).
     pub gathered: bool,
@@ -98,6 +103,7 @@ impl Diagnosis {
             remedy,
             on_host,
             rule: None,
+            settles: None,
         });
     }
 
@@ -146,9 +152,9 @@ fn prerequisite(c: &Check, d: &mut Diagnosis) {
     let failing = PREREQUISITES.iter().find_map(|id| {
         let rule = crate::rules::find(id)?;
         let (Ok(out) | Err(out)) = (rule.check)(c);
-        (out.status == Status::Fail).then(|| (rule.id(), out.message))
+        (out.status == Status::Fail).then(|| (rule.id(), out.message, out.settles))
     });
-    let Some((rule, message)) = failing else {
+    let Some((rule, message, settles)) = failing else {
         return;
     };
     d.causes.push(Cause {
@@ -162,6 +168,7 @@ fn prerequisite(c: &Check, d: &mut Diagnosis) {
         )],
         on_host: false,
         rule: Some(rule),
+        settles,
     });
 }
 
@@ -198,6 +205,16 @@ fn registration(reg: &Registration, now: Option<jiff::Timestamp>, d: &mut Diagno
         None => String::new(),
     };
     d.also.push(format!("PingStatus {status}{last}"));
+    let lost_lately = reg
+        .last_ping
+        .as_deref()
+        .and_then(|t| since(t, now))
+        .is_some_and(|s| s < REGISTERING_SECONDS);
+    if status == "ConnectionLost" && lost_lately {
+        d.reconnecting = Some(format!(
+            "the connection was lost moments ago{last}: an agent reconnects within minutes"
+        ));
+    }
     if reg.is_latest_version == Some(false) {
         let v = reg.agent_version.as_deref().unwrap_or("its version");
         d.also.push(format!(
@@ -427,6 +444,13 @@ fn image(c: &Check, reg: &Registration, d: &mut Diagnosis) {
         .or(img.owner_id.as_deref())
         .unwrap_or("unknown");
     match agent_on(img) {
+        // Launched moments ago: its user data may be installing the agent now.
+        AgentOnImage::Absent(os) if !reg.registered && since_launch(c).is_some_and(|s| s < REGISTERING_SECONDS) => {
+            d.also.push(format!(
+                "image {label}: {} comes without the agent; unless the user data installs it, it will not register",
+                os.name()
+            ))
+        }
         AgentOnImage::Absent(os) if !reg.registered && d.agent_started != Some(true) => {
             let arm = img.architecture.as_deref() == Some("arm64");
             let mut remedy = vec![format!(
@@ -503,6 +527,12 @@ fn activation(c: &Check, d: &mut Diagnosis) {
     }
 }
 
+/// Seconds from the instance's launch or last start to the check.
+fn since_launch(c: &Check) -> Option<i64> {
+    let now = c.facts.gathered_at.as_deref().and_then(time);
+    since(c.facts.instance.value()?.launch_time.as_deref()?, now)
+}
+
 fn launched(c: &Check, reg: &Registration, now: Option<jiff::Timestamp>, d: &mut Diagnosis) {
     let Some(i) = c.facts.instance.value() else {
         return;
@@ -514,10 +544,12 @@ fn launched(c: &Check, reg: &Registration, now: Option<jiff::Timestamp>, d: &mut
         return;
     };
     let line = format!("launched or last started {} before the check ({t})", ago(s));
-    if !reg.registered && s < REGISTERING_SECONDS {
-        d.registering = Some(line);
-    } else {
-        d.also.push(line);
+    let lost = reg.ping_status.as_deref() == Some("ConnectionLost");
+    match (reg.registered, s < REGISTERING_SECONDS) {
+        (false, true) => d.registering = Some(line),
+        // Started again since its last ping: the agent reconnects once the OS is up.
+        (true, true) if lost && d.reconnecting.is_none() => d.reconnecting = Some(line),
+        _ => d.also.push(line),
     }
 }
 
