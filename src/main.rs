@@ -3,7 +3,7 @@
 
 mod cmd;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cmd::cli::{CatalogFormat, Cli, Command, FailOn};
 use cmd::{output, CommandError, READY};
 use ssm_check::render::text::printable;
@@ -97,6 +97,30 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
                 CatalogFormat::Markdown => render::catalog::markdown(),
             };
             output::print(&text)?;
+            Ok(READY)
+        }
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "ssm-check", &mut script);
+            output::print(&String::from_utf8_lossy(&script))?;
+            Ok(READY)
+        }
+        Some(Command::Man { out_dir: None }) => {
+            output::print(&cmd::manual::page())?;
+            Ok(READY)
+        }
+        Some(Command::Man { out_dir: Some(dir) }) => {
+            let names = cmd::manual::write_all(dir).map_err(|e| {
+                CommandError::environment(format!(
+                    "cannot write the manual pages into {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            output::print(&format!(
+                "wrote {} pages into {}\n",
+                names.len(),
+                dir.display()
+            ))?;
             Ok(READY)
         }
         Some(Command::Explain { rule }) => {

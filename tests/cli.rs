@@ -974,6 +974,28 @@ fn the_action_checks_its_inputs_before_gathering_and_escapes_what_it_echoes() {
         ("SSM_CHECK_WAIT", "1h30m"),
     ]);
     assert!(mark.exists());
+
+    // The wait's own exit: not ready (1) or cannot tell (4) is for the gate after it; a usage or environment
+    // error (2, 3) ends the job there, before anything is gathered.
+    for (code, ends) in [(1, false), (4, false), (2, true), (3, true)] {
+        std::fs::remove_file(&mark).ok();
+        std::fs::write(
+            &stand_in,
+            format!(
+                "#!/bin/sh
+case \"$*\" in *--wait*) exit {code} ;; esac
+touch '{}'
+",
+                mark.display()
+            ),
+        )
+        .unwrap();
+        let out = gate(&[("SSM_CHECK_WAIT", "10m")]);
+        if ends {
+            assert_eq!(out.status.code(), Some(code), "wait exited {code}");
+        }
+        assert_eq!(mark.exists(), !ends, "wait exited {code}");
+    }
 }
 
 /// `ssm-check i-… ARGS` in a home of its own holding `config` as the AWS config file, no keys anywhere and
@@ -1045,4 +1067,89 @@ fn credentials_problems_say_what_to_do() {
         "{error}"
     );
     assert!(help.starts_with("help: install AWS CLI v2"), "{help}");
+}
+
+/// Every subcommand, as `--help` lists them (clap's own `help` aside).
+fn subcommands() -> Vec<String> {
+    let help = cmd().arg("--help").output().unwrap();
+    let text = String::from_utf8(help.stdout).unwrap();
+    let list = text
+        .split("Commands:")
+        .nth(1)
+        .expect("--help lists the commands");
+    list.lines()
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn completions_for_every_shell_cover_every_subcommand() {
+    let subs = subcommands();
+    assert!(subs.len() >= 8, "{subs:?}");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = cmd().args(["completions", shell]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in &subs {
+            assert!(script.contains(sub.as_str()), "{shell} lacks {sub}");
+        }
+        assert!(script.contains("wait"), "{shell} lacks --wait");
+    }
+    let out = cmd().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_manual_has_a_page_per_subcommand_and_docs_man_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .args(["man", "--out-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = subcommands()
+        .iter()
+        .map(|s| format!("ssm-check-{s}.1"))
+        .chain(["ssm-check.1".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    let main = std::fs::read_to_string(dir.path().join("ssm-check.1")).unwrap();
+    assert!(
+        main.starts_with(".ie") && main.contains(".TH ssm-check 1"),
+        "{main}"
+    );
+    assert!(
+        main.contains("Exit codes"),
+        "the exit codes are in the page"
+    );
+    // The pages the release archives carry.
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/man");
+    for name in &names {
+        let made = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let path = committed.join(name);
+        if std::env::var_os("SSM_CHECK_BLESS").is_some() {
+            std::fs::create_dir_all(&committed).unwrap();
+            std::fs::write(&path, &made).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            made,
+            "docs/man/{name} is out of date: run `SSM_CHECK_BLESS=1 cargo test --test cli manual`"
+        );
+    }
+    assert_eq!(std::fs::read_dir(&committed).unwrap().count(), names.len());
+    // And the main one on standard output.
+    let out = cmd().arg("man").output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), main);
 }

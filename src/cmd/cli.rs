@@ -180,6 +180,24 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
+    /// Print the shell completion script for SHELL.
+    ///
+    /// Bash: `ssm-check completions bash > /etc/bash_completion.d/ssm-check` (or source it from ~/.bashrc); zsh:
+    /// save it as `_ssm-check` in a directory on $fpath; fish: `~/.config/fish/completions/ssm-check.fish`;
+    /// PowerShell: add `ssm-check completions powershell | Out-String | Invoke-Expression` to $PROFILE.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write every page.
+    ///
+    /// `ssm-check man | man -l -`. With --out-dir, write it and one page per subcommand (ssm-check-proxy.1, …)
+    /// into DIR, e.g. /usr/local/share/man/man1.
+    Man {
+        /// Write every page into this directory instead of printing the main one.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// Which targets: ids, EC2 filters, or everything in the regions.

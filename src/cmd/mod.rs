@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod entry_points;
 pub mod live;
+pub mod manual;
 pub mod output;
 pub mod readiness;
 mod session_command;
