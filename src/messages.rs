@@ -481,7 +481,9 @@ pub fn markdown() -> String {
         "# Error messages\n\n<!-- Generated from src/messages.rs: edit the table there, not this file. -->\n\n\
          `ssm-check why \"<message>\"` (or the message on standard input: `aws ssm start-session … 2>&1 | ssm-check why`) \
          explains a message you got and names the rules that check its causes; with a target (named in the message, \
-         or with `--target`), it checks them and says which one holds. Nothing is sent anywhere. The messages it \
+         or with `--target`), it checks them and says which one holds. Nothing is sent anywhere. `ssm-check connect` \
+         and `ssm-check proxy` do the same with what the aws CLI prints on its standard error when a session fails \
+         after the check (the plugin's messages on standard output are the session's, not read). The messages it \
          knows, with their exact wording and where it comes from:\n",
     );
     for k in MESSAGES {

@@ -113,6 +113,42 @@ fn proxy_checks_then_becomes_start_session_and_remembers_a_ready_verdict() {
         assert_eq!(out.status.code(), Some(0));
         assert!(stub.calls().len() > before, "checked, not cached");
     }
+
+    // The session fails all the same (the cached verdict answered): the CLI's words, then what they mean; its exit
+    // code; and the verdict forgotten, so the next try checks.
+    assert_eq!(proxy().status.code(), Some(0), "a fresh ready verdict");
+    let message = format!(
+        "\nAn error occurred (TargetNotConnected) when calling the StartSession operation: {id} is not connected.\n"
+    );
+    std::fs::write(run.home.path().join("aws-fails"), &message).unwrap();
+    let before = stub.calls().len();
+    let out = proxy();
+    assert_eq!(stub.calls().len(), before, "the cached verdict answered");
+    assert_eq!(out.status.code(), Some(254), "the aws CLI's exit code");
+    assert!(out.stdout.is_empty(), "stdout belongs to ssh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let said = stderr
+        .find("(TargetNotConnected)")
+        .expect("the CLI's words");
+    let explained = stderr
+        .find("the session did not open after all (the verdict was reused from the cache")
+        .expect("explained");
+    assert!(said < explained, "{stderr}");
+    assert!(stderr.contains("target-not-connected"), "{stderr}");
+    assert!(stderr.contains("agent-online"), "{stderr}");
+    let out = proxy();
+    assert!(
+        stub.calls().len() > before,
+        "checked again: the verdict was forgotten"
+    );
+    assert_eq!(out.status.code(), Some(254));
+    // Checked now: the explanation says which causes the check ruled out.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("(the verdict was checked just now)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ruled out"), "{stderr}");
 }
 
 #[test]
@@ -358,8 +394,17 @@ fn the_github_action_gate_writes_a_summary_and_fails_the_step() {
     assert!(steps.iter().all(|s| s["shell"] == "bash"));
     let gate = steps.iter().find(|s| s["id"] == "gate").unwrap();
     let env = gate["env"].as_object().unwrap();
+    // The install step's inputs reach its script; every other input reaches the gate.
+    let install = steps
+        .iter()
+        .find(|s| s["name"] == "Install ssm-check")
+        .unwrap();
+    assert_eq!(
+        install["env"]["SSM_CHECK_VERSION"], "${{ inputs.version }}",
+        "{install}"
+    );
     for (name, _) in action["inputs"].as_object().unwrap() {
-        if name == "install" {
+        if name == "install" || name == "version" {
             continue;
         }
         assert!(

@@ -130,8 +130,9 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
     },
-    /// For ssh's ProxyCommand: check the target for SSH, then become `aws ssm start-session` (AWS-StartSSHSession).
-    /// Not ready: the failures and their remedies on stderr, exit 1.
+    /// For ssh's ProxyCommand: check the target for SSH, then run `aws ssm start-session` (AWS-StartSSHSession).
+    /// Not ready: the failures and their remedies on stderr, exit 1. A session that fails all the same: what the
+    /// aws CLI said, explained.
     #[command(
         after_help = "In ~/.ssh/config:\n  Host i-* mi-*\n    ProxyCommand ssm-check proxy %h %p\n\
                             On Windows: ProxyCommand C:\\path\\to\\ssm-check.exe proxy %h %p"

@@ -3,6 +3,7 @@
 //! aws CLI's job. Their input comes from other programs, so the target is validated before anything else.
 
 use super::cli::{check_mode_flags, suggest, AwsArgs, ColorChoice};
+use super::handover;
 use super::output::{self, eprint};
 use super::session_command::{start_session, SessionTarget};
 use super::{live, CommandError, NOT_READY};
@@ -68,7 +69,7 @@ pub fn proxy(
     let cached = cached::lookup(id, &options, aws, region, cache_ttl);
     if cached.hit && named.is_none() {
         handing_over(aws, region, id, None, &options, "a verdict from the cache");
-        return hand_over(&args);
+        return run_session(&args, None, &cached);
     }
     let report = match named {
         Some(report) => report,
@@ -104,7 +105,7 @@ pub fn proxy(
         &options,
         "checked now",
     );
-    hand_over(&args)
+    run_session(&args, Some(&report), &cached)
 }
 
 /// The target's report: checked once, or with `--wait` until it is ready (quietly but for the status line).
@@ -311,28 +312,20 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
         &options,
         "checked now",
     );
-    hand_over(&args)
+    run_session(&args, Some(&report), &cached::Lookup::none())
 }
 
-/// Becomes `aws ARGS` (on Windows, runs it and passes its exit code on).
-fn hand_over(args: &[String]) -> Result<u8, CommandError> {
-    let mut aws = std::process::Command::new("aws");
-    aws.args(args);
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let e = aws.exec();
-        Err(CommandError::environment(format!(
-            "cannot run the aws CLI: {e}"
-        )))
+/// Runs `aws ARGS`; a failed session is explained, and a verdict cached for it forgotten: the next try checks.
+fn run_session(
+    args: &[String],
+    report: Option<&Report>,
+    cached: &cached::Lookup,
+) -> Result<u8, CommandError> {
+    let code = handover::run(args, report)?;
+    if code != 0 {
+        cached.forget();
     }
-    #[cfg(not(unix))]
-    {
-        let status = aws
-            .status()
-            .map_err(|e| CommandError::environment(format!("cannot run the aws CLI: {e}")))?;
-        Ok(status.code().map_or(1, |c| c.clamp(0, 255) as u8))
-    }
+    Ok(code)
 }
 
 /// The verdict cache of `proxy`, when it can be used (the `live` feature, a cache directory, a ttl above 0).
@@ -391,10 +384,27 @@ mod cached {
 
     #[cfg(not(feature = "live"))]
     pub fn lookup(_: &str, _: &Options, _: &AwsArgs, _: Option<&str>, _: u64) -> Lookup {
-        Lookup { hit: false }
+        Lookup::none()
     }
 
     impl Lookup {
+        /// No cache (`connect`).
+        pub fn none() -> Lookup {
+            Lookup {
+                hit: false,
+                #[cfg(feature = "live")]
+                slot: None,
+            }
+        }
+
+        /// Forgets the verdict on this key, if one was kept.
+        pub fn forget(&self) {
+            #[cfg(feature = "live")]
+            if let Some((cache, key)) = &self.slot {
+                cache.store(key, false, "");
+            }
+        }
+
         pub fn store(&self, report: &Report) {
             #[cfg(feature = "live")]
             if let Some((cache, key)) = &self.slot {

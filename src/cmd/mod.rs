@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod entry_points;
+pub mod handover;
 pub mod live;
 pub mod manual;
 pub mod output;

@@ -159,13 +159,14 @@ impl Run {
 
     /// Replaces the stand-in `aws` with one that records every invocation's arguments and, for
     /// `configure export-credentials`, prints `exported` (process credentials). Shell builtins only: the runs'
-    /// PATH holds the stand-ins alone.
+    /// PATH holds the stand-ins alone. Once `$HOME/aws-fails` exists, `aws ssm …` prints it on stderr and exits 254,
+    /// the CLI's code for a service error.
     pub fn recording_aws(&self, exported: Option<&Value>) {
         let home = self.home.path();
         if let Some(creds) = exported {
             std::fs::write(home.join("exported.json"), format!("{creds}\n")).unwrap();
         }
-        let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\"; done >> \"$HOME/aws-calls\"\necho >> \"$HOME/aws-calls\"\ncase \"$1\" in\n  --version) echo 'aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64' ;;\n  configure) while IFS= read -r line; do printf '%s\\n' \"$line\"; done < \"$HOME/exported.json\" ;;\nesac\n";
+        let script = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\037' \"$a\"; done >> \"$HOME/aws-calls\"\necho >> \"$HOME/aws-calls\"\ncase \"$1\" in\n  --version) echo 'aws-cli/2.17.20 Python/3.11.9 Linux/6.1.0 exe/x86_64' ;;\n  configure) while IFS= read -r line; do printf '%s\\n' \"$line\"; done < \"$HOME/exported.json\" ;;\n  ssm) if [ -f \"$HOME/aws-fails\" ]; then while IFS= read -r line; do printf '%s\\n' \"$line\" >&2; done < \"$HOME/aws-fails\"; exit 254; fi ;;\nesac\n";
         std::fs::write(home.join("bin/aws"), script).unwrap();
     }
 
