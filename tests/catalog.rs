@@ -132,3 +132,29 @@ fn json_schemas_are_current() {
         + "\n";
     in_step("docs/fleet-report.schema.json", &fleet_report);
 }
+
+#[test]
+fn the_readme_installs_from_the_package_s_repository() {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let path = repo
+        .strip_prefix("https://github.com/")
+        .expect("a GitHub repository");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut named = 0;
+    for (i, _) in readme.match_indices("https://github.com/") {
+        let url: String = readme[i..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ')' | '"' | '`'))
+            .collect();
+        if url.contains("/releases") {
+            assert!(url.starts_with(&format!("{repo}/releases/")), "{url}");
+            named += 1;
+        }
+    }
+    assert!(named >= 2, "the installers' lines");
+    assert!(readme.contains(&format!("- uses: {path}@v{}", env!("CARGO_PKG_VERSION"))));
+    let dist = std::fs::read_to_string(root().join("dist-workspace.toml")).unwrap();
+    let owner = path.split('/').next().unwrap();
+    assert!(dist.contains(&format!("tap = \"{owner}/homebrew-tap\"")));
+    assert!(readme.contains(&format!("brew install {owner}/tap/ssm-check")));
+}

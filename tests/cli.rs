@@ -107,7 +107,15 @@ fn json_is_the_versioned_report() {
         .find(|f| f["rule"] == "endpoint-private-dns")
         .unwrap();
     assert_eq!(dns["status"], "fail");
-    assert_eq!(dns["docs"], "docs/rules.md#endpoint-private-dns");
+    // A link to the rule's documentation as this version has it.
+    assert_eq!(
+        dns["docs"],
+        format!(
+            "{}/blob/v{}/docs/rules.md#endpoint-private-dns",
+            env!("CARGO_PKG_REPOSITORY"),
+            env!("CARGO_PKG_VERSION")
+        )
+    );
     // The contract type reads its own output back.
     let _: ssm_check::report::v1::Report = serde_json::from_slice(&out).unwrap();
 }
@@ -1152,4 +1160,117 @@ fn the_manual_has_a_page_per_subcommand_and_docs_man_is_current() {
     // And the main one on standard output.
     let out = cmd().arg("man").output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), main);
+}
+
+/// The Action's install step against local release archives (`file://`, no network): the archive for the runner,
+/// the version its ref names, its SHA-256 checked before anything is installed.
+#[cfg(unix)]
+#[test]
+fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_checksum() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let releases = dir.path().join("releases");
+    let target = "x86_64-unknown-linux-gnu";
+    let archive = format!("ssm-check-{target}.tar.xz");
+    // A release: its archive (a stand-in binary saying which release it is) and the archive's SHA-256 file.
+    let publish = |path: &str, says: &str| {
+        let folder = releases.join(path);
+        let staging = dir.path().join(format!("staging-{says}"));
+        let inner = staging.join(format!("ssm-check-{target}"));
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::create_dir_all(&folder).unwrap();
+        let bin = inner.join("ssm-check");
+        std::fs::write(&bin, format!("#!/bin/sh\necho {says}\n")).unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let made = std::process::Command::new("tar")
+            .arg("-cJf")
+            .arg(folder.join(&archive))
+            .arg("-C")
+            .arg(&staging)
+            .arg(format!("ssm-check-{target}"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let sum = std::process::Command::new("sha256sum")
+            .arg(&archive)
+            .current_dir(&folder)
+            .output()
+            .unwrap();
+        std::fs::write(folder.join(format!("{archive}.sha256")), sum.stdout).unwrap();
+        folder
+    };
+    publish("download/v0.3.0", "pinned");
+    let latest = publish("latest/download", "latest");
+    let install = |n: usize, inputs: &[(&str, &str)]| {
+        let runner = dir.path().join(format!("runner-{n}"));
+        std::fs::create_dir_all(&runner).unwrap();
+        let path_file = runner.join("github-path");
+        let mut c = std::process::Command::new("bash");
+        c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/install.sh"))
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", &runner)
+            .env("GITHUB_PATH", &path_file)
+            .env(
+                "SSM_CHECK_RELEASES_URL",
+                format!("file://{}", releases.display()),
+            );
+        for (k, v) in inputs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let bin = runner.join("ssm-check/bin/ssm-check");
+        let says = std::process::Command::new(&bin)
+            .output()
+            .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string())
+            .ok();
+        let path = std::fs::read_to_string(&path_file).unwrap_or_default();
+        (out, says, path, runner)
+    };
+
+    // The action's ref is a release tag: that release.
+    let (out, says, path, runner) = install(1, &[("SSM_CHECK_ACTION_REF", "v0.3.0")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(says.as_deref(), Some("pinned"));
+    assert_eq!(path.trim(), runner.join("ssm-check/bin").to_str().unwrap());
+    // A branch: the latest release; a version asked for: that one, with or without its v.
+    let (_, says, _, _) = install(2, &[("SSM_CHECK_ACTION_REF", "main")]);
+    assert_eq!(says.as_deref(), Some("latest"));
+    let (_, says, _, _) = install(3, &[("SSM_CHECK_VERSION", "0.3.0")]);
+    assert_eq!(says.as_deref(), Some("pinned"));
+
+    // Refused, and nothing installed: a version that was never released, a runner no archive is built for, a
+    // version that is not one.
+    let refused: [(&[(&str, &str)], &str); 3] = [
+        (&[("SSM_CHECK_VERSION", "9.9.9")], "could not download"),
+        (&[("RUNNER_OS", "FreeBSD")], "use version: source"),
+        (&[("SSM_CHECK_VERSION", "newest")], "version: 'newest'"),
+    ];
+    for (n, (inputs, message)) in refused.into_iter().enumerate() {
+        let (out, says, path, _) = install(10 + n, inputs);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{inputs:?}: {stdout}");
+        assert!(stdout.contains(message), "{inputs:?}: {stdout}");
+        assert_eq!((says, path), (None, String::new()), "{inputs:?}");
+    }
+    // An archive that does not match its checksum file.
+    std::fs::write(
+        latest.join(format!("{archive}.sha256")),
+        format!("{}  {archive}\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let (out, says, path, _) = install(20, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("does not match its SHA-256 file"),
+        "{stdout}"
+    );
+    assert_eq!((says, path), (None, String::new()));
 }

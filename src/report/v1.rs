@@ -118,7 +118,8 @@ pub struct Finding {
     /// while every failure has one. Added in ssm-check 0.3.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settles: Option<String>,
-    /// Where the rule is documented: a URL when the build names its repository, else the path in it.
+    /// Where the rule is documented: a link to `docs/rules.md` at this version's release tag on the repository the
+    /// package names (the path in the source tree for a build that names none).
     pub docs: String,
 }
 

@@ -105,7 +105,12 @@ impl RuleMeta {
     pub fn docs_url(&self) -> String {
         match env!("CARGO_PKG_REPOSITORY").trim_end_matches('/') {
             "" => format!("docs/rules.md#{}", self.id),
-            repo => format!("{repo}/blob/main/docs/rules.md#{}", self.id),
+            // The release's own text: a rule's documentation as this version has it.
+            repo => format!(
+                "{repo}/blob/v{}/docs/rules.md#{}",
+                env!("CARGO_PKG_VERSION"),
+                self.id
+            ),
         }
     }
 }
