@@ -382,15 +382,17 @@ CASES = []  # (name, description, document, options, expectations)
 KEY = "arn:aws:kms:us-east-1:222233334444:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
 
 
-def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None, agrees_with=None):
+def case(name, description, doc, expect, mode="shell", port=None, remote_host=None, file=None, ready=None, needs=None, agrees_with=None,
+         typed=True):
     """One manifest entry. `ready` is the verdict the case must give: by default a case is ready unless it expects a
     failure; `needs` pins the permissions an Unknown finding must name; `agrees_with` names a case whose
-    StartSession finding must have the same status (local evaluation and simulation of the same policy)."""
+    StartSession finding must have the same status (local evaluation and simulation of the same policy); `typed=False`
+    keeps saved preferences without their document's type, as a gatherer older than that fact wrote them."""
     if ready is None:
         ready = "fail" not in expect.values()
     CASES.append({"name": name, "description": description, "file": f"{file or name}.json", "mode": mode, "port": port,
                   "remote_host": remote_host, "ready": ready, "expect": expect, "needs": needs, "agrees_with": agrees_with,
-                  "_doc": doc if file is None else None})
+                  "_doc": doc if file is None else None, "_typed": typed})
 
 
 def set_private_dns_off(f):
@@ -423,11 +425,26 @@ case("rdp-private-strict-sg-broken-deprecated-role", "The role still uses the de
      {"role-deprecated-policy": "warn", "role-agent-permissions": "fail"}, mode="port", port=3389)
 
 
+def default_key_policy(account):
+    """The key policy KMS gives a key by default: the account principal may do everything, which delegates to IAM."""
+    return {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]}
+
+
+def session_key(arn, state="Enabled", spec="SYMMETRIC_DEFAULT", policy=None, tags=None):
+    """The preferences' KMS key as gathered (kms:DescribeKey, kms:GetKeyPolicy, kms:ListResourceTags): by default an
+    enabled symmetric customer managed key with the default key policy and no tags."""
+    account = arn.split(":")[4]
+    return known({"arn": arn, "account": account, "key_state": state, "key_spec": spec, "key_usage": "ENCRYPT_DECRYPT",
+                  "key_manager": "CUSTOMER", "policy": policy or known(default_key_policy(account)), "tags": known(tags or {})})
+
+
 def s3_logging(f):
+    key = "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     f["session_preferences"] = known({"document_exists": True, "s3_bucket": "ssm-session-logs-111122223333", "s3_key_prefix": "rdp",
-                                      "kms_key_id": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"})
-    f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey",
-        "resource": "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "decision": "allowed"})
+                                      "kms_key_id": key})
+    f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey", "resource": key, "decision": "allowed"})
+    f["session_key"] = session_key(key)
 
 
 case("rdp-private-strict-sg-broken-logging-core-only", "A shell session whose logs go to S3 with KMS encryption, but the role has only AmazonSSMManagedInstanceCore and there is no kms endpoint.",
@@ -524,9 +541,10 @@ case("private-shell-broken-dhmc-fallback-no-channels", "An instance profile that
          "name": "register-only", "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:UpdateInstanceInformation", "Resource": "*"}]}}]))),
      {"instance-role": "pass", "role-agent-permissions": "fail", "dhmc-prerequisites": "skip"})
 
-def kms_endpoint(f, admits="10.0.0.0/16"):
-    """KMS session encryption in the private subnet, with a kms interface endpoint behind its own security group."""
-    f["session_preferences"] = known({"document_exists": True, "kms_key_id": KEY})
+def kms_endpoint(f, admits="10.0.0.0/16", encrypted=True):
+    """KMS session encryption in the private subnet, with a kms interface endpoint behind its own security group.
+    encrypted=False: the endpoint and the role's kms:Decrypt are there, but the preferences name no key."""
+    f["session_preferences"] = known({"document_exists": True, "kms_key_id": KEY} if encrypted else {"document_exists": True})
     f["security_groups"]["value"].append({"group_id": "sg-0001kmsendpoint00a", "group_name": "kms endpoint",
                                           "ingress": [tcp(443, 443, {"cidr": admits})], "egress": []})
     f["vpc_endpoints"]["value"].append({"vpc_endpoint_id": "vpce-0001kms000000000", "vpc_id": "vpc-0f1e2d3c4b5a60001",
@@ -534,7 +552,9 @@ def kms_endpoint(f, admits="10.0.0.0/16"):
         "subnet_ids": ["subnet-0private0000000001"], "security_group_ids": ["sg-0001kmsendpoint00a"], "interface_ips": ["10.0.1.110"]})
     f["role"]["value"]["inline_policies"] = [{"name": "session-kms", "document": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]}}]
-    f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey", "resource": KEY, "decision": "allowed"})
+    if encrypted:
+        f["caller_permissions"]["value"]["checks"].append({"action": "kms:GenerateDataKey", "resource": KEY, "decision": "allowed"})
+        f["session_key"] = session_key(KEY)
 
 
 case("private-shell-kms-endpoint", "KMS-encrypted shell sessions in the private subnet, with a kms endpoint that admits the VPC: checked like the core endpoints.",
@@ -543,6 +563,126 @@ case("private-shell-broken-kms-endpoint-sg", "The kms endpoint's security group 
      mutate(shell, lambda f: kms_endpoint(f, admits="192.168.0.0/16")), {"endpoint-sg-ingress": "fail", "logging-kms-endpoints": "pass"})
 case("private-shell-kms-endpoint-sg-port", "The same blocked kms endpoint for port forwarding, which is never encrypted: not a failure.", None,
      {"endpoint-sg-ingress": "pass", "logging-kms-endpoints": "skip"}, mode="port", port=22, file="private-shell-broken-kms-endpoint-sg")
+
+
+# ---------------------------------------------------------------- the session key as KMS decides it (kms:DescribeKey,
+# kms:GetKeyPolicy): KMS authorises against the key's ARN, whatever name the preferences give it
+ALIAS_ARN = "arn:aws:kms:us-east-1:222233334444:alias/session-key"
+KEY_ADMINS = {"Sid": "KeyAdministrators", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222233334444:role/key-admin"},
+              "Action": "kms:*", "Resource": "*"}
+
+
+def kms_alias(f):
+    """KMS-encrypted sessions through the kms endpoint, the preferences naming the key by its alias."""
+    kms_endpoint(f)
+    f["session_preferences"]["value"]["kms_key_id"] = "alias/session-key"
+
+
+def caller_kms(f):
+    """The caller's kms:GenerateDataKey check on the session key."""
+    return next(k for k in f["caller_permissions"]["value"]["checks"] if k["action"] == "kms:GenerateDataKey")
+
+
+def key_policy(f, *statements):
+    """A key policy of these statements only (no account principal: it does not delegate to IAM)."""
+    f["session_key"]["value"]["policy"] = known({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def session_users(f):
+    """A key policy statement naming the instance role and the caller's role."""
+    return {"Sid": "SessionUsers", "Effect": "Allow",
+            "Principal": {"AWS": [f["role"]["value"]["arn"], f["caller_permissions"]["value"]["principal_arn"]]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"}
+
+
+case("private-shell-kms-alias", "The preferences name the session key by its alias (alias/session-key); your policy and the role's name the key's ARN, the key policy is the default one (delegates to IAM): KMS authorises against the key, so sessions work.",
+     mutate(shell, kms_alias), {"caller-kms": "pass", "role-logging-permissions": "pass"})
+case("private-shell-broken-kms-alias-arn-policy", "The role's and your policies name only the alias ARN (alias/session-key): KMS authorises Decrypt and GenerateDataKey against the key's ARN, so neither is allowed.",
+     mutate(shell, lambda f: (kms_alias(f), f["role"]["value"]["inline_policies"][0]["document"]["Statement"][0].update(Resource=ALIAS_ARN),
+                              caller_kms(f).update(decision="implicit_deny"))),
+     {"caller-kms": "fail", "role-logging-permissions": "fail"})
+case("private-shell-broken-kms-key-policy", "The key policy names only a key administrator role and does not delegate to IAM (no account principal): the IAM policies that allow the key have no effect.",
+     mutate(shell, lambda f: (kms_alias(f), key_policy(f, KEY_ADMINS))), {"caller-kms": "fail", "role-logging-permissions": "fail"})
+case("private-shell-kms-key-policy-names-users", "No IAM policy grants the key, but the key policy names the instance role and your role: in the key's account that is enough.",
+     mutate(shell, lambda f: (kms_alias(f), f["role"]["value"].update(inline_policies=[]), caller_kms(f).update(decision="implicit_deny"),
+                              key_policy(f, KEY_ADMINS, session_users(f)))),
+     {"caller-kms": "pass", "role-logging-permissions": "pass"})
+case("private-shell-broken-kms-disabled", "The session key is disabled: KMS refuses GenerateDataKey whatever the policies say.",
+     mutate(shell, lambda f: (kms_alias(f), f["session_key"]["value"].update(key_state="Disabled"))),
+     {"caller-kms": "fail", "role-logging-permissions": "pass"})
+case("private-shell-broken-kms-asymmetric", "The preferences name an asymmetric key (RSA_2048): a data key needs a symmetric encryption key.",
+     mutate(shell, lambda f: (kms_endpoint(f), f["session_key"]["value"].update(key_spec="RSA_2048"))), {"caller-kms": "fail"})
+case("private-shell-kms-key-policy-unreadable", "The key policy could not be read (kms:GetKeyPolicy denied): whether KMS lets you and the role use the key cannot be told.",
+     mutate(shell, lambda f: (kms_alias(f), f["session_key"]["value"].update(policy=denied("kms:GetKeyPolicy")))),
+     {"caller-kms": "unknown", "role-logging-permissions": "unknown"},
+     needs={"caller-kms": ["kms:GetKeyPolicy"], "role-logging-permissions": ["kms:GetKeyPolicy"]})
+
+# ---------------------------------------------------------------- just-in-time node access (the region's approval policies,
+# ssm:ListDocuments), on the private shell with its kms endpoint
+JIT_POLICIES = known([{"name": "AutoApprove-OnCall", "document_type": "AutoApprovalPolicy"},
+                      {"name": "ManualApproval-Prod", "document_type": "ManualApprovalPolicy"}])
+
+
+def jit(f, approval=JIT_POLICIES, holds_start_session=False):
+    """The region's approval policies as gathered; as AWS asks of just-in-time access, the caller holds no
+    ssm:StartSession of its own unless `holds_start_session`."""
+    if not holds_start_session:
+        for k in f["caller_permissions"]["value"]["checks"]:
+            if k["action"] == "ssm:StartSession":
+                k["decision"] = "implicit_deny"
+    f["approval_policies"] = approval
+
+
+case("jit-shell-request-access", "Just-in-time node access is set up in the region (an auto-approval and a manual approval policy) and, as AWS asks, you hold no ssm:StartSession: the way in is an access request, not a grant.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f))), {"caller-start-session": "fail", "jit-node-access": "fail"})
+case("jit-port-refused", "The same account, port forwarding from the CLI: the access token's session policy allows StartSession only on the shell document, so even an approved request does not open it.",
+     None, {"caller-start-session": "fail", "jit-node-access": "fail"}, mode="port", port=22, file="jit-shell-request-access")
+case("jit-ssh-refused", "The same account over SSH: refused under the token's session policy.",
+     None, {"jit-node-access": "fail"}, mode="ssh", file="jit-shell-request-access")
+case("jit-shell-direct-access", "Approval policies exist, but you still hold ssm:StartSession: sessions start directly, just-in-time access is not in your way.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, holds_start_session=True))),
+     {"caller-start-session": "pass", "jit-node-access": "skip"})
+case("jit-shell-broken-kms-untagged", "Just-in-time access with KMS-encrypted sessions whose key lacks the tag SystemsManagerJustInTimeNodeAccessManaged=true: the token may not call GenerateDataKey on it.",
+     mutate(shell, lambda f: (kms_endpoint(f), f.update(session_key=session_key(KEY, tags={"Purpose": "sessions"})), jit(f))),
+     {"jit-node-access": "fail", "caller-kms": "pass"})
+case("jit-shell-kms-tagged", "The same with the key tagged: the request is the only thing left to do.",
+     mutate(shell, lambda f: (kms_endpoint(f), f.update(session_key=session_key(KEY, tags={"SystemsManagerJustInTimeNodeAccessManaged": "true"})), jit(f))),
+     {"jit-node-access": "fail", "caller-kms": "pass"})
+case("jit-shell-approval-policies-unreadable", "StartSession is not yours and the region's approval policies could not be listed: whether the way in is an access request cannot be told.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, approval=denied("ssm:ListDocuments")))),
+     {"caller-start-session": "fail", "jit-node-access": "unknown"}, needs={"jit-node-access": ["ssm:ListDocuments"]})
+case("private-shell-no-jit-start-denied", "No approval policy in the region and no ssm:StartSession: a plain denial, whose fix is a grant.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, approval=known([])))),
+     {"caller-start-session": "fail", "jit-node-access": "skip"})
+
+# ---------------------------------------------------------------- where a deny comes from: the simulator's decision details
+# (OrganizationsDecisionDetail, PermissionsBoundaryDecisionDetail, matched statements' SourcePolicyType)
+SIMULATOR_LIMITS = ("IAM's simulator covers identity policies and permission boundaries; SCPs only partly, and not resource control "
+                    "policies or session policies.")
+
+
+def start_denied_by(f, decision, layer, statement=None):
+    """StartSession on the instance denied by one layer (`statement`: the deny statement the simulator matched)."""
+    perms = f["caller_permissions"]["value"]
+    k = perms["checks"][0]
+    k.pop("matched_statements", None)
+    k["decision"] = decision
+    if statement:
+        k["matched_statements"] = [statement]
+    k["denied_by"] = layer
+    perms["limitations"] = [SIMULATOR_LIMITS]
+
+
+case("rdp-private-strict-sg-broken-scp-deny", "The article's user, whose account's service control policy denies ssm:StartSession (the simulator's OrganizationsDecisionDetail says AllowedByOrganizations false): the organization's administrators must change it, not the user's own policy.",
+     mutate(rdp, lambda f: start_denied_by(f, "explicit_deny", {"layer": "service_control_policy"})),
+     {"caller-start-session": "fail", "jit-node-access": "skip"}, mode="port", port=3389)
+case("rdp-private-strict-sg-broken-boundary-simulated", "The article's user under a permissions boundary that does not allow ssm:StartSession (the simulator's PermissionsBoundaryDecisionDetail says AllowedByPermissionsBoundary false): the boundary must change.",
+     mutate(rdp, lambda f: start_denied_by(f, "implicit_deny", {"layer": "permissions_boundary"})),
+     {"caller-start-session": "fail", "jit-node-access": "skip"}, mode="port", port=3389)
+case("rdp-private-strict-sg-broken-explicit-deny", "An explicit deny in the user's own policy DenyOutsideOfficeHours (a matched statement of an identity policy type): that statement must change.",
+     mutate(rdp, lambda f: start_denied_by(f, "explicit_deny", {"layer": "identity_policy", "policy": "DenyOutsideOfficeHours"},
+                                           "DenyOutsideOfficeHours")),
+     {"caller-start-session": "fail", "jit-node-access": "skip"}, mode="port", port=3389)
 
 
 def in_china(f):
@@ -1079,7 +1219,7 @@ case("private-shell-preferences-broken-session-type", "SSM-SessionManagerRunShel
      mutate(shell, lambda f: preferences_as(f, "Session", "InteractiveCommands")), {"session-preferences-type": "fail"})
 case("private-shell-preferences-type-unrecorded", "Facts gathered before the document type was recorded: Unknown, gather again.",
      mutate(shell, lambda f: preferences_as(f, None, None)), {"session-preferences-type": "unknown"},
-     needs={"session-preferences-type": ["ssm:GetDocument"]})
+     needs={"session-preferences-type": ["ssm:GetDocument"]}, typed=False)
 
 # ---------------------------------------------------------------- the agent is not online: what EC2 and Systems Manager
 # show from outside (asked only for targets that are not online; an online target's signals are not gathered)
@@ -1140,11 +1280,11 @@ case("offline-al2023-broken-metadata-off", "The instance metadata service was tu
                            f["instance"]["value"]["metadata_options"].update(http_endpoint="disabled"),
                            offline(f, {"registered": False}, {"timestamp": "2026-11-20T08:40:12Z", "empty": False, "latest": True, "lines": []}))),
      {"agent-online": "fail", "agent-offline-cause": "fail", "instance-role": "pass"})
-case("offline-al2023-just-launched", "Launched a minute ago: not registered yet, status checks initializing, no console output yet. A warning, not a failure.",
+case("offline-al2023-just-launched", "Launched a minute ago: not registered yet, status checks initializing, no console output yet. Not ready now (StartSession says TargetNotConnected), but a failure that ends by itself: --wait waits on it.",
      mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:59:02Z"),
                            offline(f, {"registered": False}, {"empty": True, "latest": True},
                                    status={"instance_status": "initializing", "system_status": "initializing"}))),
-     {"agent-online": "warn", "agent-offline-cause": "warn"})
+     {"agent-online": "fail", "agent-offline-cause": "warn"})
 case("offline-al2023-just-launched-broken-no-profile", "Launched a minute ago without an instance profile (DHMC off): not \"still registering\" — it never will; the missing role is named.",
      mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:59:02Z"), f["instance"]["value"].pop("instance_profile_arn"),
                            f.update(instance_profile=unavailable("not_applicable", why="no instance profile"),
@@ -1164,6 +1304,19 @@ case("offline-al2023-console-denied", "Offline, and the caller may not read the 
      mutate(al, lambda f: (offline(f, LOST, {"empty": True}), f.update(console_output=denied("ec2:GetConsoleOutput"), image=denied("ec2:DescribeImages")))),
      {"agent-online": "fail", "agent-offline-cause": "unknown"}, needs={"agent-offline-cause": ["ec2:GetConsoleOutput", "ec2:DescribeImages"]})
 
+case("offline-al2023-reconnecting", "Its agent lost its connection two minutes ago (a reboot, say), and nothing outside explains it: not ready now, but a reconnect ends by itself; --wait waits on it.",
+     mutate(al, lambda f: offline(f, dict(LOST, last_ping="2026-11-20T08:58:00Z"), {"timestamp": "2026-11-20T08:58:31Z", "empty": False, "latest": True, "lines": [STARTED]})),
+     {"agent-online": "fail", "agent-offline-cause": "warn"})
+case("offline-al2023-started-again", "Stopped overnight and started again two minutes ago: its registration still says ConnectionLost from before the stop, and the agent reconnects once the OS is up; --wait waits on it.",
+     mutate(al, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:58:00Z"),
+                           offline(f, dict(LOST, last_ping="2026-11-19T18:02:11Z"), {"empty": True, "latest": True},
+                                   status={"instance_status": "initializing", "system_status": "initializing"}))),
+     {"agent-online": "fail", "agent-offline-cause": "warn"})
+case("offline-al2023-endpoint-pending", "The ssm endpoint was created moments ago and is still pending, and the agent has not registered: the endpoint is the cause, and both end by themselves; --wait waits on them.",
+     mutate(al, lambda f: (endpoint(f, "ssm").update(state="pending"),
+                           offline(f, {"registered": False}, {"timestamp": "2026-11-20T08:40:12Z", "empty": False, "latest": True, "lines": []}))),
+     {"endpoint-available": "fail", "agent-online": "fail", "agent-offline-cause": "fail"})
+
 rhel = online_signals(private_shell(), ami=RHEL_AMI)
 rhel["registration"]["value"].update(platform_name="Red Hat Enterprise Linux")
 rhel["instance"]["value"]["name"] = "ssm-rhel"
@@ -1174,6 +1327,11 @@ case("offline-rhel-broken-never-registered", "The same RHEL 9 instance launched 
                              offline(f, {"registered": False}, {"timestamp": "2026-11-20T06:43:51Z", "empty": False, "latest": True, "lines": []},
                                      ami=RHEL_AMI, eice=False))),
      {"agent-online": "fail", "agent-offline-cause": "fail"})
+case("offline-rhel-just-launched", "The RHEL 9 instance launched three minutes ago and not registered yet: RHEL AMIs come without the agent, but its user data may be installing it, so it is still registering, not a cause (ten minutes after the launch it is).",
+     mutate(rhel, lambda f: (f["instance"]["value"].update(launch_time="2026-11-20T08:57:00Z"),
+                             offline(f, {"registered": False}, {"empty": True, "latest": True}, ami=RHEL_AMI,
+                                     status={"instance_status": "initializing", "system_status": "initializing"}))),
+     {"agent-online": "fail", "agent-offline-cause": "warn"})
 
 
 def expired_activation(f):
@@ -1191,11 +1349,11 @@ case("hybrid-onprem-broken-expired-activation", "The hybrid node lost its connec
 
 index = []
 for c in CASES:
-    doc = c.pop("_doc")
-    # Gathered preferences record their document's type: every saved document but the one that shows what an older
-    # gatherer left out.
+    doc, typed = c.pop("_doc"), c.pop("_typed")
+    # Gathered preferences record their document's type: every saved document but those written by an older gatherer
+    # (typed=False), which left it out.
     prefs = (doc or {}).get("session_preferences", {}).get("value", {})
-    if prefs.get("document_exists") and "document_type" not in prefs and "unrecorded" not in c["name"]:
+    if prefs.get("document_exists") and "document_type" not in prefs and typed:
         prefs.update(document_type="Session", session_type="Standard_Stream")
     if doc is not None:
         with open(os.path.join(HERE, c["file"]), "w") as out:
@@ -1203,7 +1361,7 @@ for c in CASES:
             out.write("\n")
     index.append({k: v for k, v in c.items() if v is not None})
 with open(os.path.join(HERE, "index.json"), "w") as out:
-    json.dump(index, out, indent=2)
+    json.dump(index, out, indent=2, ensure_ascii=False)
     out.write("\n")
 print(f"{len(index)} cases, {sum(1 for c in CASES if os.path.exists(os.path.join(HERE, c['file'])))} with files")
 

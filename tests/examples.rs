@@ -368,6 +368,31 @@ fn only_failures_that_end_by_themselves_are_waited_on() {
         waits("private-shell").is_empty(),
         "ready: nothing to wait for"
     );
+    // An agent that lost its connection moments ago, or whose instance was started again since its last ping.
+    for name in [
+        "offline-al2023-reconnecting",
+        "offline-al2023-started-again",
+    ] {
+        assert_eq!(
+            waits(name),
+            ["the agent on i-0a1b2c3d4e5f60001 to reconnect"],
+            "{name}"
+        );
+    }
+    // An image without the agent, three minutes after the launch: its user data may be installing it. Ten minutes
+    // after, that is the cause, and nothing is waited on.
+    assert_eq!(
+        waits("offline-rhel-just-launched"),
+        ["the agent on i-0a1b2c3d4e5f60001 to register"]
+    );
+    assert!(waits("offline-rhel-broken-never-registered").is_empty());
+    // The agent waits on the endpoint it needs: one thing to wait for, said once.
+    let both = waits("offline-al2023-endpoint-pending");
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert!(
+        both[0].starts_with("vpce-") && both[0].ends_with(" to become available"),
+        "{both:?}"
+    );
     let pending = waits("private-shell-broken-endpoint-pending");
     assert_eq!(pending.len(), 1, "{pending:?}");
     assert!(
@@ -408,4 +433,20 @@ fn only_failures_that_end_by_themselves_are_waited_on() {
         "it ends stopped: nothing to wait for"
     );
     assert!(state("stopped").is_empty());
+}
+
+#[test]
+fn the_readme_and_the_tests_guide_count_the_cases() {
+    let n = cases().len();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("`examples/` holds {n} cases")),
+        "README.md: {n} cases"
+    );
+    let guide = std::fs::read_to_string(root.join("tests/README.md")).unwrap();
+    assert!(
+        guide.contains(&format!("`examples/index.json` ({n})")),
+        "tests/README.md: {n} cases"
+    );
 }

@@ -163,9 +163,14 @@ fn prerequisite(c: &Check, d: &mut Diagnosis) {
         evidence: vec![format!(
             "the agent needs a role it can use and a way to Systems Manager's endpoints to register; {rule} fails"
         )],
-        remedy: vec![format!(
-            "Fix {rule} first (its remedy above); the agent registers within minutes after (a reboot makes it try at once)."
-        )],
+        remedy: vec![match &settles {
+            Some(what) => format!(
+                "Wait for {what} ({rule}: it ends by itself); the agent registers within minutes after (a reboot makes it try at once)."
+            ),
+            None => format!(
+                "Fix {rule} first (its remedy above); the agent registers within minutes after (a reboot makes it try at once)."
+            ),
+        }],
         on_host: false,
         rule: Some(rule),
         settles,
@@ -205,14 +210,11 @@ fn registration(reg: &Registration, now: Option<jiff::Timestamp>, d: &mut Diagno
         None => String::new(),
     };
     d.also.push(format!("PingStatus {status}{last}"));
-    let lost_lately = reg
-        .last_ping
-        .as_deref()
-        .and_then(|t| since(t, now))
-        .is_some_and(|s| s < REGISTERING_SECONDS);
-    if status == "ConnectionLost" && lost_lately {
+    let lost = reg.last_ping.as_deref().and_then(|t| since(t, now));
+    if let Some(s) = lost.filter(|s| status == "ConnectionLost" && *s < REGISTERING_SECONDS) {
         d.reconnecting = Some(format!(
-            "the connection was lost moments ago{last}: an agent reconnects within minutes"
+            "its last ping was {} before the check: an agent reconnects within minutes",
+            ago(s)
         ));
     }
     if reg.is_latest_version == Some(false) {
