@@ -3,10 +3,11 @@
 # archive that dist built for the runner's OS and architecture, checks it against its SHA-256 file, and unpacks it.
 # Only `version: source` compiles, with cargo, from the action's own checkout (for a branch or commit ref).
 #
-# Inputs: SSM_CHECK_VERSION ("" = the action's ref when it is a release tag, else latest; "latest"; "0.3.0" or
-# "v0.3.0"; "source"), SSM_CHECK_ACTION_REF and SSM_CHECK_ACTION_REPOSITORY (github.action_ref and
-# github.action_repository: where the action came from), SSM_CHECK_RELEASES_URL (the releases' download URL, for a
-# mirror or a test; default https://github.com/REPOSITORY/releases), RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP, GITHUB_PATH.
+# Inputs: SSM_CHECK_VERSION ("" = the version of the action's own checkout, its Cargo.toml: the release its tag
+# made; "latest"; "0.3.0" or "v0.3.0"; "source"), GITHUB_ACTION_PATH (that checkout), SSM_CHECK_RELEASES_URL (the
+# releases' download URL, for a mirror or a test; default: the `repository` its Cargo.toml names, /releases),
+# RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP, GITHUB_PATH. The version and the repository come from the checkout rather
+# than from the workflow's context, which names the outer action when this one is used inside another.
 set -euo pipefail
 
 fail() {
@@ -22,14 +23,17 @@ fi
 dest="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check"
 mkdir -p "$dest/bin"
 
+manifest="${GITHUB_ACTION_PATH:-.}/Cargo.toml"
+# `key = "value"` from the manifest's [package] table (the first of that key).
+package_field() {
+  sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$manifest" 2> /dev/null | head -n 1
+}
 version=${SSM_CHECK_VERSION:-}
+own=false
 if [ -z "$version" ]; then
-  # `uses: owner/ssm-check@v0.3.0` installs that release; a branch or a commit installs the latest one.
-  if [[ "${SSM_CHECK_ACTION_REF:-}" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-    version=$SSM_CHECK_ACTION_REF
-  else
-    version=latest
-  fi
+  version=$(package_field version)
+  [ -n "$version" ] || fail "cannot read the version in $manifest: give version: latest or a version"
+  own=true
 fi
 
 if [ "$version" = source ]; then
@@ -56,16 +60,24 @@ case "${RUNNER_OS:-}/${RUNNER_ARCH:-}" in
 esac
 if [ "$target" = x86_64-pc-windows-msvc ]; then archive="ssm-check-$target.zip"; else archive="ssm-check-$target.tar.xz"; fi
 
-repository=${SSM_CHECK_ACTION_REPOSITORY:-${GITHUB_REPOSITORY:-}}
-releases=${SSM_CHECK_RELEASES_URL:-https://github.com/$repository/releases}
+releases=${SSM_CHECK_RELEASES_URL:-$(package_field repository)/releases}
+[[ "$releases" =~ ^(https|file):// ]] || fail "cannot read the repository in $manifest"
 url="$releases/$path/$archive"
 work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/ssm-check-download.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-curl --proto '=https,file' --fail --silent --show-error --location --retry 3 --output "$work/$archive" "$url" \
-  || fail "could not download $url"
-curl --proto '=https,file' --fail --silent --show-error --location --retry 3 --output "$work/$archive.sha256" "$url.sha256" \
-  || fail "could not download its checksum, $url.sha256"
+fetch() {
+  curl --proto '=https,file' --fail --silent --show-error --location --retry 3 --output "$2" "$1"
+}
+if ! fetch "$url" "$work/$archive"; then
+  # A branch ahead of the last release names a version not released yet: the latest one, said.
+  [ "$own" = true ] || fail "could not download $url"
+  echo "::warning title=ssm-check install::ssm-check $version is not released; installing the latest release"
+  version=latest
+  url="$releases/latest/download/$archive"
+  fetch "$url" "$work/$archive" || fail "could not download $url"
+fi
+fetch "$url.sha256" "$work/$archive.sha256" || fail "could not download its checksum, $url.sha256"
 
 expected=$(cut -d ' ' -f 1 < "$work/$archive.sha256" | tr -d '\r\n')
 if command -v sha256sum > /dev/null; then

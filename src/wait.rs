@@ -244,7 +244,8 @@ fn finish(
             checks,
             seconds: elapsed.as_secs(),
             timed_out: timed_out && !waiting_for.is_empty(),
-            waiting_for: if timed_out { waiting_for } else { Vec::new() },
+            // Still waited on when the wait ended: the time ran out, or another target failed for good.
+            waiting_for,
         });
     }
     reports

@@ -1201,6 +1201,19 @@ fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_che
     };
     publish("download/v0.3.0", "pinned");
     let latest = publish("latest/download", "latest");
+    // The action's checkout: its Cargo.toml names its version and repository.
+    let checkout = |version: &str| {
+        let path = dir.path().join(format!("action-{version}"));
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(
+            path.join("Cargo.toml"),
+            format!("[package]\nname = \"ssm-check\"\nversion = \"{version}\"\nrust-version = \"1.85\"\nrepository = \"https://example.invalid/ssm-check\"\n\n[dependencies]\nclap = {{ version = \"4\" }}\n"),
+        )
+        .unwrap();
+        path
+    };
+    let released = checkout("0.3.0");
+    let unreleased = checkout("0.4.0");
     let install = |n: usize, inputs: &[(&str, &str)]| {
         let runner = dir.path().join(format!("runner-{n}"));
         std::fs::create_dir_all(&runner).unwrap();
@@ -1213,6 +1226,7 @@ fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_che
             .env("RUNNER_ARCH", "X64")
             .env("RUNNER_TEMP", &runner)
             .env("GITHUB_PATH", &path_file)
+            .env("GITHUB_ACTION_PATH", &released)
             .env(
                 "SSM_CHECK_RELEASES_URL",
                 format!("file://{}", releases.display()),
@@ -1230,8 +1244,8 @@ fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_che
         (out, says, path, runner)
     };
 
-    // The action's ref is a release tag: that release.
-    let (out, says, path, runner) = install(1, &[("SSM_CHECK_ACTION_REF", "v0.3.0")]);
+    // The action's checkout is of a release: that release.
+    let (out, says, path, runner) = install(1, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -1239,11 +1253,23 @@ fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_che
     );
     assert_eq!(says.as_deref(), Some("pinned"));
     assert_eq!(path.trim(), runner.join("ssm-check/bin").to_str().unwrap());
-    // A branch: the latest release; a version asked for: that one, with or without its v.
-    let (_, says, _, _) = install(2, &[("SSM_CHECK_ACTION_REF", "main")]);
+    // A branch ahead of the last release: the latest one, with a warning.
+    let ahead = unreleased.to_str().unwrap();
+    let (out, says, _, _) = install(2, &[("GITHUB_ACTION_PATH", ahead)]);
     assert_eq!(says.as_deref(), Some("latest"));
-    let (_, says, _, _) = install(3, &[("SSM_CHECK_VERSION", "0.3.0")]);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("::warning title=ssm-check install::ssm-check 0.4.0 is not released"));
+    // A version asked for: that one, with or without its v; or the latest.
+    let (_, says, _, _) = install(
+        3,
+        &[
+            ("SSM_CHECK_VERSION", "v0.3.0"),
+            ("GITHUB_ACTION_PATH", ahead),
+        ],
+    );
     assert_eq!(says.as_deref(), Some("pinned"));
+    let (_, says, _, _) = install(4, &[("SSM_CHECK_VERSION", "latest")]);
+    assert_eq!(says.as_deref(), Some("latest"));
 
     // Refused, and nothing installed: a version that was never released, a runner no archive is built for, a
     // version that is not one.
@@ -1265,7 +1291,7 @@ fn the_action_installs_the_release_archive_for_the_runner_after_checking_its_che
         format!("{}  {archive}\n", "0".repeat(64)),
     )
     .unwrap();
-    let (out, says, path, _) = install(20, &[]);
+    let (out, says, path, _) = install(20, &[("SSM_CHECK_VERSION", "latest")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(

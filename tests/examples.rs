@@ -433,6 +433,21 @@ fn only_failures_that_end_by_themselves_are_waited_on() {
         "it ends stopped: nothing to wait for"
     );
     assert!(state("stopped").is_empty());
+
+    // Started again: still `pending`, its registration the one from before the stop (ConnectionLost).
+    let case = &by_name["offline-al2023-started-again"];
+    let (mut facts, _) = run(case);
+    if let facts::Fact::Known { value } = &mut facts.instance {
+        value.state = "pending".to_string();
+    }
+    let report = rules::evaluate(&facts, &Options::new(case.mode));
+    assert_eq!(
+        report.waiting_for(),
+        [
+            "i-0a1b2c3d4e5f60001 to start",
+            "the agent on i-0a1b2c3d4e5f60001 to reconnect"
+        ]
+    );
 }
 
 #[test]

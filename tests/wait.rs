@@ -322,8 +322,20 @@ fn a_fleet_ends_the_wait_when_one_target_fails_for_good_each_report_with_its_own
     config["registered_after"] = json!(1000);
     let (code, fleet, calls) = fleet_wait(config, "10m");
     assert_eq!(code, 1);
+    let ready = built["ready"].as_array().unwrap();
     for r in fleet["reports"].as_array().unwrap() {
         assert_eq!(r["wait"]["checks"], 1, "{}", r["target"]);
+        // The public ones were still registering when the private one failed for good: the report says so.
+        let waited_on = ready.contains(&r["target"]["id"]);
+        assert_eq!(
+            r["wait"]["waiting_for"]
+                .as_array()
+                .is_some_and(|w| !w.is_empty()),
+            waited_on,
+            "{}",
+            r["wait"]
+        );
+        assert_eq!(r["wait"]["timed_out"], false);
     }
     assert_eq!(calls["ssm:DescribeInstanceInformation"], 1, "{calls:?}");
 

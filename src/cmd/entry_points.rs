@@ -315,7 +315,8 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     run_session(&args, Some(&report), &cached::Lookup::none())
 }
 
-/// Runs `aws ARGS`; a failed session is explained, and a verdict cached for it forgotten: the next try checks.
+/// Runs `aws ARGS`; a failed session (any exit but 0) is explained, and a verdict cached for it forgotten: the
+/// next try checks.
 fn run_session(
     args: &[String],
     report: Option<&Report>,

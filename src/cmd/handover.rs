@@ -30,10 +30,14 @@ pub fn run(args: &[String], report: Option<&Report>) -> Result<u8, CommandError>
         .wait()
         .map_err(|e| CommandError::environment(format!("the aws CLI: {e}")))?;
     let said = passed.join().unwrap_or_default();
-    if !status.success() {
-        explain(&String::from_utf8_lossy(&said), report);
+    if status.success() {
+        return Ok(0);
     }
-    Ok(status.code().map_or(1, |c| c.clamp(0, 255) as u8))
+    explain(&String::from_utf8_lossy(&said), report);
+    // Never 0 for a failure: a Windows status (0xC000013A after Ctrl-C) or one past 255 is 255.
+    Ok(status
+        .code()
+        .map_or(1, |c| u8::try_from(c).unwrap_or(255).max(1)))
 }
 
 /// Copies the CLI's standard error to this one's as it comes, keeping its last `KEPT` bytes.
@@ -81,10 +85,12 @@ fn explain(said: &str, report: Option<&Report>) {
     super::output::eprint(&text);
 }
 
-/// Interrupt and quit signals ignored by this process while the session runs; as they were after.
+/// Interrupt, quit and stop (Ctrl-Z) signals ignored by this process while the session runs; as they were after.
+/// The terminal sends them to the whole foreground group: the aws CLI ignores them, the plugin passes them to the
+/// remote shell, and this process must neither end nor stop under them.
 struct Interrupts {
     #[cfg(unix)]
-    before: [libc::sighandler_t; 2],
+    before: [libc::sighandler_t; 3],
 }
 
 impl Interrupts {
@@ -96,6 +102,7 @@ impl Interrupts {
                 [
                     libc::signal(libc::SIGINT, libc::SIG_IGN),
                     libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+                    libc::signal(libc::SIGTSTP, libc::SIG_IGN),
                 ]
             };
             Interrupts { before }
@@ -112,6 +119,7 @@ impl Drop for Interrupts {
         unsafe {
             libc::signal(libc::SIGINT, self.before[0]);
             libc::signal(libc::SIGQUIT, self.before[1]);
+            libc::signal(libc::SIGTSTP, self.before[2]);
         }
     }
 }

@@ -170,6 +170,11 @@ pub fn waited(w: &Waited, answer: Answer) -> String {
             "waited {time} ({checks}) and gave up, still waiting for {}",
             w.waiting_for.join(", ")
         ),
+        // Over several targets: one failed for good while this one (or these) still waited.
+        (false, _, _) if !w.waiting_for.is_empty() => format!(
+            "stopped waiting after {time} ({checks}) on a failure that does not end by itself, still waiting for {}",
+            w.waiting_for.join(", ")
+        ),
         (false, Answer::Yes, 1) => "ready at the first check: nothing to wait for".to_string(),
         (false, Answer::Yes, _) => format!("ready after {time} ({checks})"),
         // Unknowns are not waited on: the report says what would decide them.
@@ -441,6 +446,10 @@ mod tests {
         assert_eq!(
             waited(&w(3, 30, false, &[]), Answer::CannotTell),
             "nothing fails after 30 s (3 checks)"
+        );
+        assert_eq!(
+            waited(&w(2, 5, false, &["i-2 to start"]), Answer::No),
+            "stopped waiting after 5 s (2 checks) on a failure that does not end by itself, still waiting for i-2 to start"
         );
         assert_eq!(duration_words(3600), "1 h");
         assert_eq!(duration_words(3725), "1 h 2 m");

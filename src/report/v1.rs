@@ -37,7 +37,7 @@ pub struct Wait {
     pub seconds: u64,
     /// The time ran out while a failure that ends by itself was still there; the report is the last check's.
     pub timed_out: bool,
-    /// When it timed out: what it was still waiting for.
+    /// What this target still waited for when the wait ended (the time ran out, or another target failed for good).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting_for: Vec<String>,
 }

@@ -145,7 +145,8 @@ pub struct Waited {
     pub seconds: u64,
     /// The time ran out with a failure that would have ended by itself.
     pub timed_out: bool,
-    /// For a wait that timed out: what it was still waiting for.
+    /// What this target was still waiting for when the wait ended (the time ran out, or another target failed
+    /// for good); empty when it was not waited on to the end.
     pub waiting_for: Vec<String>,
 }
 

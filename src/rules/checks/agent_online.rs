@@ -1,6 +1,6 @@
 //! `agent-online`: The agent is registered and online (`rules/agent-online.toml`).
 
-use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::outcome::{Outcome, Status, Verdict};
 use crate::rules::shared::offline::diagnose;
 use crate::rules::shared::Check;
 
@@ -58,6 +58,11 @@ fn online(c: &Check) -> Verdict {
         .instance
         .value()
         .is_some_and(|i| i.state != "running");
+    let starting = c
+        .facts
+        .instance
+        .value()
+        .is_some_and(|i| i.state == "pending");
     if !reg.registered {
         let out = Outcome::fail(format!(
             "Systems Manager does not list {id} as a managed node"
@@ -65,11 +70,6 @@ fn online(c: &Check) -> Verdict {
         .evidence(format!(
             "ssm:DescribeInstanceInformation returned nothing for {id}"
         ));
-        let starting = c
-            .facts
-            .instance
-            .value()
-            .is_some_and(|i| i.state == "pending");
         return Ok(if starting {
             out.settles(format!("the agent on {id} to register"))
                 .note("The instance is still starting: the agent registers once it runs (see instance-running).")
@@ -90,7 +90,7 @@ fn online(c: &Check) -> Verdict {
         .map(|t| format!(", last ping {t}"))
         .unwrap_or_default();
     let evidence = format!("PingStatus {status}{last}");
-    Ok(match status {
+    let out = match status {
         "Online" => Outcome::pass(format!("the agent on {id} is online")).evidence(evidence),
         "ConnectionLost" => Outcome::fail(format!("the agent on {id} has lost its connection to Systems Manager"))
             .evidence(evidence)
@@ -104,5 +104,12 @@ fn online(c: &Check) -> Verdict {
         other => Outcome::fail(format!("the agent on {id} is not online ({other})"))
             .evidence(evidence)
             .remedy("Start the instance and the agent; an Inactive node has not pinged for a long time."),
+    };
+    // Started again (a stop and a start): its registration is the one from before, until the agent runs.
+    Ok(if starting && out.status == Status::Fail {
+        out.settles(format!("the agent on {id} to reconnect"))
+            .note("The instance is still starting: the agent reconnects once it runs (see instance-running).")
+    } else {
+        out
     })
 }
