@@ -90,45 +90,45 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
             },
             aws,
         ),
-        Some(Command::Rules { format }) => {
-            let text = match format {
-                CatalogFormat::Table => render::catalog::table(),
-                CatalogFormat::Json => render::catalog::json() + "\n",
-                CatalogFormat::Markdown => render::catalog::markdown(),
-            };
-            output::print(&text)?;
-            Ok(READY)
+        Some(
+            reference @ (Command::Rules { .. }
+            | Command::Explain { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. }),
+        ) => print_reference(reference),
+    }
+}
+
+/// The commands that print what the tool knows (rules, completions, the manual) and ask AWS nothing.
+fn print_reference(command: &Command) -> Result<u8, CommandError> {
+    let text = match command {
+        Command::Rules { format } => match format {
+            CatalogFormat::Table => render::catalog::table(),
+            CatalogFormat::Json => render::catalog::json() + "\n",
+            CatalogFormat::Markdown => render::catalog::markdown(),
+        },
+        Command::Explain { rule } => {
+            render::catalog::explain(rules::find(rule).ok_or_else(|| unknown_rule(rule))?)
         }
-        Some(Command::Completions { shell }) => {
+        Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "ssm-check", &mut script);
-            output::print(&String::from_utf8_lossy(&script))?;
-            Ok(READY)
+            String::from_utf8_lossy(&script).into_owned()
         }
-        Some(Command::Man { out_dir: None }) => {
-            output::print(&cmd::manual::page())?;
-            Ok(READY)
-        }
-        Some(Command::Man { out_dir: Some(dir) }) => {
+        Command::Man { out_dir: None } => cmd::manual::page(),
+        Command::Man { out_dir: Some(dir) } => {
             let names = cmd::manual::write_all(dir).map_err(|e| {
                 CommandError::environment(format!(
                     "cannot write the manual pages into {}: {e}",
                     dir.display()
                 ))
             })?;
-            output::print(&format!(
-                "wrote {} pages into {}\n",
-                names.len(),
-                dir.display()
-            ))?;
-            Ok(READY)
+            format!("wrote {} pages into {}\n", names.len(), dir.display())
         }
-        Some(Command::Explain { rule }) => {
-            let found = rules::find(rule).ok_or_else(|| unknown_rule(rule))?;
-            output::print(&render::catalog::explain(found))?;
-            Ok(READY)
-        }
-    }
+        _ => unreachable!("run() sends only the reference commands here"),
+    };
+    output::print(&text)?;
+    Ok(READY)
 }
 
 /// An unknown rule id, with the closest one when a typo is likely.
