@@ -623,14 +623,22 @@ JIT_POLICIES = known([{"name": "AutoApprove-OnCall", "document_type": "AutoAppro
                       {"name": "ManualApproval-Prod", "document_type": "ManualApprovalPolicy"}])
 
 
-def jit(f, approval=JIT_POLICIES, holds_start_session=False):
+def jit(f, approval=JIT_POLICIES, holds_start_session=False, request="allowed", denied_by=None):
     """The region's approval policies as gathered; as AWS asks of just-in-time access, the caller holds no
-    ssm:StartSession of its own unless `holds_start_session`."""
+    ssm:StartSession of its own unless `holds_start_session`. Where approval policies are listed, the gathering
+    also asks ssm:StartAccessRequest on the instance (`request`: its decision; `denied_by`: the layer)."""
+    checks = f["caller_permissions"]["value"]["checks"]
     if not holds_start_session:
-        for k in f["caller_permissions"]["value"]["checks"]:
+        for k in checks:
             if k["action"] == "ssm:StartSession":
                 k["decision"] = "implicit_deny"
     f["approval_policies"] = approval
+    if approval.get("value"):
+        instance = next(k["resource"] for k in checks if k["action"] == "ssm:StartSession" and ":instance/" in k["resource"])
+        k = {"action": "ssm:StartAccessRequest", "resource": instance, "decision": request}
+        if denied_by:
+            k["denied_by"] = denied_by
+        checks.append(k)
 
 
 case("jit-shell-request-access", "Just-in-time node access is set up in the region (an auto-approval and a manual approval policy) and, as AWS asks, you hold no ssm:StartSession: the way in is an access request, not a grant.",
@@ -648,6 +656,11 @@ case("jit-shell-broken-kms-untagged", "Just-in-time access with KMS-encrypted se
 case("jit-shell-kms-tagged", "The same with the key tagged: the request is the only thing left to do.",
      mutate(shell, lambda f: (kms_endpoint(f), f.update(session_key=session_key(KEY, tags={"SystemsManagerJustInTimeNodeAccessManaged": "true"})), jit(f))),
      {"jit-node-access": "fail", "caller-kms": "pass"})
+case("jit-shell-broken-no-request-right", "Just-in-time access is set up, StartSession is not yours, and neither is ssm:StartAccessRequest on the node: the request would be refused too, so the fix is a grant of the request (and ssm:GetAccessToken), not the request.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, request="implicit_deny"))), {"caller-start-session": "fail", "jit-node-access": "fail"})
+case("jit-shell-broken-request-denied-by-scp", "Just-in-time access is set up, but a service control policy denies ssm:StartAccessRequest: the organization's administrators must lift it.",
+     mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, request="explicit_deny", denied_by={"layer": "service_control_policy"}))),
+     {"caller-start-session": "fail", "jit-node-access": "fail"})
 case("jit-shell-approval-policies-unreadable", "StartSession is not yours and the region's approval policies could not be listed: whether the way in is an access request cannot be told.",
      mutate(shell, lambda f: (kms_endpoint(f, encrypted=False), jit(f, approval=denied("ssm:ListDocuments")))),
      {"caller-start-session": "fail", "jit-node-access": "unknown"}, needs={"jit-node-access": ["ssm:ListDocuments"]})

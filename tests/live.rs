@@ -1206,37 +1206,51 @@ fn just_in_time_access_turns_a_denial_into_an_access_request() {
     let live = live();
     let (built, stub, run) = scene(&live, "private-shell");
     let id = built["instance"].as_str().unwrap();
-    // moto does not know the approval-policy document types: the stub lists them (tests/README.md).
-    for (policies, want) in [
-        (
-            json!([{"name": "AutoApprove-OnCall", "type": "AutoApprovalPolicy"}]),
-            "fail",
-        ),
-        (json!([]), "skip"),
+    let auto = json!([{"name": "AutoApprove-OnCall", "type": "AutoApprovalPolicy"}]);
+    // moto does not know the approval-policy document types: the stub lists them (tests/README.md). The request
+    // right is asked only where approval policies are listed.
+    for (policies, request, want, asked) in [
+        (auto.clone(), "allowed", "fail", true),
+        (auto, "implicitDeny", "fail", true),
+        (json!([]), "allowed", "skip", false),
     ] {
-        stub.set(
-            json!({"registration": linux(), "simulate": {"decision": "implicitDeny"},
-            "approval_policies": policies}),
-        );
+        let before = stub.calls().len();
+        stub.set(json!({"registration": linux(),
+            "simulate": {"decision": "implicitDeny", "actions": {"ssm:StartAccessRequest": request}},
+            "approval_policies": policies}));
         let out = run
             .cmd(&stub, &built)
             .args([id, "--format", "json"])
             .output()
             .unwrap();
         let r = report(&out.stdout);
-        assert_eq!(
-            status_of(&r, "jit-node-access"),
-            want,
-            "{}",
-            r["jit-node-access"]
-        );
+        let jit = &r["jit-node-access"];
+        assert_eq!(status_of(&r, "jit-node-access"), want, "{jit}");
         let remedy = r["caller-start-session"]["remedy"].as_str().unwrap_or("");
+        let may_request = want == "fail" && request == "allowed";
         assert_eq!(
             remedy.contains("aws ssm start-access-request --reason"),
-            want == "fail",
+            may_request,
             "{remedy}"
         );
-        assert!(stub.calls().iter().any(|c| c["op"] == "ssm:ListDocuments"));
+        let message = jit["message"].as_str().unwrap_or("");
+        assert_eq!(
+            message.contains("you may not request access either"),
+            want == "fail" && !may_request,
+            "{message}"
+        );
+        let calls = stub.calls().split_off(before);
+        assert!(calls.iter().any(|c| c["op"] == "ssm:ListDocuments"));
+        let simulated: Vec<Value> = calls
+            .iter()
+            .filter(|c| c["op"] == "iam:SimulatePrincipalPolicy")
+            .flat_map(|c| c["actions"].as_array().cloned().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            simulated.iter().any(|a| a == "ssm:StartAccessRequest"),
+            asked,
+            "{simulated:?}"
+        );
     }
 }
 

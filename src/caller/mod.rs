@@ -29,6 +29,10 @@ pub const DOCUMENT_ACCESS_CHECK: &str = "ssm:SessionDocumentAccessCheck";
 /// callers test instead of the session ARN (AWS "Restrict access to sessions", method 2).
 pub const SESSION_OWNER_TAG: &str = "ssm:resourceTag/aws:ssmmessages:session-id";
 
+/// Just-in-time node access's request, authorised against the node (Service Authorization Reference, Systems
+/// Manager: StartAccessRequest on `instance` or `managed-instance`).
+pub const REQUEST_ACTION: &str = "ssm:StartAccessRequest";
+
 /// Sessions the caller would own. An IAM user's session ids begin with its user name, an assumed role's with the
 /// role session name (`JohnDoe-1a2b3c…`; AWS "Control session access", amazon-ssm-agent#534); for a federated user
 /// or the root user no source says, so the `${aws:userid}` form AWS's policies match is asked too, and a rule that
@@ -56,7 +60,8 @@ pub fn session_arns(facts: &Facts, account: &str, principal: &Principal) -> Vec<
 
 /// StartSession on the instance and every mode's document (so the facts serve any `--mode`), as the CLI asks it
 /// with `--document-name`; Terminate and ResumeSession on the caller's own sessions, and the data channel's
-/// OpenDataChannel; and kms:GenerateDataKey on the session key when there is one.
+/// OpenDataChannel; kms:GenerateDataKey on the session key when there is one; and where the region has
+/// just-in-time approval policies, ssm:StartAccessRequest on the instances.
 ///
 /// `instances` are the targets' ARNs (one target's, or a region's worth when IAM's simulator is asked for a fleet);
 /// `facts` gives the region, partition, preferences and caller they share.
@@ -67,6 +72,7 @@ pub fn questions(
     instances: &[String],
 ) -> Vec<Question> {
     let mut start = instances.to_vec();
+    let request = instances.to_vec();
     start.extend(Mode::ALL.iter().map(|m| document_arn(facts, account, *m)));
     let sessions = session_arns(facts, account, principal);
     // A role's sessions carry its aws:userid (`AROA…:session-name`) as the session-id tag.
@@ -95,6 +101,19 @@ pub fn questions(
         on_session("ssm:ResumeSession"),
         on_session("ssmmessages:OpenDataChannel"),
     ];
+    // Where just-in-time node access is set up, a request is the way in.
+    if facts
+        .approval_policies
+        .value()
+        .is_some_and(|p| !p.is_empty())
+    {
+        out.push(Question {
+            action: REQUEST_ACTION,
+            resources: request,
+            ask_with_mfa: false,
+            context: Vec::new(),
+        });
+    }
     if let Some(key) = facts
         .session_preferences
         .value()

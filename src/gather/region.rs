@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::sync::atomic::Ordering;
 
+/// What the caller's questions depend on beside the targets: the preferences, their KMS key resolved, and the
+/// region's just-in-time approval policies.
+type Access<P, K, A> = (Shared<P>, Shared<K>, Shared<A>);
+
 /// What one region's steps leave for the run to assemble.
 pub struct RegionOutcome {
     pub name: String,
@@ -32,17 +36,17 @@ pub async fn region(
 ) -> RegionOutcome {
     let preferences = ssm::preferences(&rc.ssm).shared();
     let session_key = session_key(run, rc, preferences.clone()).shared();
+    let approval = kms::approval_policies(&rc.ssm).shared();
     let (_, (listing, permissions, signals), _) = tokio::join!(
         settings(run, rc, preferences.clone()),
         targets(
             run,
             rc,
             first,
-            preferences.clone(),
+            (preferences.clone(), session_key.clone(), approval.clone()),
             simulated,
-            session_key.clone()
         ),
-        access_layers(run, rc, session_key)
+        access_layers(run, rc, session_key, approval)
     );
     RegionOutcome {
         name: rc.name.clone(),
@@ -110,8 +114,9 @@ async fn access_layers(
     run: &Run<'_>,
     rc: &RegionClients,
     session_key: Shared<impl Future<Output = Fact<KmsKey>>>,
+    approval: Shared<impl Future<Output = Result<Vec<ApprovalPolicy>, Failure>>>,
 ) {
-    let (key, approval) = tokio::join!(session_key, kms::approval_policies(&rc.ssm));
+    let (key, approval) = tokio::join!(session_key, approval);
     let approval = run.store.fact(approval);
     run.store.with(|f| {
         let r = f.region_mut(&rc.name);
@@ -126,9 +131,12 @@ async fn targets(
     run: &Run<'_>,
     rc: &RegionClients,
     first: bool,
-    preferences: Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
+    access: Access<
+        impl Future<Output = Result<SessionPreferences, Failure>>,
+        impl Future<Output = Fact<KmsKey>>,
+        impl Future<Output = Result<Vec<ApprovalPolicy>, Failure>>,
+    >,
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
-    session_key: Shared<impl Future<Output = Fact<KmsKey>>>,
 ) -> (
     Listing,
     Option<Result<CallerPermissions, Failure>>,
@@ -159,14 +167,7 @@ async fn targets(
                 None
             }
         },
-        simulate(
-            run,
-            rc,
-            &asked,
-            (preferences, session_key),
-            simulated,
-            &instances
-        ),
+        simulate(run, rc, &asked, access, simulated, &instances),
         offline::signals(run, rc, &listing)
     );
     let tier = match tier {
@@ -275,23 +276,25 @@ async fn simulate(
     run: &Run<'_>,
     rc: &RegionClients,
     found: &[String],
-    (preferences, session_key): (
-        Shared<impl Future<Output = Result<SessionPreferences, Failure>>>,
-        Shared<impl Future<Output = Fact<KmsKey>>>,
-    ),
+    (preferences, session_key, approval): Access<
+        impl Future<Output = Result<SessionPreferences, Failure>>,
+        impl Future<Output = Fact<KmsKey>>,
+        impl Future<Output = Result<Vec<ApprovalPolicy>, Failure>>,
+    >,
     simulated: Shared<impl Future<Output = Result<simulate::Simulated, Failure>>>,
     instances: &[&Instance],
 ) -> Option<Result<CallerPermissions, Failure>> {
     if found.is_empty() {
         return None;
     }
-    let (caller, who, prefs, creds, principal_tags, key) = tokio::join!(
+    let (caller, who, prefs, creds, principal_tags, key, approval) = tokio::join!(
         run.caller.clone(),
         simulated,
         preferences,
         run.credentials.clone(),
         run.caller_tags.clone(),
-        session_key
+        session_key,
+        approval
     );
     let caller = match caller {
         Ok(c) => c,
@@ -313,6 +316,10 @@ async fn simulate(
     }
     // The key's ARN is what KMS authorises against, whatever form the preferences name it in.
     template.session_key = key;
+    // Where just-in-time access is set up, whether the caller may request it is asked too.
+    if let Ok(a) = approval {
+        template.approval_policies = Fact::known(a);
+    }
     let arn_of = |id: &str| {
         let mut t = template.clone();
         t.target.id = id.to_string();

@@ -6,7 +6,7 @@
   (document types moto does not know), from a JSON config.
 - Forwards every other request to moto unchanged.
 - Injects failures per operation: access denied, throttling (N times), 5xx (N times).
-- Adds a fixed delay to every request and records each (operation, start, end, body digest) for the benchmark.
+- Adds a fixed delay to every request and records each (operation, start, end, body digest, simulated actions) for the benchmark.
 
 Usage: stub.py --moto http://127.0.0.1:PORT --config FILE [--port 0] [--delay-ms 0]
 Prints "listening on PORT" when ready. GET /__stub/calls returns the recorded calls as JSON.
@@ -18,7 +18,8 @@ Config (re-read on every request):
                 "deny_resources": ["document/SSM-SessionManagerRunShell"],  # implicitly denied, by ARN part
                 "instance_tag": {"key": "ssm:resourceTag/Env", "value": "prod"},  # on instances: missing unless
                                                # given, implicitly denied unless equal (an ABAC policy)
-                "denied_by": "organizations" | "boundary"},  # the layer a denial's result names
+                "denied_by": "organizations" | "boundary",   # the layer a denial's result names
+                "actions": {"ssm:StartAccessRequest": "allowed"}},  # per action, over all of the above
    "activation_tier": "standard" | "advanced",
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
@@ -78,6 +79,14 @@ def failure(service, kind, op):
     return xml_error("InternalFailure" if service != "ec2" else "InternalError", "stub 5xx", 500, service == "ec2")
 
 
+def simulated_actions(op, body):
+    """The actions a SimulatePrincipalPolicy call asks about, for tests that check what was asked."""
+    if op != "SimulatePrincipalPolicy":
+        return []
+    form = urllib.parse.parse_qs(body.decode())
+    return [v[0] for k, v in sorted(form.items()) if k.startswith("ActionNames.member.")]
+
+
 def simulate(config, body):
     form = urllib.parse.parse_qs(body.decode())
     actions = [v[0] for k, v in sorted(form.items()) if k.startswith("ActionNames.member.")]
@@ -94,6 +103,8 @@ def simulate(config, body):
     missing = "".join(f"<member>{k}</member>" for k in sim.get("uses_context", []) if k not in context)
     # Resources the policies do not allow, by a part of their ARN.
     denied = sim.get("deny_resources", [])
+    # Per-action decisions override the rest (`"actions": {"ssm:StartAccessRequest": "allowed"}`).
+    by_action = sim.get("actions", {})
     verdict = lambda r: "implicitDeny" if any(d in r for d in denied) else decision
     # An ABAC statement on instances: the tag's key is missing unless given, and allows only the value it names.
     tag = sim.get("instance_tag")
@@ -107,9 +118,10 @@ def simulate(config, body):
     layer = {"organizations": "<OrganizationsDecisionDetail><AllowedByOrganizations>false</AllowedByOrganizations></OrganizationsDecisionDetail>",
              "boundary": "<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>false</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>",
              }.get(sim.get("denied_by"), "")
-    detail = lambda r: layer if tagged(r)[0] != "allowed" else ""
+    decided = lambda a, r: by_action.get(a, tagged(r)[0])
+    detail = lambda a, r: layer if decided(a, r) != "allowed" else ""
     members = "".join(
-        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{tagged(r)[0]}</EvalDecision>{detail(r)}"
+        f"<member><EvalActionName>{a}</EvalActionName><EvalResourceName>{r}</EvalResourceName><EvalDecision>{decided(a, r)}</EvalDecision>{detail(a, r)}"
         f"<MatchedStatements><member><SourcePolicyId>stub-policy</SourcePolicyId></member></MatchedStatements>"
         f"<MissingContextValues>{tagged(r)[1]}</MissingContextValues></member>"
         for a in actions for r in (resources or ["*"]))
@@ -296,7 +308,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         extra = [("x-amzn-ErrorType", json.loads(data).get("__type", ""))] if status >= 400 and "json" in ctype else []
         with LOCK:
             CALLS.append({"op": f"{service}:{op}", "start": start, "end": time.time(), "status": status,
-                          "digest": hashlib.sha256(body).hexdigest()[:16]})
+                          "digest": hashlib.sha256(body).hexdigest()[:16], "actions": simulated_actions(op, body)})
         self.reply(status, ctype, data, extra)
 
 

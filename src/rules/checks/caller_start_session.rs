@@ -206,7 +206,11 @@ fn resources(denied: &[&PermissionCheck]) -> String {
 fn jit_request(c: &Check, message: String) -> Outcome {
     Outcome::fail(message)
         .note("Just-in-time node access is set up in this region (see jit-node-access): its users are meant not to hold ssm:StartSession, and reach nodes through access requests.")
-        .remedy(format!("Request access:\n{}", jit::request_command(c)))
+        .remedy(if jit::request_refused(c) {
+            format!("Request access, once you may: {} is not yours either (jit-node-access names the grant it needs).", jit::REQUEST_ACTION)
+        } else {
+            format!("Request access:\n{}", jit::request_command(c))
+        })
         .fixed_by("jit-node-access")
 }
 

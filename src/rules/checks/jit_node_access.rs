@@ -1,13 +1,15 @@
 //! `jit-node-access`: Just-in-time node access lets this session through (`rules/jit-node-access.toml`).
 
-use crate::caller::document_arn;
+use crate::caller::{document_arn, Principal};
 use crate::facts::{Decision, Scenario};
 use crate::options::Mode;
 use crate::rules::outcome::{Outcome, Verdict};
+use crate::rules::shared::deny_layers::explain;
 use crate::rules::shared::jit::{
-    in_use, request_command, KEY_TAG, TOKEN_SESSION_POLICY, TOKEN_SESSION_POLICY_VERSION,
+    in_use, request_command, request_decision, KEY_TAG, REQUEST_ACTION, TOKEN_ACTION,
+    TOKEN_SESSION_POLICY, TOKEN_SESSION_POLICY_VERSION,
 };
-use crate::rules::shared::permissions::{find, permissions};
+use crate::rules::shared::permissions::{find, line, permissions};
 use crate::rules::shared::Check;
 
 pub fn check(c: &Check) -> Verdict {
@@ -47,17 +49,72 @@ pub fn check(c: &Check) -> Verdict {
     if let Some(out) = key_tag(c)? {
         return Ok(out.evidence(evidence));
     }
-    Ok(Outcome::fail(format!(
+    let request = match request_right(c) {
+        Request::Refused(out) => return Ok(out.evidence(evidence).note(token_policy_note())),
+        Request::Allowed(line) => Some(line),
+        Request::Unseen => None,
+    };
+    let out = Outcome::fail(format!(
         "just-in-time node access is set up in this region: ssm:StartSession is not yours to call, sessions to {} start from an approved access request",
         c.facts.target.id
     ))
     .evidence(evidence)
-    .note(token_policy_note())
-    .note("How an approved request's token reaches `aws ssm start-session` is not something ssm-check could verify: AWS's guide starts the session from the console's just-in-time node access page.")
-    .remedy(format!(
-        "Request access (an approval policy decides it), then connect once approved:\n{}",
-        request_command(c)
-    )))
+    .evidence_all(request.clone());
+    let out = match request {
+        Some(_) => out,
+        None => out.note(format!(
+            "Whether you may request access ({REQUEST_ACTION} on {instance}) could not be seen: the request itself will tell."
+        )),
+    };
+    Ok(out
+        .note(token_policy_note())
+        .note("How an approved request's token reaches `aws ssm start-session` is not something ssm-check could verify: AWS's guide starts the session from the console's just-in-time node access page.")
+        .remedy(format!(
+            "Request access (an approval policy decides it), then connect once approved:\n{}",
+            request_command(c)
+        )))
+}
+
+/// Whether the caller may request access to the node: `ssm:StartAccessRequest` on it.
+enum Request {
+    Allowed(String),
+    Refused(Outcome),
+    Unseen,
+}
+
+fn request_right(c: &Check) -> Request {
+    let instance = c.facts.target_arn();
+    let Some(k) = request_decision(c) else {
+        return Request::Unseen;
+    };
+    let how = match k.decision {
+        Decision::Allowed => return Request::Allowed(line(&k)),
+        Decision::Unknown => return Request::Unseen,
+        Decision::ExplicitDeny => "explicitly denied",
+        Decision::ImplicitDeny => "not allowed",
+    };
+    let principal = c
+        .facts
+        .caller
+        .value()
+        .and_then(|k| Principal::from_caller_arn(&k.arn))
+        .map_or_else(|| "you".to_string(), |p| p.policy_arn);
+    let refused = |by: String| {
+        Outcome::fail(format!(
+            "just-in-time node access is set up in this region and ssm:StartSession is not yours, but you may not request access either: {REQUEST_ACTION} on {} is {by}",
+            c.facts.target.id
+        ))
+        .evidence(line(&k))
+    };
+    Request::Refused(match explain(c, &principal, &k) {
+        Some(layered) => refused(format!("denied by {}", layered.by))
+            .note(layered.note)
+            .remedy(layered.remedy),
+        None => refused(how.to_string()).remedy(format!(
+            "Have an administrator allow you {REQUEST_ACTION} and {TOKEN_ACTION} (AWS's policy for just-in-time users allows both on \"*\"), or ssm:StartSession on {instance} outside just-in-time access; then:\n{}",
+            request_command(c)
+        )),
+    })
 }
 
 /// Why just-in-time access is not the question here, if it is not: StartSession is not seen, allowed, explicitly
