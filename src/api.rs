@@ -35,7 +35,7 @@
 //! ```
 
 use crate::facts::{Document, Fleet};
-use crate::gather::{self, EnvironmentError, GatherOptions, Progress};
+use crate::gather::{self, EnvironmentError, GatherOptions, Listed, Progress};
 use crate::options::Options;
 use crate::rules::{self, Report};
 use crate::selection::{validate_target, Selection};
@@ -139,4 +139,18 @@ pub async fn gather_facts(
         .await
         .map_err(|_| CheckError::Timeout(options.timeout))??;
     Ok(fleet)
+}
+
+/// Every live instance and managed node of the regions, listed without checking them (a picker's first view),
+/// within `options.timeout`.
+pub async fn list_targets(options: &CheckOptions) -> Result<Vec<Listed>, CheckError> {
+    let gather_options = options.gather();
+    let work = async {
+        let session = gather::Session::new(&gather_options, options.progress.clone()).await?;
+        gather::list_every(&session, &gather_options).await
+    };
+    let listed = tokio::time::timeout(options.timeout, work)
+        .await
+        .map_err(|_| CheckError::Timeout(options.timeout))??;
+    Ok(listed)
 }

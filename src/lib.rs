@@ -43,6 +43,6 @@ pub mod version;
 pub mod wait;
 
 #[cfg(feature = "live")]
-pub use api::{check, check_all, gather_facts, CheckError, CheckOptions};
+pub use api::{check, check_all, gather_facts, list_targets, CheckError, CheckOptions};
 #[cfg(feature = "live")]
 pub use wait::{check_until_ready, wait_until_ready, WaitOptions};

@@ -59,7 +59,7 @@ fn run(cli: Cli) -> Result<u8, CommandError> {
             wait,
             aws,
         }) => cmd::entry_points::connect(
-            target,
+            target.as_deref(),
             cmd::entry_points::Connect {
                 mode: (*mode).into(),
                 port: *port,

@@ -763,6 +763,20 @@ fn connect_offers_only_the_modes_it_starts() {
     );
 }
 
+/// Without a target `connect` offers a list (tests/picker.rs drives it); where there is no terminal to show it
+/// on, a target is needed, as before.
+#[test]
+fn connect_without_a_target_off_a_terminal_is_a_usage_error() {
+    let (_, help) = error_and_help(
+        &["connect"],
+        "connect needs a TARGET when it is not run on a terminal",
+    );
+    assert!(
+        help.contains("ssm-check connect i-0123456789abcdef0"),
+        "{help}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn facts_are_read_from_regular_files_only_and_within_the_cap() {

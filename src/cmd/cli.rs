@@ -157,8 +157,9 @@ pub enum Command {
     /// Check, then start the session with the mode's document and parameters (through the aws CLI); not ready: the
     /// report, and no session.
     Connect {
-        /// The instance or managed node.
-        target: String,
+        /// The instance or managed node (an id, a Name, an address or a DNS name). Without one, on a terminal: a
+        /// list of the region's instances and managed nodes to choose from, with their verdicts.
+        target: Option<String>,
         #[arg(long, value_enum, default_value_t = ConnectMode::Shell)]
         mode: ConnectMode,
         /// The port to forward to (port modes; 3389 for RDP).

@@ -6,7 +6,7 @@ use super::cli::{check_mode_flags, suggest, AwsArgs, ColorChoice};
 use super::handover;
 use super::output::{self, eprint};
 use super::session_command::{start_session, SessionTarget};
-use super::{live, CommandError, NOT_READY};
+use super::{live, picker, CommandError, NOT_READY, PICKED_NOTHING};
 use ssm_check::facts::Facts;
 use ssm_check::options::{Mode, Options};
 use ssm_check::render::text::{printable, printable_lines};
@@ -245,9 +245,12 @@ fn note_undecided(report: &Report) {
     ));
 }
 
-pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, CommandError> {
-    if !valid_target(target) {
-        name_filter(target).map_err(CommandError::input)?;
+pub fn connect(target: Option<&str>, session: Connect, aws: &AwsArgs) -> Result<u8, CommandError> {
+    if let Some(name) = target.filter(|t| !valid_target(t)) {
+        name_filter(name).map_err(CommandError::input)?;
+    }
+    if target.is_none() && !picker::on_terminal() {
+        return Err(picker::usage_error());
     }
     let region = region(aws)?;
     if session.mode == Mode::Ssh {
@@ -255,7 +258,8 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
             "connect opens shells and port forwarding; SSH goes through ssh, with ssm-check as its ProxyCommand",
         )
         .help(format!(
-            "ssh -o ProxyCommand='ssm-check proxy %h %p' ec2-user@{target} (or put it in ~/.ssh/config: `ssm-check proxy --help`)"
+            "ssh -o ProxyCommand='ssm-check proxy %h %p' ec2-user@{} (or put it in ~/.ssh/config: `ssm-check proxy --help`)",
+            target.unwrap_or("INSTANCE_ID")
         )));
     }
     check_mode_flags(session.mode, session.port, session.remote_host.as_deref())?;
@@ -288,10 +292,13 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
     };
     // The session's arguments are validated before anything is asked of AWS.
     args_for("i-00000000")?;
-    let report = if valid_target(target) {
-        checked(target, &options, aws, session.wait)?
-    } else {
-        by_name(target, &options, aws)?
+    let report = match target {
+        Some(id) if valid_target(id) => checked(id, &options, aws, session.wait)?,
+        Some(name) => by_name(name, &options, aws)?,
+        None => match picked(&options, aws, session.wait)? {
+            Some(report) => report,
+            None => return Ok(PICKED_NOTHING),
+        },
     };
     let report = until_ready(report, &options, aws, session.wait)?;
     let args = args_for(&report.target.id)?;
@@ -313,6 +320,24 @@ pub fn connect(target: &str, session: Connect, aws: &AwsArgs) -> Result<u8, Comm
         "checked now",
     );
     run_session(&args, Some(&report), &cached::Lookup::none())
+}
+
+/// The target chosen in the picker, checked (by the picker's background check, else now); `None`: nothing chosen.
+fn picked(
+    options: &Options,
+    aws: &AwsArgs,
+    wait: Option<Duration>,
+) -> Result<Option<Report>, CommandError> {
+    let port = match options.mode {
+        Mode::Port | Mode::RemotePort => format!(" ({})", options.port_or_default()),
+        _ => String::new(),
+    };
+    let title = format!("connect · {}{port}", options.mode.noun());
+    match picker::pick(options, aws, title)? {
+        picker::Picked::Checked(report) => Ok(Some(*report)),
+        picker::Picked::Unchecked(id) => checked(&id, options, aws, wait).map(Some),
+        picker::Picked::Quit => Ok(None),
+    }
 }
 
 /// Runs `aws ARGS`; a failed session (any exit but 0) is explained, and a verdict cached for it forgotten: the

@@ -8,6 +8,7 @@ pub mod handover;
 pub mod live;
 pub mod manual;
 pub mod output;
+mod picker;
 pub mod readiness;
 mod session_command;
 #[cfg(feature = "live")]
@@ -22,6 +23,8 @@ pub const INPUT_ERROR: u8 = 2;
 pub const CANNOT_TELL: u8 = 4;
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub const ENVIRONMENT_ERROR: u8 = 3;
+/// `connect`'s picker left with Esc or Ctrl-C: nothing chosen, no session (130, as shells report an interrupt).
+pub const PICKED_NOTHING: u8 = 130;
 
 /// Why a command stopped: an exit code, its one-line message (`error: …`) and, when there is one, what to do
 /// about it (`help: …`).

@@ -306,3 +306,57 @@ pub fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) ->
     };
     TargetFacts::new(id, region, instance, registration)
 }
+
+/// A target as a picker shows it before any check: the instances and managed nodes of the run's regions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub region: String,
+    /// The Name tag of an instance.
+    pub name: Option<String>,
+    /// The instance's platform (`windows`, else Linux/UNIX), or a node's platform type.
+    pub platform: Option<String>,
+    /// The instance's state, or a hybrid node's ping status.
+    pub state: String,
+}
+
+/// Every live instance and managed node of `regions` (the calls of `--all`'s listing, nothing more), in the
+/// order a fleet check reports them.
+pub async fn every(session: &Session, regions: &[String]) -> Result<Vec<Listed>, EnvironmentError> {
+    let lists = futures_util::future::join_all(regions.iter().map(|name| async move {
+        let rc = session.region(name);
+        (name, list(&rc, &Selection::All).await)
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (region, listing) in lists {
+        let unlisted = |f: Failure| match f {
+            Failure::Environment(e) => e,
+            Failure::Fact(u) => EnvironmentError(format!(
+                "could not list the instances of {region}: {}",
+                u.describe()
+            )),
+        };
+        let instances = listing.instances.map_err(unlisted)?;
+        let registrations = listing.registrations.unwrap_or_default();
+        for id in &listing.found {
+            let instance = instances.iter().find(|i| &i.instance_id == id);
+            let registration = registrations.get(id);
+            out.push(Listed {
+                id: id.clone(),
+                region: region.clone(),
+                name: instance.and_then(|i| i.name.clone()),
+                platform: instance
+                    .map(|i| i.platform.clone().unwrap_or_else(|| "Linux/UNIX".into()))
+                    .or_else(|| registration.and_then(|r| r.platform_type.clone())),
+                state: match instance {
+                    Some(i) => i.state.clone(),
+                    None => registration
+                        .and_then(|r| r.ping_status.clone())
+                        .unwrap_or_else(|| "unknown".into()),
+                },
+            });
+        }
+    }
+    Ok(out)
+}

@@ -46,7 +46,8 @@ mod store;
 mod trail;
 
 pub use errors::EnvironmentError;
+pub use listing::Listed;
 pub use options::GatherOptions;
 pub use refresh::refresh;
 pub use session::{sdk_config, Progress, Session};
-pub use store::{gather, gather_in, Store};
+pub use store::{gather, gather_in, list_every, Store};

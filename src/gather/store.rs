@@ -119,7 +119,7 @@ pub async fn gather_in(
 }
 
 /// The regions asked for, once each in the order given; none: the configuration's.
-fn region_names(opts: &GatherOptions, session: &Session) -> Vec<String> {
+pub(super) fn region_names(opts: &GatherOptions, session: &Session) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for r in &opts.regions {
         if !names.contains(r) {
@@ -322,4 +322,12 @@ fn file_answers(
         fleet.caller.caller_policies = caller_policies;
         fleet.caller.mfa_devices = mfa_devices;
     });
+}
+
+/// Every live instance and managed node of the regions `opts` names (or the profile's), unchecked.
+pub async fn list_every(
+    session: &Session,
+    opts: &GatherOptions,
+) -> Result<Vec<super::Listed>, EnvironmentError> {
+    super::listing::every(session, &region_names(opts, session)).await
 }

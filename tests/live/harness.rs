@@ -43,6 +43,11 @@ pub struct Stub {
 
 impl Stub {
     pub fn start(live: &Live, config: Value) -> Stub {
+        Stub::slow(live, config, 0)
+    }
+
+    /// A stub that holds every request `delay_ms` before answering it.
+    pub fn slow(live: &Live, config: Value, delay_ms: u64) -> Stub {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stub.json");
         std::fs::write(&path, config.to_string()).unwrap();
@@ -55,6 +60,8 @@ impl Stub {
                 path.to_str().unwrap(),
                 "--port",
                 "0",
+                "--delay-ms",
+                &delay_ms.to_string(),
             ])
             .stdout(Stdio::piped())
             .spawn()

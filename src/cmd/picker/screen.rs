@@ -1,0 +1,477 @@
+//! The picker on the terminal: its lines laid out for a width and height (apart from any terminal, so they can
+//! be tested), and the loop that draws them on stderr's alternate screen and reads keys.
+
+use super::rows::{Rows, Verdict};
+use crate::cmd::CommandError;
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::style::{Attribute, Color, Stylize};
+use crossterm::{cursor, execute, queue, terminal};
+use ssm_check::gather::Progress;
+use ssm_check::render::text::{printable, width};
+use std::io::Write;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the background check tells the picker as it goes.
+pub enum Feed {
+    Listed(Vec<ssm_check::gather::Listed>),
+    Checked(Vec<ssm_check::rules::Report>),
+    /// Listing or checking stopped.
+    Failed(CommandError),
+}
+
+/// Where the background work is, for the header.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Phase {
+    Listing,
+    Checking,
+    Checked,
+    Failed(String),
+}
+
+/// The picker's state: the rows, and where the background work is.
+pub struct Picker {
+    pub rows: Rows,
+    pub phase: Phase,
+    /// `connect · shell · eu-west-1`: what a choice will open, and where.
+    pub title: String,
+    /// The background check's counts, read as it goes.
+    pub progress: Arc<Progress>,
+}
+
+/// How the picker ended.
+pub enum Ended {
+    /// The row at this index of `Picker::rows.rows`.
+    Chose(usize),
+    Quit,
+    /// The listing failed: there is nothing to choose from.
+    Failed(CommandError),
+}
+
+/// How a span is shown beside its colour: the column heads and key help dimmed, the current row reversed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Look {
+    Plain,
+    Dim,
+    Current,
+}
+
+/// One line of the screen, in spans of text, colour and look.
+pub type Line = Vec<(String, Option<Color>, Look)>;
+
+const ID: usize = 20;
+const PLATFORM: usize = 8;
+const STATE: usize = 9;
+
+impl Picker {
+    /// Takes what the background work brings; a listing that failed ends the picker with its error.
+    pub fn feed(&mut self, feed: Feed) -> Option<Ended> {
+        match feed {
+            Feed::Listed(listed) => {
+                self.rows.listed(listed);
+                if self.phase == Phase::Listing {
+                    self.phase = Phase::Checking;
+                }
+            }
+            Feed::Checked(reports) => {
+                self.rows.checked(reports);
+                self.phase = Phase::Checked;
+            }
+            Feed::Failed(e) if self.phase == Phase::Listing => return Some(Ended::Failed(e)),
+            Feed::Failed(e) => {
+                self.rows.check_failed();
+                self.phase = Phase::Failed(e.message.lines().next().unwrap_or("").to_string());
+            }
+        }
+        None
+    }
+
+    /// The screen at `cols` × `lines`: title, query, column heads, the rows that fit, and the keys.
+    pub fn lines(&self, cols: usize, lines: usize) -> Vec<Line> {
+        let mut out: Vec<Line> = vec![self.header(), self.query_line()];
+        let name = self.name_width(cols);
+        out.push(vec![(
+            fit(
+                &format!(
+                    "  {:name$} {:ID$} {:PLATFORM$} {:STATE$} VERDICT",
+                    "NAME", "ID", "PLATFORM", "STATE"
+                ),
+                cols,
+            ),
+            None,
+            Look::Dim,
+        )]);
+        let room = lines.saturating_sub(out.len() + 1).max(1);
+        let first = self.rows.cursor.saturating_sub(room - 1);
+        for (pos, &i) in self.rows.shown.iter().enumerate().skip(first).take(room) {
+            out.push(self.row_line(i, pos == self.rows.cursor, name, cols));
+        }
+        if self.rows.shown.is_empty() && !self.rows.rows.is_empty() {
+            out.push(vec![("  no target matches".into(), None, Look::Dim)]);
+        }
+        out.push(vec![(
+            fit(
+                &format!(
+                    "↑↓ move · Enter: connect, or see why not · Esc: quit · {} of {}",
+                    self.rows.shown.len(),
+                    self.rows.rows.len()
+                ),
+                cols,
+            ),
+            None,
+            Look::Dim,
+        )]);
+        out
+    }
+
+    fn header(&self) -> Line {
+        let (state, color) = match &self.phase {
+            Phase::Listing => ("listing the instances and managed nodes…".to_string(), None),
+            Phase::Checking => match self.progress.get() {
+                (_, 0, calls, _) => (format!("checking… {calls} calls"), None),
+                (done, of, calls, _) => (
+                    format!("checking: {done} of {of} targets, {calls} calls"),
+                    None,
+                ),
+            },
+            Phase::Checked => ("checked".to_string(), Some(Color::Green)),
+            Phase::Failed(why) => (format!("not checked: {why}"), Some(Color::Red)),
+        };
+        // The region the targets are in, once listed: the profile's, when no --region names it.
+        let mut regions: Vec<&str> = self
+            .rows
+            .rows
+            .iter()
+            .map(|r| r.listed.region.as_str())
+            .collect();
+        regions.dedup();
+        let region = match regions.as_slice() {
+            [one] => format!(" · {one}"),
+            _ => String::new(),
+        };
+        vec![
+            (
+                format!("ssm-check {}{region} · ", self.title),
+                None,
+                Look::Plain,
+            ),
+            (printable(&state).into_owned(), color, Look::Plain),
+        ]
+    }
+
+    fn query_line(&self) -> Line {
+        vec![
+            ("> ".into(), Some(Color::Cyan), Look::Plain),
+            (printable(&self.rows.query).into_owned(), None, Look::Plain),
+            ("▏".into(), Some(Color::Cyan), Look::Plain),
+        ]
+    }
+
+    /// The Name column: as wide as the longest name, within a quarter of the screen.
+    fn name_width(&self, cols: usize) -> usize {
+        let longest = self
+            .rows
+            .rows
+            .iter()
+            .map(|r| r.listed.name.as_deref().map_or(1, width))
+            .max()
+            .unwrap_or(4);
+        longest.clamp(4, (cols / 4).max(8))
+    }
+
+    fn row_line(&self, i: usize, current: bool, name: usize, cols: usize) -> Line {
+        let row = &self.rows.rows[i];
+        let l = &row.listed;
+        let platform = match l.platform.as_deref() {
+            Some(p) if p.eq_ignore_ascii_case("windows") => "Windows",
+            Some(p) if p.starts_with("Linux") => "Linux",
+            Some(p) => p,
+            None => "",
+        };
+        let left = format!(
+            "{} {} {} {} {} ",
+            if current { "▸" } else { " " },
+            pad(&printable(l.name.as_deref().unwrap_or("-")), name),
+            pad(&l.id, ID),
+            pad(&printable(platform), PLATFORM),
+            pad(&printable(&l.state), STATE),
+        );
+        let (verdict, color) = match &row.verdict {
+            Verdict::Checking => ("… checking".to_string(), None),
+            Verdict::Ready => ("✓ ready".to_string(), Some(Color::Green)),
+            Verdict::NotReady(rule) => (format!("✗ {rule}"), Some(Color::Red)),
+            Verdict::CannotTell(rule) => (format!("? {rule}"), Some(Color::Yellow)),
+            Verdict::NotChecked => ("- not checked".to_string(), None),
+        };
+        let rest = cols.saturating_sub(width(&left));
+        let look = if current { Look::Current } else { Look::Plain };
+        vec![(left, None, look), (fit(&verdict, rest), color, look)]
+    }
+}
+
+/// `s` in exactly `n` columns: cut with an ellipsis, or padded.
+fn pad(s: &str, n: usize) -> String {
+    let cut = fit(s, n);
+    let w = width(&cut);
+    format!("{cut}{}", " ".repeat(n.saturating_sub(w)))
+}
+
+/// `s` within `n` columns, cut with an ellipsis.
+fn fit(s: &str, n: usize) -> String {
+    if width(s) <= n {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for c in s.chars() {
+        if width(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > n {
+            break;
+        }
+        out.push(c);
+    }
+    if n > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Raw mode and the alternate screen for as long as it lives, given back however the picker ends.
+struct Screen;
+
+impl Screen {
+    fn enter() -> std::io::Result<Screen> {
+        terminal::enable_raw_mode()?;
+        let screen = Screen;
+        execute!(
+            std::io::stderr(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        )?;
+        Ok(screen)
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = execute!(
+            std::io::stderr(),
+            cursor::Show,
+            terminal::LeaveAlternateScreen
+        );
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// Runs the picker until a row is chosen or the user quits, taking what `feed` brings as it comes.
+pub fn run(picker: &mut Picker, feed: &Receiver<Feed>, color: bool) -> std::io::Result<Ended> {
+    let _screen = Screen::enter()?;
+    let mut dirty = true;
+    loop {
+        while let Ok(f) = feed.try_recv() {
+            if let Some(ended) = picker.feed(f) {
+                return Ok(ended);
+            }
+            dirty = true;
+        }
+        if dirty {
+            draw(picker, color)?;
+        }
+        // Redrawn after a key or a resize, and while checking, for the header's counts.
+        dirty = picker.phase == Phase::Checking;
+        if !event::poll(Duration::from_millis(100))? {
+            continue;
+        }
+        dirty = true;
+        if let Event::Key(key) = event::read()? {
+            if key.kind != KeyEventKind::Release {
+                if let Some(ended) = on_key(picker, key) {
+                    return Ok(ended);
+                }
+            }
+        }
+    }
+}
+
+fn on_key(picker: &mut Picker, key: KeyEvent) -> Option<Ended> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let rows = &mut picker.rows;
+    match key.code {
+        KeyCode::Esc => return Some(Ended::Quit),
+        KeyCode::Char('c') | KeyCode::Char('d') if ctrl => return Some(Ended::Quit),
+        KeyCode::Enter => return rows.chosen().map(|_| Ended::Chose(rows.shown[rows.cursor])),
+        KeyCode::Up => rows.move_by(-1),
+        KeyCode::Char('p') | KeyCode::Char('k') if ctrl => rows.move_by(-1),
+        KeyCode::Down => rows.move_by(1),
+        KeyCode::Char('n') | KeyCode::Char('j') if ctrl => rows.move_by(1),
+        KeyCode::PageUp => rows.move_by(-10),
+        KeyCode::PageDown => rows.move_by(10),
+        KeyCode::Home => rows.move_by(isize::MIN / 2),
+        KeyCode::End => rows.move_by(isize::MAX / 2),
+        KeyCode::Backspace => rows.backspace(),
+        KeyCode::Char('u') if ctrl => rows.clear_query(),
+        KeyCode::Char(c) if !ctrl => rows.type_char(c),
+        _ => {}
+    }
+    None
+}
+
+fn draw(picker: &Picker, color: bool) -> std::io::Result<()> {
+    // A terminal that does not tell its size (some pseudo-terminals say 0 × 0) is taken as 80 × 24.
+    let (cols, lines) = match terminal::size() {
+        Ok((c, l)) if c > 0 && l > 0 => (c, l),
+        _ => (80, 24),
+    };
+    let mut err = std::io::stderr().lock();
+    queue!(
+        err,
+        cursor::MoveTo(0, 0),
+        terminal::Clear(terminal::ClearType::All)
+    )?;
+    for (n, line) in picker
+        .lines(usize::from(cols), usize::from(lines))
+        .iter()
+        .enumerate()
+    {
+        queue!(err, cursor::MoveTo(0, n as u16))?;
+        for (text, fg, look) in line {
+            let mut styled = text.as_str().stylize();
+            if let (true, Some(c)) = (color, fg) {
+                styled = styled.with(*c);
+            }
+            // Without colour the current row stays visible: reversed or bold are attributes, not colours.
+            styled = match (look, color) {
+                (Look::Dim, true) => styled.attribute(Attribute::Dim),
+                (Look::Current, true) => styled.attribute(Attribute::Reverse),
+                (Look::Current, false) => styled.attribute(Attribute::Bold),
+                _ => styled,
+            };
+            queue!(err, crossterm::style::PrintStyledContent(styled))?;
+        }
+    }
+    err.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ssm_check::gather::Listed;
+    use std::sync::atomic::Ordering;
+
+    fn picker() -> Picker {
+        let mut rows = Rows::default();
+        rows.listed(vec![
+            Listed {
+                id: "i-0a1b2c3d4e5f60001".into(),
+                region: "eu-west-1".into(),
+                name: Some("web-1".into()),
+                platform: Some("Linux/UNIX".into()),
+                state: "running".into(),
+            },
+            Listed {
+                id: "i-0a1b2c3d4e5f60002".into(),
+                region: "eu-west-1".into(),
+                name: Some("a-name-much-longer-than-a-quarter-of-the-screen".into()),
+                platform: Some("windows".into()),
+                state: "stopped".into(),
+            },
+        ]);
+        let progress = Arc::new(Progress::default());
+        progress.targets.store(2, Ordering::Relaxed);
+        progress.calls.store(3, Ordering::Relaxed);
+        Picker {
+            rows,
+            phase: Phase::Checking,
+            title: "connect · shell · eu-west-1".into(),
+            progress,
+        }
+    }
+
+    #[test]
+    fn a_listing_that_fails_ends_the_picker() {
+        let mut p = picker();
+        p.phase = Phase::Listing;
+        let ended = p.feed(Feed::Failed(CommandError::input("no credentials")));
+        assert!(matches!(ended, Some(Ended::Failed(e)) if e.message == "no credentials"));
+    }
+
+    fn text(line: &Line) -> String {
+        line.iter().map(|(t, _, _)| t.as_str()).collect()
+    }
+
+    #[test]
+    fn every_line_fits_eighty_columns_and_the_rows_say_where_the_check_is() {
+        let p = picker();
+        let lines = p.lines(80, 24);
+        for l in &lines {
+            assert!(
+                width(&text(l)) <= 80,
+                "{:?} is {} wide",
+                text(l),
+                width(&text(l))
+            );
+        }
+        assert!(text(&lines[0]).contains("eu-west-1 · checking: 0 of 2 targets, 3 calls"));
+        assert!(text(&lines[3]).starts_with("▸ web-1"));
+        assert!(text(&lines[3]).contains("… checking"));
+        assert!(
+            text(&lines[4]).contains("a-name-much-longer-… i-0a1b2c3d4e5f60002"),
+            "{}",
+            text(&lines[4])
+        );
+        assert!(text(&lines[4]).contains("Windows"));
+        assert!(text(lines.last().unwrap()).ends_with("2 of 2"));
+    }
+
+    #[test]
+    fn a_small_screen_keeps_the_cursor_in_view() {
+        let mut p = picker();
+        p.rows.move_by(1);
+        let lines = p.lines(80, 5);
+        let rows: Vec<String> = lines[3..lines.len() - 1].iter().map(text).collect();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].starts_with("▸ a-name"), "{rows:?}");
+    }
+
+    #[test]
+    fn keys_move_filter_choose_and_quit() {
+        let mut p = picker();
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert!(on_key(&mut p, key(KeyCode::Down)).is_none());
+        assert!(matches!(
+            on_key(&mut p, key(KeyCode::Enter)),
+            Some(Ended::Chose(1))
+        ));
+        for c in "web".chars() {
+            on_key(&mut p, key(KeyCode::Char(c)));
+        }
+        assert!(matches!(
+            on_key(&mut p, key(KeyCode::Enter)),
+            Some(Ended::Chose(0))
+        ));
+        for c in "zz".chars() {
+            on_key(&mut p, key(KeyCode::Char(c)));
+        }
+        assert!(
+            on_key(&mut p, key(KeyCode::Enter)).is_none(),
+            "nothing to choose"
+        );
+        assert!(matches!(
+            on_key(&mut p, key(KeyCode::Esc)),
+            Some(Ended::Quit)
+        ));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(matches!(on_key(&mut p, ctrl_c), Some(Ended::Quit)));
+    }
+
+    #[test]
+    fn the_check_s_end_reaches_every_row() {
+        let mut p = picker();
+        assert!(p
+            .feed(Feed::Failed(CommandError::input(
+                "the credentials expired\nhelp: sign in"
+            )))
+            .is_none());
+        assert!(text(&p.lines(80, 24)[0]).contains("not checked: the credentials expired"));
+        assert!(text(&p.lines(80, 24)[3]).contains("- not checked"));
+    }
+}
