@@ -89,7 +89,7 @@ impl Picker {
 
     /// The screen at `cols` × `lines`: title, query, column heads, the rows that fit, and the keys.
     pub fn lines(&self, cols: usize, lines: usize) -> Vec<Line> {
-        let mut out: Vec<Line> = vec![self.header(), self.query_line()];
+        let mut out: Vec<Line> = vec![self.header(cols), self.query_line(cols)];
         let name = self.name_width(cols);
         out.push(vec![(
             fit(
@@ -107,8 +107,17 @@ impl Picker {
         for (pos, &i) in self.rows.shown.iter().enumerate().skip(first).take(room) {
             out.push(self.row_line(i, pos == self.rows.cursor, name, cols));
         }
-        if self.rows.shown.is_empty() && !self.rows.rows.is_empty() {
-            out.push(vec![("  no target matches".into(), None, Look::Dim)]);
+        if self.rows.shown.is_empty() {
+            let why = match (&self.phase, self.rows.rows.is_empty()) {
+                (Phase::Listing, _) => None,
+                (_, true) => {
+                    Some("  no instance or managed node here: --region names another region")
+                }
+                (_, false) => Some("  no target matches: Backspace or Ctrl-U to widen"),
+            };
+            if let Some(why) = why {
+                out.push(vec![(fit(why, cols), None, Look::Dim)]);
+            }
         }
         out.push(vec![(
             fit(
@@ -125,15 +134,12 @@ impl Picker {
         out
     }
 
-    fn header(&self) -> Line {
+    fn header(&self, cols: usize) -> Line {
         let (state, color) = match &self.phase {
             Phase::Listing => ("listing the instances and managed nodes…".to_string(), None),
             Phase::Checking => match self.progress.get() {
                 (_, 0, calls, _) => (format!("checking… {calls} calls"), None),
-                (done, of, calls, _) => (
-                    format!("checking: {done} of {of} targets, {calls} calls"),
-                    None,
-                ),
+                (done, of, calls, _) => (format!("checking: {done} of {of}, {calls} calls"), None),
             },
             Phase::Checked => ("checked".to_string(), Some(Color::Green)),
             Phase::Failed(why) => (format!("not checked: {why}"), Some(Color::Red)),
@@ -150,20 +156,23 @@ impl Picker {
             [one] => format!(" · {one}"),
             _ => String::new(),
         };
+        // The state is what changes: the title gives way to it on a narrow screen, and both fit.
+        let state = fit(&printable(&state), cols);
+        let title = fit(
+            &format!("{}{region} · ", self.title),
+            cols.saturating_sub(width(&state)),
+        );
+        vec![(title, None, Look::Plain), (state, color, Look::Plain)]
+    }
+
+    fn query_line(&self, cols: usize) -> Line {
         vec![
+            ("> ".into(), Some(Color::Cyan), Look::Plain),
             (
-                format!("ssm-check {}{region} · ", self.title),
+                fit(&printable(&self.rows.query), cols.saturating_sub(3)),
                 None,
                 Look::Plain,
             ),
-            (printable(&state).into_owned(), color, Look::Plain),
-        ]
-    }
-
-    fn query_line(&self) -> Line {
-        vec![
-            ("> ".into(), Some(Color::Cyan), Look::Plain),
-            (printable(&self.rows.query).into_owned(), None, Look::Plain),
             ("▏".into(), Some(Color::Cyan), Look::Plain),
         ]
     }
@@ -204,6 +213,7 @@ impl Picker {
             Verdict::CannotTell(rule) => (format!("? {rule}"), Some(Color::Yellow)),
             Verdict::NotChecked => ("- not checked".to_string(), None),
         };
+        let left = fit(&left, cols);
         let rest = cols.saturating_sub(width(&left));
         let look = if current { Look::Current } else { Look::Plain };
         vec![(left, None, look), (fit(&verdict, rest), color, look)]
@@ -381,9 +391,25 @@ mod tests {
         Picker {
             rows,
             phase: Phase::Checking,
-            title: "connect · shell · eu-west-1".into(),
+            title: "connect · port forwarding (3389)".into(),
             progress,
         }
+    }
+
+    #[test]
+    fn an_empty_region_or_query_says_so() {
+        let mut p = picker();
+        p.rows.listed(Vec::new());
+        assert!(p
+            .lines(80, 24)
+            .iter()
+            .any(|l| text(l).contains("no instance or managed node here")));
+        let mut p = picker();
+        p.rows.type_char('#');
+        assert!(p
+            .lines(80, 24)
+            .iter()
+            .any(|l| text(l).contains("no target matches")));
     }
 
     #[test]
@@ -410,7 +436,17 @@ mod tests {
                 width(&text(l))
             );
         }
-        assert!(text(&lines[0]).contains("eu-west-1 · checking: 0 of 2 targets, 3 calls"));
+        assert_eq!(
+            text(&lines[0]),
+            "connect · port forwarding (3389) · eu-west-1 · checking: 0 of 2, 3 calls"
+        );
+        let narrow = p.lines(40, 24);
+        assert!(
+            text(&narrow[0]).ends_with("…checking: 0 of 2, 3 calls"),
+            "{}",
+            text(&narrow[0])
+        );
+        assert!(narrow.iter().all(|l| width(&text(l)) <= 40));
         assert!(text(&lines[3]).starts_with("▸ web-1"));
         assert!(text(&lines[3]).contains("… checking"));
         assert!(
