@@ -71,7 +71,8 @@ impl CheckOptions {
         }
     }
 
-    pub(crate) fn gather(&self) -> GatherOptions {
+    /// The gathering options these check options stand for.
+    pub fn gather(&self) -> GatherOptions {
         GatherOptions {
             profile: self.profile.clone(),
             regions: self.regions.clone(),

@@ -8,10 +8,11 @@ mod harness;
 
 use harness::*;
 use rexpect::session::{spawn_command, PtySession};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A region no other test lists: the picker shows every instance of its region.
 const PICKER_REGION: &str = "ap-south-1";
+const NODE: &str = "mi-0123456789abcdef0";
 
 /// `ssm-check connect` under a pseudo-terminal, with the environment `Run::cmd` gives (in PICKER_REGION).
 fn picker(run: &Run, stub: &Stub, built: &Value) -> PtySession {
@@ -75,7 +76,11 @@ fn scene_with_a_stopped_instance(live: &Live) -> (Value, String, Stub, Run) {
             moto = live.moto
         ),
     );
-    let stub = Stub::start(live, stub_config(linux()));
+    // And a hybrid node, which has no Name tag: its computer name stands for one.
+    let mut config = stub_config(linux());
+    config["hybrid_nodes"] = json!([NODE]);
+    config["computer_names"] = json!({NODE: "build-agent-7"});
+    let stub = Stub::start(live, config);
     let run = Run::new();
     run.recording_aws(None);
     (built, stopped, stub, run)
@@ -91,17 +96,30 @@ fn the_picker_lists_the_region_with_verdicts_and_connects_to_the_chosen_ready_ta
     // Every target of the region, each with its verdict and the first failure to fix.
     let mut p = picker(&run, &stub, &built);
     p.exp_string("checked").unwrap();
-    let before = utf8(p.exp_string("of 2").unwrap());
+    let before = utf8(p.exp_string("of 3").unwrap());
     assert!(before.contains(id) && before.contains(&stopped), "{before}");
+    assert!(
+        before.contains("build-agent-7") && before.contains(NODE),
+        "{before}"
+    );
     assert!(before.contains("✓ ready"), "{before}");
     assert!(before.contains("✗ instance-running"), "{before}");
     assert!(before.contains("db-primary"), "{before}");
 
     // Typing filters (the stopped one's Name); Enter on a target that is not ready: its report, no session.
     keys(&mut p, "db-prim");
-    p.exp_string("1 of 2").unwrap();
+    p.exp_string("1 of 3").unwrap();
     keys(&mut p, "\r");
-    p.exp_string("not starting the session").unwrap();
+    let report = p.exp_string("not starting the session").unwrap();
+    // The report is printed once the terminal is given back, not on the picker's screen that vanishes.
+    let (left, printed) = report
+        .split_once("\x1b[?1049l")
+        .expect("the alternate screen is left");
+    assert!(
+        !left.contains("instance-running:"),
+        "the report came before leaving"
+    );
+    assert!(printed.contains(&stopped), "{}", utf8(printed.to_string()));
     assert_eq!(exit_code(&mut p), 1);
     assert!(run
         .aws_calls()
@@ -114,9 +132,9 @@ fn the_picker_lists_the_region_with_verdicts_and_connects_to_the_chosen_ready_ta
     p.exp_string("checked").unwrap();
     let checked = stub.calls().len();
     keys(&mut p, &id[id.len() - 6..]);
-    p.exp_string("1 of 2").unwrap();
+    p.exp_string("1 of 3").unwrap();
     keys(&mut p, "\r");
-    p.exp_string("checked now").unwrap();
+    p.exp_string("ago in the list").unwrap();
     assert_eq!(exit_code(&mut p), 0);
     let ssm: Vec<Vec<String>> = run
         .aws_calls()
@@ -134,7 +152,7 @@ fn the_picker_lists_the_region_with_verdicts_and_connects_to_the_chosen_ready_ta
 
     // Esc: nothing chosen, no session, exit 130.
     let mut p = picker(&run, &stub, &built);
-    p.exp_string("of 2").unwrap();
+    p.exp_string("of 3").unwrap();
     keys(&mut p, "\x1b");
     assert_eq!(exit_code(&mut p), 130);
 }
@@ -153,8 +171,18 @@ fn a_target_chosen_before_its_verdict_is_checked_then_connected() {
     let shown = utf8(p.exp_string("1 of 1").unwrap());
     assert!(shown.contains("… checking"), "{shown}");
     keys(&mut p, "\r");
+    let chosen = stub.calls().len();
     p.exp_string("checked now").unwrap();
     assert_eq!(exit_code(&mut p), 0);
+    // Not the list's (unfinished) check: one of its own, after the choice.
+    let after: Vec<String> = stub.calls()[chosen..]
+        .iter()
+        .map(|c| c["op"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        after.iter().any(|op| op == "iam:SimulatePrincipalPolicy"),
+        "{after:?}"
+    );
     let ssm: Vec<Vec<String>> = run
         .aws_calls()
         .into_iter()

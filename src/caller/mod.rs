@@ -33,6 +33,29 @@ pub const SESSION_OWNER_TAG: &str = "ssm:resourceTag/aws:ssmmessages:session-id"
 /// Manager: StartAccessRequest on `instance` or `managed-instance`).
 pub const REQUEST_ACTION: &str = "ssm:StartAccessRequest";
 
+/// Whether IAM sees MFA keys on the action's requests: StartAccessRequest and GetAccessToken do not support
+/// `aws:MultiFactorAuthPresent` (AWS "Setting up just-in-time access with Systems Manager"), so a condition on it
+/// reads the key as absent there whatever the credentials carry.
+pub fn carries_mfa_keys(action: &str) -> bool {
+    !action.eq_ignore_ascii_case(REQUEST_ACTION)
+}
+
+/// The global keys an action's requests never carry, by the same page: the MFA keys and the network ones.
+pub fn keys_never_carried(action: &str) -> &'static [&'static str] {
+    if carries_mfa_keys(action) {
+        &[]
+    } else {
+        &[
+            "aws:MultiFactorAuthPresent",
+            "aws:MultiFactorAuthAge",
+            "aws:SourceVpc",
+            "aws:SourceVpce",
+            "aws:VpcSourceIp",
+            "aws:UserAgent",
+        ]
+    }
+}
+
 /// Sessions the caller would own. An IAM user's session ids begin with its user name, an assumed role's with the
 /// role session name (`JohnDoe-1a2b3c…`; AWS "Control session access", amazon-ssm-agent#534); for a federated user
 /// or the root user no source says, so the `${aws:userid}` form AWS's policies match is asked too, and a rule that
@@ -244,5 +267,46 @@ mod tests {
         );
         assert_eq!(fed.len(), 2, "{fed:?}");
         assert!(fed[1].contains("session/111122223333:bob-"), "{fed:?}");
+    }
+
+    /// AWS: StartAccessRequest does not support `aws:MultiFactorAuthPresent`. A ForceMFA policy's deny
+    /// (`BoolIfExists … false`) therefore refuses the request even to a caller signed in with MFA, while that
+    /// caller's StartSession stays allowed.
+    #[test]
+    fn an_access_request_carries_no_mfa_keys() {
+        let mut f = crate::facts::load_file(std::path::Path::new(
+            "examples/rdp-mfa-enforced-local-mfa.json",
+        ))
+        .unwrap();
+        f.approval_policies = Fact::known(vec![crate::facts::ApprovalPolicy {
+            name: "AutoApprove-OnCall".into(),
+            document_type: "AutoApprovalPolicy".into(),
+        }]);
+        let mut docs = f.caller_policies.value().unwrap().clone();
+        docs.policies[0].document["Statement"][0]["Action"]
+            .as_array_mut()
+            .unwrap()
+            .push(REQUEST_ACTION.into());
+        f.caller_policies = Fact::known(docs);
+        let perms = evaluate_locally(&f).unwrap();
+        let decision = |action: &str| {
+            perms
+                .checks
+                .iter()
+                .find(|k| {
+                    k.action == action
+                        && k.resource == f.target_arn()
+                        && k.scenario == crate::facts::Scenario::Current
+                })
+                .map(|k| k.decision)
+        };
+        assert_eq!(
+            decision("ssm:StartSession"),
+            Some(crate::facts::Decision::Allowed)
+        );
+        assert_eq!(
+            decision(REQUEST_ACTION),
+            Some(crate::facts::Decision::ExplicitDeny)
+        );
     }
 }

@@ -142,7 +142,7 @@ impl Asker<'_> {
             self.facts,
             self.principal,
             self.user_id,
-            mfa,
+            super::carries_mfa_keys(q.action).then_some(mfa),
             &q.context,
             instance_tags,
         );
@@ -245,12 +245,13 @@ fn current_mfa(facts: &Facts) -> Option<bool> {
     Some(false)
 }
 
-/// The request context IAM would see. Keys not set here stay unknown, so a condition on them is Unknown.
+/// The request context IAM would see. Keys not set here stay unknown, so a condition on them is Unknown. `mfa`:
+/// `None` when the action's requests carry no MFA keys at all, else MFA as the credentials stand.
 fn context(
     facts: &Facts,
     p: &Principal,
     user_id: &str,
-    mfa: Option<bool>,
+    mfa: Option<Option<bool>>,
     extra: &[(&'static str, String)],
     resource_tags: Option<&BTreeMap<String, String>>,
 ) -> Context {
@@ -282,21 +283,24 @@ fn context(
     }
     let long_term = facts.credentials.value().is_some_and(|c| !c.temporary);
     match mfa {
-        // Long-term keys carry no MFA keys at all: IfExists conditions then apply, plain ones do not.
-        Some(false) if long_term => {
+        // An action whose requests never carry MFA keys (nor the network keys the same page names): IfExists
+        // conditions on them apply, plain ones do not.
+        None => absent.extend(super::keys_never_carried(super::REQUEST_ACTION)),
+        // Long-term keys carry no MFA keys at all, nor a token's issue time.
+        Some(Some(false)) if long_term => {
             absent.extend([
                 "aws:MultiFactorAuthPresent",
                 "aws:MultiFactorAuthAge",
                 "aws:TokenIssueTime",
             ]);
         }
-        Some(present) => {
+        Some(Some(present)) => {
             pairs.push(("aws:MultiFactorAuthPresent".into(), present.to_string()));
             if present {
                 pairs.push(("aws:MultiFactorAuthAge".into(), "0".into()));
             }
         }
-        None => {}
+        Some(None) => {}
     }
     // Tags known in full make a tag that is not there absent: the instance's on a request on it, an IAM user's own.
     let mut families: Vec<&str> = Vec::new();

@@ -292,11 +292,12 @@ pub fn connect(target: Option<&str>, session: Connect, aws: &AwsArgs) -> Result<
     };
     // The session's arguments are validated before anything is asked of AWS.
     args_for("i-00000000")?;
-    let report = match target {
-        Some(id) if valid_target(id) => checked(id, &options, aws, session.wait)?,
-        Some(name) => by_name(name, &options, aws)?,
+    let now = || "checked now".to_string();
+    let (report, how) = match target {
+        Some(id) if valid_target(id) => (checked(id, &options, aws, session.wait)?, now()),
+        Some(name) => (by_name(name, &options, aws)?, now()),
         None => match picked(&options, aws, session.wait)? {
-            Some(report) => report,
+            Some(picked) => picked,
             None => return Ok(PICKED_NOTHING),
         },
     };
@@ -317,25 +318,31 @@ pub fn connect(target: Option<&str>, session: Connect, aws: &AwsArgs) -> Result<
         &report.target.id,
         report.name.as_deref(),
         &options,
-        "checked now",
+        &how,
     );
     run_session(&args, Some(&report), &cached::Lookup::none())
 }
 
-/// The target chosen in the picker, checked (by the picker's background check, else now); `None`: nothing chosen.
+/// The target chosen in the picker, checked (by the picker's background check, else now), and when; `None`:
+/// nothing chosen.
 fn picked(
     options: &Options,
     aws: &AwsArgs,
     wait: Option<Duration>,
-) -> Result<Option<Report>, CommandError> {
+) -> Result<Option<(Report, String)>, CommandError> {
     let port = match options.mode {
         Mode::Port | Mode::RemotePort => format!(" ({})", options.port_or_default()),
         _ => String::new(),
     };
     let title = format!("connect · {}{port}", options.mode.noun());
     match picker::pick(options, aws, title)? {
-        picker::Picked::Checked(report) => Ok(Some(*report)),
-        picker::Picked::Unchecked(id) => checked(&id, options, aws, wait).map(Some),
+        picker::Picked::Checked(report, age) => Ok(Some((
+            *report,
+            format!("checked {} s ago in the list", age.as_secs()),
+        ))),
+        picker::Picked::Unchecked(id) => {
+            checked(&id, options, aws, wait).map(|r| Some((r, "checked now".into())))
+        }
         picker::Picked::Quit => Ok(None),
     }
 }

@@ -102,57 +102,8 @@ pub fn wait(
     Ok(reports?)
 }
 
-/// The picker's background work on a thread of its own: the targets listed (sent as soon as they are), and a
-/// fleet check of all of them (sent once done, always after the listing); the check's counts as it goes; and the
-/// call that stops it.
 #[cfg(feature = "live")]
-pub fn picker_feed(
-    options: &Options,
-    aws: &AwsArgs,
-) -> (
-    std::sync::mpsc::Receiver<super::picker::Feed>,
-    std::sync::Arc<ssm_check::gather::Progress>,
-    impl FnOnce(),
-) {
-    use super::picker::Feed;
-    use futures_util::future::{AbortHandle, Abortable};
-    let (tx, rx) = std::sync::mpsc::channel();
-    let (abort, registration) = AbortHandle::new_pair();
-    let listing = check_options(options, aws);
-    let checking = check_options(options, aws);
-    let progress = checking.progress.clone();
-    let options = options.clone();
-    std::thread::spawn(move || {
-        let work = async {
-            let list = async {
-                match ssm_check::list_targets(&listing).await {
-                    Ok(listed) => tx.send(Feed::Listed(listed)).is_ok(),
-                    Err(e) => {
-                        let _ = tx.send(Feed::Failed(e.into()));
-                        false
-                    }
-                }
-            };
-            let check = ssm_check::gather_facts(&Selection::All, &checking);
-            let (listed, fleet) = tokio::join!(list, check);
-            if listed {
-                let _ = tx.send(match fleet {
-                    Ok(fleet) => Feed::Checked(ssm_check::rules::evaluate_document(
-                        &Document::Fleet(Box::new(fleet)),
-                        &options,
-                    )),
-                    Err(e) => Feed::Failed(e.into()),
-                });
-            }
-        };
-        // A runtime that cannot start leaves the picker listing: its sender dropped, nothing more comes.
-        let _ = block_on(Abortable::new(work, registration));
-    });
-    (rx, progress, move || abort.abort())
-}
-
-#[cfg(feature = "live")]
-fn check_options(options: &Options, aws: &AwsArgs) -> ssm_check::CheckOptions {
+pub fn check_options(options: &Options, aws: &AwsArgs) -> ssm_check::CheckOptions {
     ssm_check::CheckOptions {
         profile: aws.profile.clone(),
         regions: aws.region.clone(),

@@ -92,6 +92,9 @@ pub struct Registration {
     pub platform_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform_name: Option<String>,
+    /// The node's host name as the agent reports it: how a hybrid node, which has no Name tag, is told apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub computer_name: Option<String>,
     /// The activation a hybrid node registered with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation_id: Option<String>,

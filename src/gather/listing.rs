@@ -312,7 +312,7 @@ pub fn target_facts(store: &Store, id: &str, region: &str, listing: &Listing) ->
 pub struct Listed {
     pub id: String,
     pub region: String,
-    /// The Name tag of an instance.
+    /// The Name tag of an instance, the computer name of a managed node.
     pub name: Option<String>,
     /// The instance's platform (`windows`, else Linux/UNIX), or a node's platform type.
     pub platform: Option<String>,
@@ -345,7 +345,10 @@ pub async fn every(session: &Session, regions: &[String]) -> Result<Vec<Listed>,
             out.push(Listed {
                 id: id.clone(),
                 region: region.clone(),
-                name: instance.and_then(|i| i.name.clone()),
+                name: match instance {
+                    Some(i) => i.name.clone(),
+                    None => registration.and_then(|r| r.computer_name.clone()),
+                },
                 platform: instance
                     .map(|i| i.platform.clone().unwrap_or_else(|| "Linux/UNIX".into()))
                     .or_else(|| registration.and_then(|r| r.platform_type.clone())),

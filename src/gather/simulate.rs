@@ -318,8 +318,9 @@ impl Simulation<'_> {
     }
 
     /// Keys known to be absent, which the simulator's reading of a missing key gets right: MFA keys for long-term
-    /// access keys, `aws:username` for a role.
-    fn known_absent(&self, scenario: Scenario, tags_given: bool, key: &str) -> bool {
+    /// access keys and on an action whose requests never carry them, `aws:username` for a role.
+    fn known_absent(&self, ask: &Ask, key: &str) -> bool {
+        let (scenario, tags_given) = (ask.scenario, ask.tags_given);
         let key = key.to_ascii_lowercase();
         let in_family = |prefix: &str| key.starts_with(&prefix.to_ascii_lowercase());
         let resource_tags = crate::caller::RESOURCE_TAG_PREFIXES;
@@ -332,6 +333,9 @@ impl Simulation<'_> {
                     "aws:multifactorauthpresent" | "aws:multifactorauthage" | "aws:tokenissuetime"
                 ))
             || (self.principal.kind != PrincipalKind::User && key == "aws:username")
+            || crate::caller::keys_never_carried(ask.action)
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&key))
     }
 
     /// Every evaluation result of one simulation, across its pages.
@@ -365,6 +369,7 @@ impl Simulation<'_> {
     ) -> Result<Vec<(Ask, Vec<EvaluationResult>)>, Failure> {
         futures_util::stream::iter(asks.into_iter().map(|ask| async move {
             let mfa = match ask.scenario {
+                _ if !crate::caller::carries_mfa_keys(ask.action) => None,
                 Scenario::WithMfa => Some(true),
                 Scenario::Current => mfa_now,
             };
@@ -458,7 +463,7 @@ impl Simulation<'_> {
         let missing: Vec<String> = r
             .missing_context_values()
             .iter()
-            .filter(|k| !self.known_absent(ask.scenario, ask.tags_given, k))
+            .filter(|k| !self.known_absent(ask, k))
             .cloned()
             .collect();
         PermissionCheck {

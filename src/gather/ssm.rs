@@ -65,6 +65,7 @@ pub fn unregistered() -> Registration {
         last_ping: None,
         platform_type: None,
         platform_name: None,
+        computer_name: None,
         activation_id: None,
     }
 }
@@ -80,6 +81,7 @@ fn registration(info: &aws_sdk_ssm::types::InstanceInformation) -> Registration 
             .and_then(|t| t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
         platform_type: info.platform_type().map(|p| p.as_str().to_string()),
         platform_name: info.platform_name().map(str::to_string),
+        computer_name: info.computer_name().map(str::to_string),
         activation_id: info.activation_id().map(str::to_string),
     }
 }

@@ -23,6 +23,7 @@ Config (re-read on every request):
    "activation_tier": "standard" | "advanced",
    "approval_policies": [{"name": "...", "type": "AutoApprovalPolicy" | "ManualApprovalPolicy"}],  # ssm:ListDocuments
    "hybrid_nodes": ["mi-..."], "unregistered": ["i-..."],   # listed unfiltered (with moto's instances) / never listed
+   "computer_names": {"mi-...": "build-agent-7"},  # a node's ComputerName
    "registered_after": 3,                         # ssm:DescribeInstanceInformation lists nothing for its first 3 calls
    "online_after": 2,                             # … and ConnectionLost (last ping a minute ago) for its first 2
    "deny": ["ec2:DescribeVpcEndpoints", ...], "throttle": {"ec2:DescribeInstances": 2}, "fail5xx": {"sts:GetCallerIdentity": 9},
@@ -231,7 +232,8 @@ def answer(config, service, op, body, headers):
         items = [] if reg is None else [dict({"InstanceId": i, "LastPingDateTime": time.time() - (60 if lost else 0)}, **{
             "PingStatus": "ConnectionLost" if lost else reg.get("ping_status", "Online"), "AgentVersion": reg.get("agent_version", "3.3.1142.0"),
             "IsLatestVersion": False, "PlatformType": reg.get("platform_type", "Linux"), "PlatformName": "Amazon Linux"},
-            **({"ActivationId": reg["activation_id"]} if reg.get("activation_id") else {})) for i in ids]
+            **({"ActivationId": reg["activation_id"]} if reg.get("activation_id") else {}),
+            **({"ComputerName": config["computer_names"][i]} if i in config.get("computer_names", {}) else {})) for i in ids]
         return 200, "application/x-amz-json-1.1", json.dumps({"InstanceInformationList": items}).encode()
     if service == "ssm" and op == "GetServiceSetting":
         setting_id = json.loads(body or b"{}").get("SettingId", "")

@@ -5,6 +5,8 @@
 
 // The list and its screen need the `live` feature's crates (fuzzy matching, keyboard events).
 #[cfg(feature = "live")]
+mod feed;
+#[cfg(feature = "live")]
 mod rows;
 #[cfg(feature = "live")]
 mod screen;
@@ -13,12 +15,18 @@ use super::cli::AwsArgs;
 use super::CommandError;
 use ssm_check::options::Options;
 use ssm_check::rules::Report;
+use std::time::Duration;
+
+/// A verdict the list shows is used for the session for as long as `proxy` reuses a cached one by default; an
+/// older one is checked again.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
+const FRESH: Duration = Duration::from_secs(300);
 
 /// What was chosen.
 #[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub enum Picked {
-    /// A target the background check had already reported.
-    Checked(Box<Report>),
+    /// A target the background check had reported, this long ago.
+    Checked(Box<Report>, Duration),
     /// A target chosen before its verdict came: to be checked now.
     Unchecked(String),
     /// Esc or Ctrl-C.
@@ -46,30 +54,31 @@ pub fn pick(_options: &Options, _aws: &AwsArgs, _title: String) -> Result<Picked
 /// Lists the targets, checks them in the background, and lets the user choose one.
 #[cfg(feature = "live")]
 pub fn pick(options: &Options, aws: &AwsArgs, title: String) -> Result<Picked, CommandError> {
-    let (feed, progress, stop) = super::live::picker_feed(options, aws);
+    let started = feed::start(options, aws)?;
     let mut picker = screen::Picker {
         rows: rows::Rows::default(),
         phase: screen::Phase::Listing,
         title,
-        progress,
+        progress: started.progress,
+        checked_at: None,
     };
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let ended = screen::run(&mut picker, &feed, color);
+    let ended = screen::run(&mut picker, &started.feed, color);
     // Nothing more to check once a choice is made: the session should not share the network with a fleet check.
-    stop();
+    started.stop.abort();
     let ended = ended.map_err(|e| CommandError::environment(format!("the terminal: {e}")))?;
     Ok(match ended {
         screen::Ended::Quit => Picked::Quit,
         screen::Ended::Failed(e) => return Err(e),
         screen::Ended::Chose(i) => {
             let row = &picker.rows.rows[i];
-            match &row.report {
-                Some(report) => Picked::Checked(Box::new(report.clone())),
-                None => Picked::Unchecked(row.listed.id.clone()),
+            let age = picker.checked_at.map(|at| at.elapsed());
+            match (&row.report, age) {
+                (Some(report), Some(age)) if age < FRESH => {
+                    Picked::Checked(Box::new(report.clone()), age)
+                }
+                _ => Picked::Unchecked(row.listed.id.clone()),
             }
         }
     })
 }
-
-#[cfg(feature = "live")]
-pub use screen::Feed;

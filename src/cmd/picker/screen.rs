@@ -9,7 +9,7 @@ use crossterm::{cursor, execute, queue, terminal};
 use ssm_check::gather::Progress;
 use ssm_check::render::text::{printable, width};
 use std::io::Write;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +38,8 @@ pub struct Picker {
     pub title: String,
     /// The background check's counts, read as it goes.
     pub progress: Arc<Progress>,
+    /// When the check's verdicts came.
+    pub checked_at: Option<std::time::Instant>,
 }
 
 /// How the picker ended.
@@ -60,11 +62,16 @@ pub enum Look {
 /// One line of the screen, in spans of text, colour and look.
 pub type Line = Vec<(String, Option<Color>, Look)>;
 
-const ID: usize = 20;
 const PLATFORM: usize = 8;
-const STATE: usize = 9;
+/// `stopping`, `running`, `Online`: a longer state (`ConnectionLost`) is cut.
+const STATE: usize = 8;
 
 impl Picker {
+    /// Whether the background work has yet to bring something.
+    fn still_waiting(&self) -> bool {
+        matches!(self.phase, Phase::Listing | Phase::Checking)
+    }
+
     /// Takes what the background work brings; a listing that failed ends the picker with its error.
     pub fn feed(&mut self, feed: Feed) -> Option<Ended> {
         match feed {
@@ -77,6 +84,7 @@ impl Picker {
             Feed::Checked(reports) => {
                 self.rows.checked(reports);
                 self.phase = Phase::Checked;
+                self.checked_at = Some(std::time::Instant::now());
             }
             Feed::Failed(e) if self.phase == Phase::Listing => return Some(Ended::Failed(e)),
             Feed::Failed(e) => {
@@ -90,11 +98,11 @@ impl Picker {
     /// The screen at `cols` × `lines`: title, query, column heads, the rows that fit, and the keys.
     pub fn lines(&self, cols: usize, lines: usize) -> Vec<Line> {
         let mut out: Vec<Line> = vec![self.header(cols), self.query_line(cols)];
-        let name = self.name_width(cols);
+        let (name, id) = (self.name_width(cols), self.id_width());
         out.push(vec![(
             fit(
                 &format!(
-                    "  {:name$} {:ID$} {:PLATFORM$} {:STATE$} VERDICT",
+                    "  {:name$} {:id$} {:PLATFORM$} {:STATE$} VERDICT",
                     "NAME", "ID", "PLATFORM", "STATE"
                 ),
                 cols,
@@ -105,7 +113,7 @@ impl Picker {
         let room = lines.saturating_sub(out.len() + 1).max(1);
         let first = self.rows.cursor.saturating_sub(room - 1);
         for (pos, &i) in self.rows.shown.iter().enumerate().skip(first).take(room) {
-            out.push(self.row_line(i, pos == self.rows.cursor, name, cols));
+            out.push(self.row_line(i, pos == self.rows.cursor, (name, id), cols));
         }
         if self.rows.shown.is_empty() {
             let why = match (&self.phase, self.rows.rows.is_empty()) {
@@ -177,7 +185,19 @@ impl Picker {
         ]
     }
 
-    /// The Name column: as wide as the longest name, within a quarter of the screen.
+    /// The ID column: as wide as the longest id (an instance's 19, a managed node's 20).
+    fn id_width(&self) -> usize {
+        self.rows
+            .rows
+            .iter()
+            .map(|r| width(&r.listed.id))
+            .max()
+            .unwrap_or(2)
+            .max(2)
+    }
+
+    /// The Name column: as wide as the longest name, within a sixth of the screen, so that the verdict keeps
+    /// room for the longest rule id (24 columns) at 80.
     fn name_width(&self, cols: usize) -> usize {
         let longest = self
             .rows
@@ -186,10 +206,10 @@ impl Picker {
             .map(|r| r.listed.name.as_deref().map_or(1, width))
             .max()
             .unwrap_or(4);
-        longest.clamp(4, (cols / 4).max(8))
+        longest.clamp(4, (cols / 6).max(8))
     }
 
-    fn row_line(&self, i: usize, current: bool, name: usize, cols: usize) -> Line {
+    fn row_line(&self, i: usize, current: bool, (name, id): (usize, usize), cols: usize) -> Line {
         let row = &self.rows.rows[i];
         let l = &row.listed;
         let platform = match l.platform.as_deref() {
@@ -202,7 +222,7 @@ impl Picker {
             "{} {} {} {} {} ",
             if current { "▸" } else { " " },
             pad(&printable(l.name.as_deref().unwrap_or("-")), name),
-            pad(&l.id, ID),
+            pad(&l.id, id),
             pad(&printable(platform), PLATFORM),
             pad(&printable(&l.state), STATE),
         );
@@ -257,18 +277,30 @@ impl Screen {
             terminal::EnterAlternateScreen,
             cursor::Hide
         )?;
+        // A panic's message would be printed on the alternate screen, in raw mode, and lost with it: the terminal
+        // is given back first.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            leave();
+            previous(info);
+        }));
         Ok(screen)
     }
 }
 
+fn leave() {
+    let _ = execute!(
+        std::io::stderr(),
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
 impl Drop for Screen {
     fn drop(&mut self) {
-        let _ = execute!(
-            std::io::stderr(),
-            cursor::Show,
-            terminal::LeaveAlternateScreen
-        );
-        let _ = terminal::disable_raw_mode();
+        leave();
+        let _ = std::panic::take_hook();
     }
 }
 
@@ -277,7 +309,16 @@ pub fn run(picker: &mut Picker, feed: &Receiver<Feed>, color: bool) -> std::io::
     let _screen = Screen::enter()?;
     let mut dirty = true;
     loop {
-        while let Ok(f) = feed.try_recv() {
+        loop {
+            let f = match feed.try_recv() {
+                Ok(f) => f,
+                Err(TryRecvError::Empty) => break,
+                // The work ended without a word (it cannot have, but a picker must not wait on it for ever).
+                Err(TryRecvError::Disconnected) if picker.still_waiting() => {
+                    Feed::Failed(CommandError::environment("the background check stopped"))
+                }
+                Err(TryRecvError::Disconnected) => break,
+            };
             if let Some(ended) = picker.feed(f) {
                 return Ok(ended);
             }
@@ -303,7 +344,9 @@ pub fn run(picker: &mut Picker, feed: &Receiver<Feed>, color: bool) -> std::io::
 }
 
 fn on_key(picker: &mut Picker, key: KeyEvent) -> Option<Ended> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    // AltGr arrives as Control with Alt on Windows: a character typed with it is a character.
+    let ctrl =
+        key.modifiers.contains(KeyModifiers::CONTROL) && !key.modifiers.contains(KeyModifiers::ALT);
     let rows = &mut picker.rows;
     match key.code {
         KeyCode::Esc => return Some(Ended::Quit),
@@ -318,6 +361,7 @@ fn on_key(picker: &mut Picker, key: KeyEvent) -> Option<Ended> {
         KeyCode::Home => rows.move_by(isize::MIN / 2),
         KeyCode::End => rows.move_by(isize::MAX / 2),
         KeyCode::Backspace => rows.backspace(),
+        KeyCode::Char('h') if ctrl => rows.backspace(),
         KeyCode::Char('u') if ctrl => rows.clear_query(),
         KeyCode::Char(c) if !ctrl => rows.type_char(c),
         _ => {}
@@ -332,16 +376,10 @@ fn draw(picker: &Picker, color: bool) -> std::io::Result<()> {
         _ => (80, 24),
     };
     let mut err = std::io::stderr().lock();
-    queue!(
-        err,
-        cursor::MoveTo(0, 0),
-        terminal::Clear(terminal::ClearType::All)
-    )?;
-    for (n, line) in picker
-        .lines(usize::from(cols), usize::from(lines))
-        .iter()
-        .enumerate()
-    {
+    // Each line is overwritten and its rest cleared, then what is below: no blank frame between two (it
+    // flickers over a slow link).
+    let screen = picker.lines(usize::from(cols), usize::from(lines));
+    for (n, line) in screen.iter().enumerate() {
         queue!(err, cursor::MoveTo(0, n as u16))?;
         for (text, fg, look) in line {
             let mut styled = text.as_str().stylize();
@@ -357,7 +395,13 @@ fn draw(picker: &Picker, color: bool) -> std::io::Result<()> {
             };
             queue!(err, crossterm::style::PrintStyledContent(styled))?;
         }
+        queue!(err, terminal::Clear(terminal::ClearType::UntilNewLine))?;
     }
+    queue!(
+        err,
+        cursor::MoveTo(0, screen.len() as u16),
+        terminal::Clear(terminal::ClearType::FromCursorDown)
+    )?;
     err.flush()
 }
 
@@ -393,6 +437,7 @@ mod tests {
             phase: Phase::Checking,
             title: "connect · port forwarding (3389)".into(),
             progress,
+            checked_at: None,
         }
     }
 
@@ -450,12 +495,22 @@ mod tests {
         assert!(text(&lines[3]).starts_with("▸ web-1"));
         assert!(text(&lines[3]).contains("… checking"));
         assert!(
-            text(&lines[4]).contains("a-name-much-longer-… i-0a1b2c3d4e5f60002"),
+            text(&lines[4])
+                .contains("a-name-much-… i-0a1b2c3d4e5f60002 Windows  stopped  … checking"),
             "{}",
             text(&lines[4])
         );
         assert!(text(&lines[4]).contains("Windows"));
         assert!(text(lines.last().unwrap()).ends_with("2 of 2"));
+    }
+
+    #[test]
+    fn at_eighty_columns_a_long_rule_id_is_shown_whole() {
+        let mut p = picker();
+        p.rows.rows[1].verdict = Verdict::NotReady("session-preferences-type".into());
+        let line = text(&p.lines(80, 24)[4]);
+        assert!(line.ends_with("✗ session-preferences-type"), "{line}");
+        assert!(width(&line) <= 80);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `jit-node-access`: Just-in-time node access lets this session through (`rules/jit-node-access.toml`).
 
-use crate::caller::{document_arn, Principal};
+use crate::caller::{document_arn, Principal, PrincipalKind};
 use crate::facts::{Decision, Scenario};
 use crate::options::Mode;
 use crate::rules::outcome::{Outcome, Verdict};
@@ -66,13 +66,32 @@ pub fn check(c: &Check) -> Verdict {
             "Whether you may request access ({REQUEST_ACTION} on {instance}) could not be seen: the request itself will tell."
         )),
     };
+    let out = match assumed_role_note(c) {
+        Some(note) => out.note(note),
+        None => out,
+    };
     Ok(out
         .note(token_policy_note())
-        .note("How an approved request's token reaches `aws ssm start-session` is not something ssm-check could verify: AWS's guide starts the session from the console's just-in-time node access page.")
+        .note("Once approved, AWS's \"Start a just-in-time node access session\" page connects from the console (Explore nodes, Connect) or from the AWS CLI with the Session Manager plugin; the approved session runs on the access token's credentials (ssm:GetAccessToken), which ssm-check does not see.")
         .remedy(format!(
             "Request access (an approval policy decides it), then connect once approved:\n{}",
             request_command(c)
         )))
+}
+
+/// Just-in-time node access takes only credentials from `sts:AssumeRole` (AWS "Setting up just-in-time access
+/// with Systems Manager", authentication support): an IAM user's own keys, the root user's or a federation
+/// token's do not request access.
+fn assumed_role_note(c: &Check) -> Option<String> {
+    let caller = c.facts.caller.value()?;
+    let principal = Principal::from_caller_arn(&caller.arn)?;
+    match principal.kind {
+        PrincipalKind::AssumedRole { .. } => None,
+        _ => Some(format!(
+            "Just-in-time node access takes only AssumeRole credentials (AWS, \"Setting up just-in-time access\"): {} is not an assumed role, so request access through a role you assume (a profile with role_arn, or IAM Identity Center).",
+            caller.arn
+        )),
+    }
 }
 
 /// Whether the caller may request access to the node: `ssm:StartAccessRequest` on it.
@@ -111,7 +130,7 @@ fn request_right(c: &Check) -> Request {
             .note(layered.note)
             .remedy(layered.remedy),
         None => refused(how.to_string()).remedy(format!(
-            "Have an administrator allow you {REQUEST_ACTION} and {TOKEN_ACTION} (AWS's policy for just-in-time users allows both on \"*\"), or ssm:StartSession on {instance} outside just-in-time access; then:\n{}",
+            "Have an administrator give you the policy for users who request access on AWS's \"Setting up just-in-time access\" page: {REQUEST_ACTION} and {TOKEN_ACTION} on \"*\", ssm:CreateOpsItem and ssm:GetOpsItem on opsitem/*, and, for manual approvals, ssm:StartAutomationExecution on ManualApprovalPolicy documents; or ssm:StartSession on {instance} outside just-in-time access. Then:\n{}",
             request_command(c)
         )),
     })
