@@ -99,7 +99,7 @@ pub fn proxy(
     note_undecided(&report);
     handing_over(
         aws,
-        region,
+        region.or(Some(&report.target.region)),
         id,
         report.name.as_deref(),
         &options,
@@ -312,9 +312,10 @@ pub fn connect(target: Option<&str>, session: Connect, aws: &AwsArgs) -> Result<
     if report.verdict.answer == Answer::CannotTell {
         note_undecided(&report);
     }
+    // The region the check found the target in, when no --region named it.
     handing_over(
         aws,
-        region,
+        region.or(Some(&report.target.region)),
         &report.target.id,
         report.name.as_deref(),
         &options,
