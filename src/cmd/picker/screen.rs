@@ -272,10 +272,12 @@ impl Screen {
     fn enter() -> std::io::Result<Screen> {
         terminal::enable_raw_mode()?;
         let screen = Screen;
+        // A paste arrives whole (bracketed), so a newline in it types nothing rather than choosing a row.
         execute!(
             std::io::stderr(),
             terminal::EnterAlternateScreen,
-            cursor::Hide
+            cursor::Hide,
+            event::EnableBracketedPaste
         )?;
         // A panic's message would be printed on the alternate screen, in raw mode, and lost with it: the terminal
         // is given back first.
@@ -291,6 +293,7 @@ impl Screen {
 fn leave() {
     let _ = execute!(
         std::io::stderr(),
+        event::DisableBracketedPaste,
         cursor::Show,
         terminal::LeaveAlternateScreen
     );
@@ -333,12 +336,14 @@ pub fn run(picker: &mut Picker, feed: &Receiver<Feed>, color: bool) -> std::io::
             continue;
         }
         dirty = true;
-        if let Event::Key(key) = event::read()? {
-            if key.kind != KeyEventKind::Release {
+        match event::read()? {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
                 if let Some(ended) = on_key(picker, key) {
                     return Ok(ended);
                 }
             }
+            Event::Paste(text) => on_paste(picker, &text),
+            _ => {}
         }
     }
 }
@@ -367,6 +372,13 @@ fn on_key(picker: &mut Picker, key: KeyEvent) -> Option<Ended> {
         _ => {}
     }
     None
+}
+
+/// Pasted text goes into the query, its line breaks and other control characters left out.
+fn on_paste(picker: &mut Picker, text: &str) {
+    for c in text.chars().filter(|c| !c.is_control()) {
+        picker.rows.type_char(c);
+    }
 }
 
 fn draw(picker: &Picker, color: bool) -> std::io::Result<()> {
@@ -552,6 +564,14 @@ mod tests {
         ));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert!(matches!(on_key(&mut p, ctrl_c), Some(Ended::Quit)));
+    }
+
+    #[test]
+    fn a_paste_filters_and_never_chooses() {
+        let mut p = picker();
+        on_paste(&mut p, "web-1\r\n");
+        assert_eq!(p.rows.query, "web-1");
+        assert_eq!(p.rows.shown, vec![0]);
     }
 
     #[test]
