@@ -271,6 +271,30 @@ async fn logging(
     });
 }
 
+/// The facts the caller's questions depend on: region, partition, account, caller, the preferences, their KMS
+/// key (whose ARN is what KMS authorises against, whatever form the preferences name it in) and, where
+/// just-in-time access is set up, its approval policies (the request right is asked too).
+fn question_facts(
+    target: Target,
+    caller: &CallerIdentity,
+    (prefs, key, approval): (
+        Result<SessionPreferences, Failure>,
+        Fact<KmsKey>,
+        Result<Vec<ApprovalPolicy>, Failure>,
+    ),
+) -> Facts {
+    let mut template = Facts::new(target);
+    template.caller = Fact::known(caller.clone());
+    if let Ok(p) = prefs {
+        template.session_preferences = Fact::known(p);
+    }
+    template.session_key = key;
+    if let Ok(a) = approval {
+        template.approval_policies = Fact::known(a);
+    }
+    template
+}
+
 /// The caller's decisions on `found` (this region's targets); `None` when there are none.
 async fn simulate(
     run: &Run<'_>,
@@ -304,22 +328,15 @@ async fn simulate(
         Ok(w) => w,
         Err(e) => return Some(Err(e)),
     };
-    // The facts the questions depend on: region, partition, account, caller, the preferences' KMS key.
-    let mut template = Facts::new(Target {
-        id: found[0].clone(),
-        region: rc.name.clone(),
-        account: Some(caller.account.clone()),
-    });
-    template.caller = Fact::known(caller.clone());
-    if let Ok(p) = prefs {
-        template.session_preferences = Fact::known(p);
-    }
-    // The key's ARN is what KMS authorises against, whatever form the preferences name it in.
-    template.session_key = key;
-    // Where just-in-time access is set up, whether the caller may request it is asked too.
-    if let Ok(a) = approval {
-        template.approval_policies = Fact::known(a);
-    }
+    let template = question_facts(
+        Target {
+            id: found[0].clone(),
+            region: rc.name.clone(),
+            account: Some(caller.account.clone()),
+        },
+        &caller,
+        (prefs, key, approval),
+    );
     let arn_of = |id: &str| {
         let mut t = template.clone();
         t.target.id = id.to_string();
