@@ -20,22 +20,9 @@ fn picker(run: &Run, stub: &Stub, built: &Value) -> PtySession {
 }
 
 fn picker_in(run: &Run, stub: &Stub, built: &Value, region: &str) -> PtySession {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssm-check"));
-    c.env_clear()
-        .env("HOME", run.home.path())
-        .env("PATH", run.home.path().join("bin"))
-        .env("TERM", "xterm-256color")
-        .env("AWS_ENDPOINT_URL", &stub.url)
+    let mut c = run.std_cmd(stub, built);
+    c.env("TERM", "xterm-256color")
         .env("AWS_REGION", region)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env(
-            "AWS_ACCESS_KEY_ID",
-            built["access_key_id"].as_str().unwrap(),
-        )
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            built["secret_access_key"].as_str().unwrap(),
-        )
         .arg("connect");
     spawn_command(c, Some(60_000)).expect("spawn ssm-check under a pty")
 }

@@ -17,6 +17,12 @@ use std::sync::atomic::Ordering;
 /// What the caller's questions depend on beside the targets: the preferences, their KMS key resolved, and the
 /// region's just-in-time approval policies.
 type Access<P, K, A> = (Shared<P>, Shared<K>, Shared<A>);
+/// The same, read.
+type AccessRead = (
+    Result<SessionPreferences, Failure>,
+    Fact<KmsKey>,
+    Result<Vec<ApprovalPolicy>, Failure>,
+);
 
 /// What one region's steps leave for the run to assemble.
 pub struct RegionOutcome {
@@ -277,11 +283,7 @@ async fn logging(
 fn question_facts(
     target: Target,
     caller: &CallerIdentity,
-    (prefs, key, approval): (
-        Result<SessionPreferences, Failure>,
-        Fact<KmsKey>,
-        Result<Vec<ApprovalPolicy>, Failure>,
-    ),
+    (prefs, key, approval): AccessRead,
 ) -> Facts {
     let mut template = Facts::new(target);
     template.caller = Fact::known(caller.clone());

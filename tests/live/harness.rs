@@ -1,5 +1,6 @@
 //! The live tests' harness: moto through `tests/live/stub.py`, layouts built by `tests/live/layouts.py`, and the
-//! binary run with a clean environment pointed at them. Shared by `tests/live.rs` and `tests/fleet.rs`.
+//! binary run with a clean environment pointed at them. Shared by the live suites (`tests/live.rs`, `tests/fleet.rs`,
+//! `tests/entry_points.rs`, `tests/wait.rs`, `tests/picker.rs`).
 #![allow(dead_code)]
 
 use assert_cmd::Command;
@@ -214,7 +215,12 @@ impl Run {
     }
 
     pub fn cmd(&self, stub: &Stub, keys: &Value) -> Command {
-        let mut c = Command::cargo_bin("ssm-check").unwrap();
+        Command::from_std(self.std_cmd(stub, keys))
+    }
+
+    /// The same as a plain `std::process::Command`, for what runs it otherwise (a pseudo-terminal).
+    pub fn std_cmd(&self, stub: &Stub, keys: &Value) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ssm-check"));
         c.env_clear()
             .env("HOME", self.home.path())
             .env("PATH", self.home.path().join("bin"))
